@@ -1,0 +1,3 @@
+from voiceslm.cli import main
+
+raise SystemExit(main())

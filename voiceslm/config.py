@@ -1,0 +1,394 @@
+"""Typed, frozen configuration loaded from layered YAML files.
+
+Layers, later wins: the packaged default, /etc/voiceslm/config.yaml,
+$XDG_CONFIG_HOME/voiceslm/config.yaml, --config FILE, command-line flags.
+Every leaf value remembers the layer it came from, so `voiceslm config show`
+can say why a value is what it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from voiceslm.errors import UserError
+
+LANGUAGE_CODE_LENGTH = 2
+
+
+@dataclass(frozen=True)
+class ModelsConfig:
+    store: str = ""
+    """Model store directory; empty means $XDG_DATA_HOME/voiceslm/models."""
+
+
+@dataclass(frozen=True)
+class SttConfig:
+    model: str = "whisper-base"
+    english_model: str = "whisper-tiny.en"
+    compute_type: Literal["int8", "int8_float32", "float32", "float16", "int8_float16"] = "int8"
+    beam_size: int = 1
+    languages: tuple[str, ...] = ("en", "es", "de", "fr", "it", "pt")
+    vad_filter: bool = True
+    no_speech_threshold: float = 0.6
+    log_prob_threshold: float = -1.0
+    phantom_phrases: tuple[str, ...] = ()
+    threads: int = 2
+
+
+@dataclass(frozen=True)
+class LmConfig:
+    translate_model: str = "gemma3-270m"
+    assist_model: str = "qwen2.5-coder-0.5b"
+    max_tokens: int = 160
+    temperature: float = 0.0
+    repetition_penalty: float = 1.1
+    threads: int = 2
+    system_prompt: str = ""
+    history_turns: int = 3
+
+
+@dataclass(frozen=True)
+class TtsConfig:
+    voices: Mapping[str, str] = field(default_factory=dict)
+    length_scale: float = 1.0
+    volume: float = 1.0
+    threads: int = 2
+
+
+@dataclass(frozen=True)
+class TranslateConfig:
+    source: str = "auto"
+    target: str = "es"
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    max_text_chars: int = 2000
+    max_audio_seconds: float = 600
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    level: Literal["debug", "info", "warning", "error"] = "warning"
+    format: Literal["text", "json"] = "text"
+
+
+@dataclass(frozen=True)
+class Config:
+    models: ModelsConfig = field(default_factory=ModelsConfig)
+    stt: SttConfig = field(default_factory=SttConfig)
+    lm: LmConfig = field(default_factory=LmConfig)
+    tts: TtsConfig = field(default_factory=TtsConfig)
+    translate: TranslateConfig = field(default_factory=TranslateConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    log: LogConfig = field(default_factory=LogConfig)
+
+    def model_store(self) -> Path:
+        if env := os.environ.get("VOICESLM_MODELS"):
+            return Path(env)
+        if self.models.store:
+            return Path(self.models.store).expanduser()
+        data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        return Path(data_home) / "voiceslm" / "models"
+
+
+PACKAGED_LAYER = "packaged default"
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """The effective configuration and, per dotted key, the layer it came from."""
+
+    config: Config
+    sources: Mapping[str, str]
+    layers: tuple[str, ...]
+
+
+def packaged_default_text() -> str:
+    return resources.files("voiceslm").joinpath("default_config.yaml").read_text(encoding="utf-8")
+
+
+def system_config_path() -> Path:
+    return Path(os.environ.get("VOICESLM_SYSTEM_CONFIG", "/etc/voiceslm/config.yaml"))
+
+
+def user_config_path() -> Path:
+    config_home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config_home) / "voiceslm" / "config.yaml"
+
+
+def load_config(
+    config_file: str | os.PathLike[str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    use_system_layers: bool = True,
+) -> LoadedConfig:
+    """Merge every layer and validate the result into a frozen `Config`.
+
+    `overrides` maps dotted key paths (``"translate.target"``) to values from
+    the command line. Raises `UserError` naming the file and key on bad input.
+    """
+    merged: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    layers: list[str] = []
+
+    _merge_layer(merged, sources, _parse_yaml(packaged_default_text(), PACKAGED_LAYER), PACKAGED_LAYER)
+    layers.append(PACKAGED_LAYER)
+
+    paths: list[tuple[Path, bool]] = []
+    if use_system_layers:
+        paths += [(system_config_path(), False), (user_config_path(), False)]
+    if config_file is not None:
+        paths.append((Path(config_file), True))
+    for path, required in paths:
+        if not path.exists():
+            if required:
+                raise UserError(f"Config file {path} does not exist; check the path given to --config.")
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"Config file {path} cannot be read ({_reason(exc)}); fix its permissions or encoding.") from exc
+        layer = _parse_yaml(text, str(path))
+        _merge_layer(merged, sources, layer, str(path))
+        layers.append(str(path))
+
+    if overrides:
+        for dotted, value in overrides.items():
+            if value is None:
+                continue
+            _set_dotted(merged, dotted, value)
+            sources[dotted] = "command line"
+        layers.append("command line")
+
+    config = _build(Config, merged, "", sources)
+    _check_values(config, sources)
+    return LoadedConfig(config=config, sources=sources, layers=tuple(layers))
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+
+
+def _parse_yaml(text: str, origin: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise UserError(f"Config file {origin} is not valid YAML{where}: {problem}; fix the syntax there.") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UserError(f"Config file {origin} must be a mapping of sections (like `stt:`), not a {type(data).__name__}.")
+    return data
+
+
+def _merge_layer(merged: dict[str, Any], sources: dict[str, str], layer: Mapping[str, Any], origin: str) -> None:
+    """Deep-merge `layer` into `merged`, recording `origin` for every leaf."""
+    for key, value in layer.items():
+        _merge_key(merged, sources, key, value, origin, "")
+
+
+def _merge_key(target: dict[str, Any], sources: dict[str, str], key: str, value: Any, origin: str, prefix: str) -> None:
+    dotted = f"{prefix}{key}"
+    # Sections merge key by key; leaves (including mappings such as tts.voices,
+    # which are values) replace whatever an earlier layer had.
+    if isinstance(value, dict) and dataclasses.is_dataclass(_schema_at(dotted)):
+        section = target.setdefault(key, {})
+        for sub_key, sub_value in value.items():
+            _merge_key(section, sources, sub_key, sub_value, origin, dotted + ".")
+        return
+    target[key] = value
+    for stale in [k for k in sources if k.startswith(dotted + ".")]:
+        del sources[stale]
+    sources[dotted] = origin
+
+
+def _schema_at(dotted: str) -> Any:
+    """The dataclass or type at a dotted path of `Config`, or None if unknown."""
+    current: Any = Config
+    for part in dotted.split("."):
+        if not dataclasses.is_dataclass(current):
+            return None
+        hints = typing.get_type_hints(current)
+        if part not in hints:
+            return None
+        current = hints[part]
+    return current
+
+
+def _set_dotted(merged: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    target = merged
+    for part in parts[:-1]:
+        target = target.setdefault(part, {})
+    target[parts[-1]] = value
+
+
+def _origin_of(dotted: str, sources: Mapping[str, str]) -> str:
+    parts = dotted.split(".")
+    for end in range(len(parts), 0, -1):
+        key = ".".join(parts[:end])
+        if key in sources:
+            return sources[key]
+    return PACKAGED_LAYER
+
+
+def _build(cls: type, data: Any, prefix: str, sources: Mapping[str, str]) -> Any:
+    section = prefix.rstrip(".") or "the top level"
+    if not isinstance(data, dict):
+        origin = _origin_of(prefix.rstrip("."), sources)
+        raise UserError(f"{origin}: {section} must be a mapping of keys, not {_describe(data)}.")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in fields:
+            dotted = f"{prefix}{key}"
+            origin = _origin_of(dotted, sources)
+            raise UserError(
+                f"{origin}: unknown key {dotted!r}; expected one of {', '.join(sorted(fields))} in {section}."
+            )
+    values: dict[str, Any] = {}
+    for name in fields:
+        if name not in data:
+            continue
+        hint = hints[name]
+        dotted = f"{prefix}{name}"
+        if dataclasses.is_dataclass(hint):
+            values[name] = _build(hint, data[name], dotted + ".", sources)
+        else:
+            values[name] = _coerce(hint, data[name], dotted, sources)
+    return cls(**values)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "an empty value"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _coerce(hint: Any, value: Any, dotted: str, sources: Mapping[str, str]) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+
+    def fail(expected: str) -> UserError:
+        return UserError(f"{_origin_of(dotted, sources)}: {dotted} must be {expected}, not {_describe(value)}.")
+
+    if origin is Literal:
+        if value not in args:
+            raise fail("one of " + ", ".join(repr(a) for a in args))
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise fail("true or false")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise fail("a whole number")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise fail("a number")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise fail("a string")
+        return value
+    if origin is tuple:
+        if isinstance(value, str) and dotted in _COMMA_LISTS:
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise fail("a list of strings")
+        return tuple(value)
+    if origin in (Mapping, dict) or hint is Mapping:
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise fail("a mapping of strings to strings")
+        return types.MappingProxyType(dict(value))
+    raise TypeError(f"unsupported config type {hint!r} at {dotted}")
+
+
+# Keys whose value may be given on the command line as "a,b,c".
+_COMMA_LISTS = {"stt.languages"}
+
+
+def _check_values(config: Config, sources: Mapping[str, str]) -> None:
+    """Reject values that have the right type but cannot work."""
+
+    def require(ok: bool, dotted: str, expected: str, value: Any) -> None:
+        if not ok:
+            raise UserError(f"{_origin_of(dotted, sources)}: {dotted} must be {expected}, not {value!r}.")
+
+    stt, lm, tts = config.stt, config.lm, config.tts
+    require(stt.beam_size >= 1, "stt.beam_size", "at least 1", stt.beam_size)
+    require(0.0 <= stt.no_speech_threshold <= 1.0, "stt.no_speech_threshold", "between 0 and 1", stt.no_speech_threshold)
+    require(stt.log_prob_threshold <= 0.0, "stt.log_prob_threshold", "0 or below", stt.log_prob_threshold)
+    require(len(stt.languages) > 0, "stt.languages", "a non-empty list of language codes", list(stt.languages))
+    for code in stt.languages:
+        require(is_language_code(code), "stt.languages", "a list of two-letter language codes", list(stt.languages))
+    require(stt.threads >= 0, "stt.threads", "0 or more", stt.threads)
+    require(lm.threads >= 0, "lm.threads", "0 or more", lm.threads)
+    require(1 <= lm.max_tokens <= 4096, "lm.max_tokens", "between 1 and 4096", lm.max_tokens)
+    require(0.0 <= lm.temperature <= 2.0, "lm.temperature", "between 0 and 2", lm.temperature)
+    require(1.0 <= lm.repetition_penalty <= 2.0, "lm.repetition_penalty", "between 1 and 2", lm.repetition_penalty)
+    require(0 <= lm.history_turns <= 20, "lm.history_turns", "between 0 and 20", lm.history_turns)
+    require(0.25 <= tts.length_scale <= 4.0, "tts.length_scale", "between 0.25 and 4", tts.length_scale)
+    require(0.0 < tts.volume <= 4.0, "tts.volume", "above 0 and at most 4", tts.volume)
+    require(tts.threads >= 0, "tts.threads", "0 or more", tts.threads)
+    for language, voice in tts.voices.items():
+        require(is_language_code(language), "tts.voices", "keyed by two-letter language codes", language)
+        require(
+            voice == "espeak" or (voice.startswith("piper:") and len(voice) > len("piper:")),
+            f"tts.voices.{language}",
+            '"espeak" or "piper:<model name>"',
+            voice,
+        )
+    source, target = config.translate.source, config.translate.target
+    require(source == "auto" or is_language_code(source), "translate.source", 'a two-letter language code or "auto"', source)
+    require(is_language_code(target), "translate.target", "a two-letter language code", target)
+    require(config.limits.max_text_chars >= 1, "limits.max_text_chars", "at least 1", config.limits.max_text_chars)
+    require(config.limits.max_audio_seconds > 0, "limits.max_audio_seconds", "above 0", config.limits.max_audio_seconds)
+
+
+def is_language_code(code: str) -> bool:
+    return len(code) == LANGUAGE_CODE_LENGTH and code.isascii() and code.isalpha() and code.islower()
+
+
+def flatten(config: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """Every leaf of a config dataclass as (dotted key, value), in schema order."""
+    rows: list[tuple[str, Any]] = []
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        dotted = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            rows += flatten(value, dotted + ".")
+        else:
+            rows.append((dotted, value))
+    return rows
+
+
+def to_plain(value: Any) -> Any:
+    """A config value as plain YAML/JSON data."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple):
+        return [to_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: to_plain(v) for k, v in value.items()}
+    return value
+
+
+def source_of(loaded: LoadedConfig, dotted: str) -> str:
+    """The layer a leaf's value came from (a parent key set as a whole counts)."""
+    return _origin_of(dotted, loaded.sources)

@@ -1,0 +1,66 @@
+"""`voiceslm ask "question"` or `voiceslm ask FILE`: answer in text and speech."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from voiceslm.commands.common import load, open_engines
+from voiceslm.commands.reply_output import print_reply
+
+AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac", ".webm", ".aiff", ".aif"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("ask", help="answer a question, typed or spoken in a recording")
+    parser.add_argument("question", help="the question as text, or a recording of it")
+    parser.add_argument("--lang", help="language of a typed question (default en); a spoken one is detected")
+    parser.add_argument("-o", "--output", default="answer.wav", help="WAV file for the spoken answer (default: %(default)s)")
+    parser.add_argument("--no-speech", action="store_true", help="print the answer without speaking it")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.set_defaults(handler=run)
+
+
+def is_recording(argument: str) -> bool:
+    path = Path(argument)
+    return path.suffix.lower() in AUDIO_SUFFIXES or path.is_file()
+
+
+def run(args: argparse.Namespace) -> int:
+    from voiceslm import oneshot
+    from voiceslm.audio import check_output_path, load_audio
+    from voiceslm.config import is_language_code
+    from voiceslm.errors import UserError
+
+    loaded = load(args)
+    config = loaded.config
+    output = None if args.no_speech else check_output_path(args.output)
+    if args.lang is not None and not is_language_code(args.lang):
+        raise UserError(f"--lang {args.lang!r} is not a two-letter language code such as en or es.")
+    spoken = is_recording(args.question)
+    audio = load_audio(args.question, max_seconds=config.limits.max_audio_seconds) if spoken else None
+    question = None if spoken else oneshot.check_text(args.question, config.limits.max_text_chars, "The question")
+    with open_engines(loaded) as engines:
+        engines.check_installed(stt_languages=[args.lang] if spoken else [], lm_roles=["assist"])
+        started = time.perf_counter()
+        engines.preload(lm_roles=["assist"])
+        load_time = time.perf_counter() - started
+        transcript = None
+        transcribe_time = 0.0
+        language = args.lang or "en"
+        if audio is not None:
+            t0 = time.perf_counter()
+            transcript = oneshot.transcribe(engines, audio, args.lang)
+            if transcript.no_speech:
+                raise UserError(f"No speech was heard in {args.question}; record the question again, closer to the microphone.")
+            question, language = transcript.text, transcript.language
+            transcribe_time = time.perf_counter() - t0
+        if output is not None:
+            oneshot.check_speakable(engines, language)
+        reply = oneshot.answer(engines, str(question), language, output, transcript)
+    timings = {"load": load_time}
+    if transcript is not None:
+        timings["transcribe"] = transcribe_time
+    print_reply(reply, "Answer", args.json, timings)
+    return 0

@@ -1,0 +1,153 @@
+"""The set of loaded engines, shared by one-shot commands and the live pipeline.
+
+Each model is loaded at most once per process, on first use or by `preload`
+(which callers run in a worker thread before the first utterance). Loading is
+guarded by a lock so two threads asking for the same model share one copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Literal
+
+from voiceslm.config import Config
+
+if TYPE_CHECKING:
+    from voiceslm.lm import LanguageModel
+    from voiceslm.models.store import ModelStore
+    from voiceslm.stt import WhisperSTT
+    from voiceslm.tts import VoiceBank
+
+log = logging.getLogger(__name__)
+
+LmRole = Literal["translate", "assist"]
+
+
+class Engines:
+    def __init__(self, config: Config, store: ModelStore | None = None) -> None:
+        if store is None:
+            from voiceslm.models.store import ModelStore
+
+            store = ModelStore(config.model_store())
+        self.config = config
+        self.store = store
+        self._lock = threading.RLock()
+        self._stt: dict[str, WhisperSTT] = {}
+        self._lm: dict[str, LanguageModel] = {}
+        self._voices: VoiceBank | None = None
+        self.load_times: dict[str, float] = {}
+        """Seconds each model took to load, by catalog name."""
+
+    # Speech-to-text -------------------------------------------------------
+
+    def stt_model_name(self, language: str | None) -> str:
+        """English-only speech goes to the smaller English model when one is set."""
+        if language == "en" and self.config.stt.english_model:
+            return self.config.stt.english_model
+        return self.config.stt.model
+
+    def stt(self, language: str | None = None) -> WhisperSTT:
+        name = self.stt_model_name(language)
+        with self._lock:
+            if name not in self._stt:
+                from voiceslm.stt import WhisperSTT
+
+                path = self.store.require(name)
+                started = time.perf_counter()
+                self._stt[name] = WhisperSTT.load(path, self.config.stt, name)
+                self.load_times[name] = time.perf_counter() - started
+            return self._stt[name]
+
+    # Language models ------------------------------------------------------
+
+    def lm_model_name(self, role: LmRole) -> str:
+        return self.config.lm.translate_model if role == "translate" else self.config.lm.assist_model
+
+    def lm(self, role: LmRole) -> LanguageModel:
+        name = self.lm_model_name(role)
+        with self._lock:
+            if name not in self._lm:
+                from voiceslm.lm import load_language_model
+
+                path = self.store.require(name)
+                family = self.store.entry(name).family
+                started = time.perf_counter()
+                self._lm[name] = load_language_model(path, family, self.config.lm)
+                self.load_times[name] = time.perf_counter() - started
+            return self._lm[name]
+
+    # Text-to-speech -------------------------------------------------------
+
+    @property
+    def voices(self) -> VoiceBank:
+        with self._lock:
+            if self._voices is None:
+                from voiceslm.tts import VoiceBank
+
+                self._voices = VoiceBank(self.config.tts, self.store)
+            return self._voices
+
+    def voice(self, language: str):  # noqa: ANN201 - TextToSpeech, imported lazily
+        started = time.perf_counter()
+        voice = self.voices.for_language(language)
+        elapsed = time.perf_counter() - started
+        if elapsed > 0.05:
+            self.load_times[f"voice-{language}"] = elapsed
+        return voice
+
+    # Lifecycle ------------------------------------------------------------
+
+    def preload(
+        self,
+        *,
+        stt_languages: Iterable[str | None] = (),
+        lm_roles: Iterable[LmRole] = (),
+        voice_languages: Iterable[str] = (),
+    ) -> None:
+        """Load what the first utterance will need, so it does not pay for it."""
+        for language in stt_languages:
+            self.stt(language)
+        for role in lm_roles:
+            self.lm(role)
+        for language in voice_languages:
+            self.voice(language)
+
+    def check_installed(
+        self,
+        *,
+        stt_languages: Iterable[str | None] = (),
+        lm_roles: Iterable[LmRole] = (),
+        voice_languages: Iterable[str] = (),
+    ) -> None:
+        """Fail fast, before any work, if a needed model is missing."""
+        for language in stt_languages:
+            self.store.require(self.stt_model_name(language))
+        for role in lm_roles:
+            self.store.require(self.lm_model_name(role))
+        for language in voice_languages:
+            voice = self.config.tts.voices.get(language, "espeak")
+            if voice.startswith("piper:"):
+                self.store.require(voice.removeprefix("piper:"))
+
+    def close(self) -> None:
+        with self._lock:
+            # CTranslate2 generators must be freed before interpreter exit
+            # (one crashed at exit otherwise).
+            for model in self._lm.values():
+                model.close()
+            for stt in self._stt.values():
+                stt.close()
+            if self._voices is not None:
+                self._voices.close()
+            self._lm.clear()
+            self._stt.clear()
+            self._voices = None
+
+    def __enter__(self) -> Engines:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

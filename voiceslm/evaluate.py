@@ -1,0 +1,220 @@
+"""Scoring voiceslm on real recordings and sentence pairs.
+
+Manifests are tab-separated with a header: file, language, duration_s,
+reference_text, category, ... (file paths relative to the manifest). Clips of
+language "none" are expected to produce no text (noise, silence). Sentence-pair
+files are `source<TAB>target` lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from voiceslm.audio import load_audio
+from voiceslm.engines import Engines
+from voiceslm.errors import UserError
+from voiceslm.text import normalize_for_scoring
+
+log = logging.getLogger(__name__)
+
+REQUIRED_COLUMNS = ("file", "language", "reference_text")
+
+
+@dataclass(frozen=True)
+class Clip:
+    path: Path
+    language: str
+    """ISO 639-1 code, or "none" for a clip with no speech."""
+    reference: str
+    category: str = ""
+
+
+def read_manifest(path: Path, language: str | None = None) -> list[Clip]:
+    if not path.is_file():
+        raise UserError(f"Manifest {path} does not exist; give a TSV like shared eval/dev/manifest.tsv.")
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise UserError(f"Manifest {path} lacks the column(s) {', '.join(missing)}; its header must name them.")
+        clips = [
+            Clip(path.parent / row["file"], row["language"], row["reference_text"] or "", row.get("category") or "")
+            for row in reader
+        ]
+    if language:
+        clips = [c for c in clips if c.language == language]
+    if not clips:
+        raise UserError(f"Manifest {path} has no clips{f' in {language}' if language else ''}; check --lang and the file.")
+    return clips
+
+
+def read_pairs(path: Path, limit: int | None = None) -> list[tuple[str, str]]:
+    if not path.is_file():
+        raise UserError(f"Sentence-pair file {path} does not exist; give a TSV of source<TAB>target lines.")
+    pairs = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            line = line.rstrip("\n")
+            if not line.strip():
+                continue
+            parts = line.split("\t")
+            if len(parts) < 2:
+                raise UserError(f"{path} line {number} has no tab between source and target; fix that line.")
+            pairs.append((parts[0].strip(), parts[1].strip()))
+            if limit is not None and len(pairs) >= limit:
+                break
+    if not pairs:
+        raise UserError(f"Sentence-pair file {path} is empty; give source<TAB>target lines.")
+    return pairs
+
+
+@dataclass
+class ClipResult:
+    file: str
+    language: str
+    category: str
+    reference: str
+    hypothesis: str = ""
+    detected_language: str = ""
+    model: str = ""
+    duration_s: float = 0.0
+    elapsed_s: float = 0.0
+    wer: float | None = None
+    cer: float | None = None
+    error: str = ""
+
+
+@dataclass
+class TranscriptionReport:
+    clips: list[ClipResult] = field(default_factory=list)
+    per_language: dict[str, dict[str, float]] = field(default_factory=dict)
+    false_speech: int = 0
+    """Clips with no speech (language "none") that produced text."""
+    no_speech_clips: int = 0
+    rtf: float = 0.0
+    """Seconds of processing per second of audio, over all clips."""
+    language_id_accuracy: float | None = None
+
+
+def _error_rates(references: Sequence[str], hypotheses: Sequence[str]) -> tuple[float, float]:
+    import jiwer
+
+    refs = [normalize_for_scoring(r) for r in references]
+    hyps = [normalize_for_scoring(h) for h in hypotheses]
+    words = jiwer.process_words(refs, hyps)
+    chars = jiwer.process_characters(refs, hyps)
+    return words.wer, chars.cer
+
+
+def evaluate_transcription(
+    engines: Engines, clips: Sequence[Clip], *, detect_language: bool = False, progress: Callable[[ClipResult], None] | None = None
+) -> TranscriptionReport:
+    report = TranscriptionReport()
+    total_audio = total_time = 0.0
+    lid_hits = lid_total = 0
+    for clip in clips:
+        result = ClipResult(str(clip.path.name), clip.language, clip.category, clip.reference)
+        speech = clip.language != "none"
+        try:
+            audio = load_audio(clip.path)
+        except UserError as exc:
+            result.error = str(exc)
+            report.clips.append(result)
+            if progress:
+                progress(result)
+            continue
+        language = clip.language if speech and not detect_language else None
+        stt = engines.stt(language)
+        transcript = stt.transcribe(audio, language)
+        result.model = stt.name
+        result.hypothesis = transcript.text
+        result.detected_language = transcript.language
+        result.duration_s = transcript.duration_s
+        result.elapsed_s = transcript.elapsed_s
+        total_audio += transcript.duration_s
+        total_time += transcript.elapsed_s
+        if speech:
+            result.wer, result.cer = _error_rates([clip.reference], [transcript.text])
+            if detect_language:
+                lid_total += 1
+                lid_hits += transcript.language == clip.language
+        else:
+            report.no_speech_clips += 1
+            report.false_speech += bool(transcript.text)
+        report.clips.append(result)
+        if progress:
+            progress(result)
+    languages = sorted({c.language for c in report.clips if c.language != "none" and not c.error})
+    for language in languages:
+        rows = [c for c in report.clips if c.language == language and not c.error]
+        wer, cer = _error_rates([c.reference for c in rows], [c.hypothesis for c in rows])
+        audio_s = sum(c.duration_s for c in rows)
+        report.per_language[language] = {
+            "clips": len(rows),
+            "wer": wer,
+            "cer": cer,
+            "rtf": sum(c.elapsed_s for c in rows) / audio_s if audio_s else 0.0,
+        }
+    report.rtf = total_time / total_audio if total_audio else 0.0
+    if lid_total:
+        report.language_id_accuracy = lid_hits / lid_total
+    return report
+
+
+@dataclass
+class TranslationReport:
+    source: str
+    target: str
+    model: str
+    sentences: int
+    chrf: float
+    bleu: float
+    sentences_per_second: float
+    median_first_token_s: float | None
+    samples: list[tuple[str, str, str]] = field(default_factory=list)
+    """(source, reference, hypothesis) for the first few sentences."""
+
+
+def evaluate_translation(
+    engines: Engines, pairs: Sequence[tuple[str, str]], source: str, target: str, progress: Callable[[int], None] | None = None
+) -> TranslationReport:
+    import sacrebleu
+
+    model = engines.lm("translate")
+    hypotheses: list[str] = []
+    first_tokens: list[float] = []
+    started = time.perf_counter()
+    for index, (text, _) in enumerate(pairs):
+        t0 = time.perf_counter()
+        first: float | None = None
+        parts = []
+        for piece in model.translate(text, source, target):
+            if first is None:
+                first = time.perf_counter() - t0
+            parts.append(piece)
+        if first is not None:
+            first_tokens.append(first)
+        hypotheses.append("".join(parts).strip())
+        if progress:
+            progress(index + 1)
+    elapsed = time.perf_counter() - started
+    references = [ref for _, ref in pairs]
+    chrf = sacrebleu.corpus_chrf(hypotheses, [references]).score
+    bleu = sacrebleu.corpus_bleu(hypotheses, [references]).score
+    return TranslationReport(
+        source=source,
+        target=target,
+        model=engines.lm_model_name("translate"),
+        sentences=len(pairs),
+        chrf=chrf,
+        bleu=bleu,
+        sentences_per_second=len(pairs) / elapsed if elapsed else 0.0,
+        median_first_token_s=statistics.median(first_tokens) if first_tokens else None,
+        samples=[(src, ref, hyp) for (src, ref), hyp in list(zip(pairs, hypotheses, strict=True))[:5]],
+    )

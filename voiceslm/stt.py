@@ -1,0 +1,178 @@
+"""Speech-to-text: faster-whisper behind a small synchronous interface.
+
+`transcribe` consumes faster-whisper's lazy segment generator completely before
+returning, so an async caller that runs it in a worker thread never decodes on
+the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from voiceslm.audio import STT_SAMPLE_RATE
+from voiceslm.config import SttConfig
+from voiceslm.errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float
+    """Seconds from the start of the audio."""
+    end: float
+    """Seconds from the start of the audio."""
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    """Empty when the audio held no speech (or only phantom phrases)."""
+    language: str
+    """ISO 639-1 code, given or detected."""
+    language_probability: float
+    duration_s: float
+    """Seconds of audio transcribed."""
+    no_speech: bool
+    segments: tuple[Segment, ...] = field(default=())
+    elapsed_s: float = 0.0
+    """Wall-clock seconds spent transcribing."""
+
+
+class SpeechToText(ABC):
+    """Turns 16 kHz mono float32 audio into text."""
+
+    languages: tuple[str, ...]
+    """Languages this engine may detect or be asked for."""
+
+    @abstractmethod
+    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript: ...
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the model's memory."""
+
+
+_PUNCTUATION = re.compile(r"[^\w\s]", re.UNICODE)
+
+
+def _phrase_key(text: str) -> str:
+    return " ".join(_PUNCTUATION.sub(" ", text.lower()).split())
+
+
+class WhisperSTT(SpeechToText):
+    """faster-whisper with int8 weights, Silero VAD and a hallucination guard."""
+
+    def __init__(self, model: object, config: SttConfig, name: str = "whisper") -> None:
+        self._model = model
+        self._config = config
+        self.name = name
+        multilingual = bool(model.model.is_multilingual)  # type: ignore[attr-defined]
+        self.languages = tuple(config.languages) if multilingual else ("en",)
+        self._phantoms = {_phrase_key(p) for p in config.phantom_phrases}
+        # One decode at a time: CTranslate2 models are thread-safe, but two
+        # concurrent decodes on a 2-core board only slow each other down.
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, model_dir: Path, config: SttConfig, name: str = "whisper") -> WhisperSTT:
+        from faster_whisper import WhisperModel
+
+        started = time.perf_counter()
+        model = WhisperModel(
+            str(model_dir),
+            device="cpu",
+            compute_type=config.compute_type,
+            cpu_threads=config.threads,
+            local_files_only=True,
+        )
+        log.debug("loaded %s from %s in %.2f s", name, model_dir, time.perf_counter() - started)
+        return cls(model, config, name)
+
+    def check_language(self, language: str) -> None:
+        if language not in self.languages:
+            allowed = ", ".join(self.languages)
+            raise UserError(
+                f"Language {language!r} cannot be transcribed by {self.name} (it knows {allowed}); "
+                "choose one of those or add it to stt.languages."
+            )
+
+    def detect_language(self, audio: np.ndarray, languages: Sequence[str] | None = None) -> tuple[str, float]:
+        """The most likely language among `languages` (default: the configured set)."""
+        allowed = tuple(languages or self.languages)
+        if len(allowed) == 1:
+            return allowed[0], 1.0
+        _, _, all_probs = self._model.detect_language(  # type: ignore[attr-defined]
+            audio, vad_filter=self._config.vad_filter
+        )
+        ranked = [(lang, prob) for lang, prob in all_probs if lang in allowed]
+        if not ranked:
+            return allowed[0], 0.0
+        best, best_prob = max(ranked, key=lambda item: item[1])
+        total = sum(prob for _, prob in ranked) or 1.0
+        return best, best_prob / total
+
+    def transcribe(self, audio: np.ndarray, language: str | None = None, languages: Sequence[str] | None = None) -> Transcript:
+        started = time.perf_counter()
+        duration = audio.shape[0] / STT_SAMPLE_RATE
+        with self._lock:
+            if language is None:
+                language, probability = self.detect_language(audio, languages)
+            else:
+                self.check_language(language)
+                probability = 1.0
+            segments, _info = self._model.transcribe(  # type: ignore[attr-defined]
+                audio,
+                language=language,
+                beam_size=self._config.beam_size,
+                vad_filter=self._config.vad_filter,
+                # Each utterance stands alone; conditioning on earlier text is
+                # how whisper loops on its own hallucinations.
+                condition_on_previous_text=False,
+                no_speech_threshold=self._config.no_speech_threshold,
+                log_prob_threshold=self._config.log_prob_threshold,
+                without_timestamps=True,
+            )
+            kept = tuple(self._keep(segments))
+        text = " ".join(s.text for s in kept).strip()
+        if text and _phrase_key(text) in self._phantoms:
+            log.debug("dropped phantom transcript %r", text)
+            text, kept = "", ()
+        return Transcript(
+            text=text,
+            language=language,
+            language_probability=probability,
+            duration_s=duration,
+            no_speech=not text,
+            segments=kept,
+            elapsed_s=time.perf_counter() - started,
+        )
+
+    def _keep(self, segments: object) -> list[Segment]:
+        """Consume the lazy generator, dropping segments whisper itself doubts."""
+        kept = []
+        for raw in segments:  # type: ignore[attr-defined]
+            text = raw.text.strip()
+            # faster-whisper already skips a window when both signals agree it is
+            # silence; this also drops a segment that is confidently "no speech"
+            # however fluent its text (a classic noise hallucination).
+            doubtful = raw.no_speech_prob > max(self._config.no_speech_threshold, 0.8) and raw.avg_logprob < -0.5
+            if not text or doubtful or _phrase_key(text) in self._phantoms:
+                log.debug("dropped segment %r (no_speech %.2f, logprob %.2f)", text, raw.no_speech_prob, raw.avg_logprob)
+                continue
+            kept.append(Segment(raw.start, raw.end, text, raw.avg_logprob, raw.no_speech_prob))
+        return kept
+
+    def close(self) -> None:
+        self._model = None

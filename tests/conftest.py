@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from voiceslm.config import SttConfig, TtsConfig
+from voiceslm.config import Config, SttConfig, TtsConfig
 from voiceslm.errors import ModelMissingError
 
 PIPER_EN = "piper-en_US-joe-medium"
@@ -27,7 +27,6 @@ class _DevStore:
     def __init__(self, scratch: Path) -> None:
         self._scratch = scratch
         try:
-            from voiceslm.config import Config
             from voiceslm.models.store import ModelStore
 
             self._store: object | None = ModelStore(Config().model_store())

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from voiceslm.commands.common import format_timings, print_json
-from voiceslm.oneshot import Reply
+
+if TYPE_CHECKING:
+    from voiceslm.oneshot import Reply
 
 
 def print_reply(reply: Reply, label: str, as_json: bool, extra_timings: dict[str, float] | None = None) -> None:

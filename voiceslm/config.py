@@ -84,6 +84,63 @@ class LogConfig:
 
 
 @dataclass(frozen=True)
+class AudioConfig:
+    input_device: str = ""
+    """Microphone: empty for the system default, an index or part of a name from
+    `voiceslm devices`, or a PulseAudio source name."""
+    output_device: str = ""
+    """Speaker: empty for the system default, an index, part of a name, or a PulseAudio sink name."""
+    input_sample_rate: int = 0
+    """Hertz to open the microphone at; 0: the device's own default (resampled inside)."""
+    output_sample_rate: int = 0
+    """Hertz to open the speaker at; 0: the device's own default (resampled inside)."""
+    block_ms: int = 32
+    """Milliseconds of audio per capture block."""
+    output_latency: float = 0.1
+    """Seconds of audio the output device may buffer: lower stops a barge-in sooner, too low crackles."""
+    reopen_max_s: float = 5.0
+    """Longest wait, in seconds, between attempts to reopen a device that failed."""
+
+
+@dataclass(frozen=True)
+class VadConfig:
+    threshold: float = 0.5
+    """Silero speech probability at or above which a 32 ms frame is speech."""
+    min_silence_ms: int = 500
+    """Silence after speech that ends a turn."""
+    preroll_ms: int = 300
+    """Audio kept from before speech was detected, so the first syllable is not lost."""
+    max_utterance_s: float = 20.0
+    """A turn longer than this is cut and handled."""
+    min_speech_ms: int = 120
+    """Voice shorter than this (a click, a cough) is ignored; also how long speech must last to barge in."""
+
+
+@dataclass(frozen=True)
+class EchoConfig:
+    mode: Literal["half-duplex", "pulse-aec", "none"] = "half-duplex"
+    """How the microphone is kept from hearing the pipeline's own voice."""
+    tail_ms: int = 300
+    """half-duplex: the microphone stays off this long after playback ends (room echo, device latency)."""
+    aec_source: str = ""
+    """pulse-aec: the echo-cancelled source; empty finds the one module-echo-cancel made."""
+    aec_sink: str = ""
+    """pulse-aec: the sink whose sound is cancelled; empty finds the one module-echo-cancel made."""
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    mode: Literal["translate", "assist", "transcribe"] = "translate"
+    """What `voiceslm run` does with each utterance."""
+    two_way: bool = False
+    """translate: detect which of source and target is spoken and translate into the other."""
+    stats: bool = False
+    """Print per-utterance latencies and real-time factors."""
+    audio_queue_blocks: int = 64
+    """Capture blocks that may wait for the detector before the oldest are dropped."""
+
+
+@dataclass(frozen=True)
 class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
     stt: SttConfig = field(default_factory=SttConfig)
@@ -92,6 +149,10 @@ class Config:
     translate: TranslateConfig = field(default_factory=TranslateConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     log: LogConfig = field(default_factory=LogConfig)
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    vad: VadConfig = field(default_factory=VadConfig)
+    echo: EchoConfig = field(default_factory=EchoConfig)
+    live: LiveConfig = field(default_factory=LiveConfig)
 
     def model_store(self) -> Path:
         if env := os.environ.get("VOICESLM_MODELS"):
@@ -158,7 +219,9 @@ def load_config(
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(f"Config file {path} cannot be read ({_reason(exc)}); fix its permissions or encoding.") from exc
+            raise UserError(
+                f"Config file {path} cannot be read ({_reason(exc)}); fix its permissions or encoding."
+            ) from exc
         layer = _parse_yaml(text, str(path))
         _merge_layer(merged, sources, layer, str(path))
         layers.append(str(path))
@@ -191,7 +254,9 @@ def _parse_yaml(text: str, origin: str) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise UserError(f"Config file {origin} must be a mapping of sections (like `stt:`), not a {type(data).__name__}.")
+        raise UserError(
+            f"Config file {origin} must be a mapping of sections (like `stt:`), not a {type(data).__name__}."
+        )
     return data
 
 
@@ -303,6 +368,8 @@ def _coerce(hint: Any, value: Any, dotted: str, sources: Mapping[str, str]) -> A
             raise fail("a number")
         return float(value)
     if hint is str:
+        if dotted in _INDEX_OR_NAME and isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
         if not isinstance(value, str):
             raise fail("a string")
         return value
@@ -322,6 +389,9 @@ def _coerce(hint: Any, value: Any, dotted: str, sources: Mapping[str, str]) -> A
 # Keys whose value may be given on the command line as "a,b,c".
 _COMMA_LISTS = {"stt.languages"}
 
+# Keys that take a device index (a YAML number) or a name.
+_INDEX_OR_NAME = {"audio.input_device", "audio.output_device"}
+
 
 def _check_values(config: Config, sources: Mapping[str, str]) -> None:
     """Reject values that have the right type but cannot work."""
@@ -332,7 +402,9 @@ def _check_values(config: Config, sources: Mapping[str, str]) -> None:
 
     stt, lm, tts = config.stt, config.lm, config.tts
     require(stt.beam_size >= 1, "stt.beam_size", "at least 1", stt.beam_size)
-    require(0.0 <= stt.no_speech_threshold <= 1.0, "stt.no_speech_threshold", "between 0 and 1", stt.no_speech_threshold)
+    require(
+        0.0 <= stt.no_speech_threshold <= 1.0, "stt.no_speech_threshold", "between 0 and 1", stt.no_speech_threshold
+    )
     require(stt.log_prob_threshold <= 0.0, "stt.log_prob_threshold", "0 or below", stt.log_prob_threshold)
     require(len(stt.languages) > 0, "stt.languages", "a non-empty list of language codes", list(stt.languages))
     for code in stt.languages:
@@ -355,10 +427,34 @@ def _check_values(config: Config, sources: Mapping[str, str]) -> None:
             voice,
         )
     source, target = config.translate.source, config.translate.target
-    require(source == "auto" or is_language_code(source), "translate.source", 'a two-letter language code or "auto"', source)
+    require(
+        source == "auto" or is_language_code(source), "translate.source", 'a two-letter language code or "auto"', source
+    )
     require(is_language_code(target), "translate.target", "a two-letter language code", target)
     require(config.limits.max_text_chars >= 1, "limits.max_text_chars", "at least 1", config.limits.max_text_chars)
     require(config.limits.max_audio_seconds > 0, "limits.max_audio_seconds", "above 0", config.limits.max_audio_seconds)
+    _check_live_values(config, require)
+
+
+def _check_live_values(config: Config, require: Any) -> None:
+    audio, vad, echo, live = config.audio, config.vad, config.echo, config.live
+    for key, rate in (
+        ("audio.input_sample_rate", audio.input_sample_rate),
+        ("audio.output_sample_rate", audio.output_sample_rate),
+    ):
+        require(rate == 0 or 8000 <= rate <= 192000, key, "0 (device default) or between 8000 and 192000 Hz", rate)
+    require(10 <= audio.block_ms <= 200, "audio.block_ms", "between 10 and 200", audio.block_ms)
+    require(0.0 <= audio.output_latency <= 2.0, "audio.output_latency", "between 0 and 2 seconds", audio.output_latency)
+    require(0.1 <= audio.reopen_max_s <= 300, "audio.reopen_max_s", "between 0.1 and 300 seconds", audio.reopen_max_s)
+    require(0.05 <= vad.threshold <= 0.95, "vad.threshold", "between 0.05 and 0.95", vad.threshold)
+    require(100 <= vad.min_silence_ms <= 5000, "vad.min_silence_ms", "between 100 and 5000", vad.min_silence_ms)
+    require(0 <= vad.preroll_ms <= 2000, "vad.preroll_ms", "between 0 and 2000", vad.preroll_ms)
+    require(1.0 <= vad.max_utterance_s <= 120, "vad.max_utterance_s", "between 1 and 120 seconds", vad.max_utterance_s)
+    require(30 <= vad.min_speech_ms <= 2000, "vad.min_speech_ms", "between 30 and 2000", vad.min_speech_ms)
+    require(0 <= echo.tail_ms <= 5000, "echo.tail_ms", "between 0 and 5000", echo.tail_ms)
+    require(
+        4 <= live.audio_queue_blocks <= 10000, "live.audio_queue_blocks", "between 4 and 10000", live.audio_queue_blocks
+    )
 
 
 def is_language_code(code: str) -> bool:

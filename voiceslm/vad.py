@@ -1,0 +1,265 @@
+"""Voice activity and end-of-turn detection on a live stream.
+
+`SileroVad` runs the Silero VAD model that ships inside faster-whisper's wheel
+one 512-sample frame (32 ms at 16 kHz) at a time, carrying the model's LSTM
+state and the 64-sample context from frame to frame the way
+`faster_whisper.vad.SileroVADModel` does for a whole file, so a frame's
+probability depends on everything heard before it.
+
+`TurnDetector` is pure logic on top of those probabilities: it keeps a pre-roll
+so the first syllable is not lost, ignores blips shorter than `min_speech_ms`,
+ends a turn after `min_silence_ms` of silence or at `max_utterance_s`, and
+reports when the user really stopped talking (the last voiced frame), which is
+where every latency figure starts.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from voiceslm.config import VadConfig
+from voiceslm.errors import UserError
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16000
+"""Hertz: the only rate this Silero model is run at here."""
+FRAME_SAMPLES = 512
+"""Samples per VAD frame (32 ms): the window the 16 kHz model was trained on."""
+FRAME_S = FRAME_SAMPLES / SAMPLE_RATE
+_CONTEXT_SAMPLES = 64
+_STATE_SHAPE = (1, 1, 128)
+# How much silence after the last voiced frame an utterance keeps: Whisper
+# transcribes a clipped final word worse, and more silence only costs time.
+_TAIL_PAD_S = 0.2
+
+
+def silero_model_path() -> Path:
+    from faster_whisper.utils import get_assets_path
+
+    return Path(get_assets_path()) / "silero_vad_v6.onnx"
+
+
+class SileroVad:
+    """Speech probability per 32 ms frame, with state carried across frames."""
+
+    def __init__(self, model_path: Path | None = None) -> None:
+        import onnxruntime
+
+        path = model_path or silero_model_path()
+        if not path.exists():
+            raise UserError(f"The Silero VAD model {path} is missing; reinstall faster-whisper (pip install faster-whisper).")
+        options = onnxruntime.SessionOptions()
+        # One frame is ~0.2 ms of work: more threads only add hand-over cost,
+        # and the cores are needed by speech-to-text and the language model.
+        options.inter_op_num_threads = 1
+        options.intra_op_num_threads = 1
+        options.enable_cpu_mem_arena = False
+        options.log_severity_level = 4
+        self._session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"], sess_options=options)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything heard so far (a new stream, or audio was skipped)."""
+        self._h = np.zeros(_STATE_SHAPE, dtype=np.float32)
+        self._c = np.zeros(_STATE_SHAPE, dtype=np.float32)
+        self._context = np.zeros(_CONTEXT_SAMPLES, dtype=np.float32)
+
+    def probability(self, frame: np.ndarray) -> float:
+        """Probability that one 512-sample, 16 kHz frame holds speech."""
+        if frame.shape != (FRAME_SAMPLES,):
+            raise ValueError(f"a VAD frame is {FRAME_SAMPLES} samples, not {frame.shape}")
+        frame = frame.astype(np.float32, copy=False)
+        window = np.concatenate([self._context, frame])[np.newaxis, :]
+        output, self._h, self._c = self._session.run(None, {"input": window, "h": self._h, "c": self._c})
+        self._context = frame[-_CONTEXT_SAMPLES:].copy()
+        return float(np.asarray(output).reshape(-1)[0])
+
+
+class FrameSplitter:
+    """Re-cuts blocks of any size into 512-sample frames, each with its start time."""
+
+    def __init__(self) -> None:
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._pending_at = 0.0
+
+    def feed(self, samples: np.ndarray, captured_at: float) -> list[tuple[float, np.ndarray]]:
+        if self._pending.size == 0:
+            self._pending_at = captured_at
+            data = samples
+        else:
+            data = np.concatenate([self._pending, samples])
+        frames = []
+        count = data.size // FRAME_SAMPLES
+        for i in range(count):
+            frames.append((self._pending_at + i * FRAME_S, data[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES]))
+        self._pending = data[count * FRAME_SAMPLES :].copy()
+        self._pending_at += count * FRAME_S
+        return frames
+
+    def reset(self) -> None:
+        self._pending = np.zeros(0, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class TurnStart:
+    """Speech has lasted `min_speech_ms`: a real turn (or barge-in) has begun."""
+
+    speech_start: float
+
+
+@dataclass(frozen=True)
+class TurnEnd:
+    audio: np.ndarray
+    speech_start: float
+    speech_end: float
+    detected_at: float
+    reason: Literal["silence", "max-length", "ptt", "end-of-input"]
+
+
+class TurnDetector:
+    """Decides where turns begin and end from per-frame speech probabilities."""
+
+    def __init__(self, config: VadConfig) -> None:
+        self.config = config
+        self.threshold = config.threshold
+        # Hysteresis as in Silero's own segmenter: once speaking, a frame counts
+        # as silence only below this lower bar.
+        self.neg_threshold = max(config.threshold - 0.15, 0.01)
+        self._preroll: collections.deque[np.ndarray] = collections.deque(
+            maxlen=max(1, round(config.preroll_ms / 1000 / FRAME_S))
+        )
+        self._min_speech_frames = max(1, round(config.min_speech_ms / 1000 / FRAME_S))
+        self._min_silence_frames = max(1, round(config.min_silence_ms / 1000 / FRAME_S))
+        self._max_frames = max(1, round(config.max_utterance_s / FRAME_S))
+        self._tail_frames = round(_TAIL_PAD_S / FRAME_S)
+        self.reset()
+
+    @property
+    def speaking(self) -> bool:
+        """True from the first voiced frame until the turn ends or is dropped."""
+        return self._triggered
+
+    @property
+    def confirmed(self) -> bool:
+        return self._confirmed
+
+    def reset(self) -> None:
+        """Drop any partial turn and the pre-roll."""
+        self._preroll.clear()
+        self._frames: list[np.ndarray] = []
+        self._triggered = False
+        self._confirmed = False
+        self._voiced = 0
+        self._silence_run = 0
+        self._speech_start = 0.0
+        self._last_voiced_end = 0.0
+        self._preroll_count = 0
+
+    def feed(self, at: float, frame: np.ndarray, probability: float) -> list[TurnStart | TurnEnd]:
+        """One frame starting at monotonic `at`; returns what it decided."""
+        out: list[TurnStart | TurnEnd] = []
+        if not self._triggered:
+            if probability >= self.threshold:
+                self._triggered = True
+                self._speech_start = at
+                self._frames = list(self._preroll)
+                self._preroll_count = len(self._frames)
+                self._preroll.clear()
+                self._voiced = 0
+                self._silence_run = 0
+            else:
+                self._preroll.append(frame)
+                return out
+        self._frames.append(frame)
+        if probability >= self.threshold or (probability >= self.neg_threshold and self._silence_run == 0):
+            self._silence_run = 0
+            self._voiced += 1
+            self._last_voiced_end = at + FRAME_S
+        else:
+            self._silence_run += 1
+        if not self._confirmed and self._voiced >= self._min_speech_frames:
+            self._confirmed = True
+            out.append(TurnStart(self._speech_start))
+        if self._silence_run >= self._min_silence_frames:
+            if self._confirmed:
+                out.append(self._end(at + FRAME_S, "silence"))
+            else:
+                log.debug("ignored %d ms of voice (under vad.min_speech_ms)", round(self._voiced * FRAME_S * 1000))
+                self._drop_to_idle()
+        elif len(self._frames) - self._preroll_count >= self._max_frames:
+            if self._confirmed:
+                out.append(self._end(at + FRAME_S, "max-length"))
+            else:
+                self._drop_to_idle()
+        return out
+
+    def finish(self, at: float, reason: Literal["ptt", "end-of-input"]) -> TurnEnd | None:
+        """End the turn now (key released, input ended): the turn if one was confirmed."""
+        if self._triggered and self._confirmed:
+            return self._end(at, reason)
+        self.reset()
+        return None
+
+    def _end(self, detected_at: float, reason: Literal["silence", "max-length", "ptt", "end-of-input"]) -> TurnEnd:
+        keep = len(self._frames) - max(0, self._silence_run - self._tail_frames)
+        audio = np.concatenate(self._frames[:keep]) if keep else np.zeros(0, dtype=np.float32)
+        end = TurnEnd(audio, self._speech_start, self._last_voiced_end, detected_at, reason)
+        self.reset()
+        return end
+
+    def _drop_to_idle(self) -> None:
+        # The frames after the blip are recent audio: keep them as pre-roll.
+        recent = self._frames[-self._preroll.maxlen :] if self._preroll.maxlen else []
+        self.reset()
+        self._preroll.extend(recent)
+
+
+class PushToTalkRecorder:
+    """Keeps everything heard while the key is down; nothing before or after."""
+
+    def __init__(self, config: VadConfig) -> None:
+        self._threshold = config.threshold
+        self._frames: list[np.ndarray] = []
+        self._voiced = 0
+        self._min_speech_frames = max(1, round(config.min_speech_ms / 1000 / FRAME_S))
+        self._max_frames = max(1, round(config.max_utterance_s / FRAME_S))
+        self._started_at = 0.0
+        self._first_voice: float | None = None
+        self.active = False
+
+    def start(self, at: float) -> None:
+        self._frames = []
+        self._voiced = 0
+        self._started_at = at
+        self._first_voice = None
+        self.active = True
+
+    def feed(self, at: float, frame: np.ndarray, probability: float) -> bool:
+        """Keep a frame; False once the turn has reached vad.max_utterance_s."""
+        if not self.active:
+            return True
+        self._frames.append(frame)
+        if probability >= self._threshold:
+            self._voiced += 1
+            if self._first_voice is None:
+                self._first_voice = at
+        return len(self._frames) < self._max_frames
+
+    def stop(self, at: float) -> TurnEnd | None:
+        """The turn, or None if nothing but silence was heard while the key was down."""
+        if not self.active:
+            return None
+        self.active = False
+        frames, self._frames = self._frames, []
+        if self._voiced < self._min_speech_frames or not frames:
+            log.info("push-to-talk: no speech heard while the key was down")
+            return None
+        # The key release is the end of the turn the user chose: latency counts from it.
+        return TurnEnd(np.concatenate(frames), self._first_voice or self._started_at, at, at, "ptt")

@@ -95,7 +95,9 @@ def test_missing_config_file_is_refused(isolated_layers: Path) -> None:
         load_config(isolated_layers / "nope.yaml")
 
 
-def run_cli(*args: str, env_extra: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env_extra: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **(env_extra or {})}
     return subprocess.run(
         [sys.executable, "-m", "voiceslm", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120

@@ -146,7 +146,9 @@ def corrupt_inputs(tmp_path: Path) -> dict[str, Path]:
         ("zero", "contains no audio samples"),
     ],
 )
-def test_corrupt_recordings_are_refused(corrupt_inputs: dict[str, Path], tmp_path: Path, name: str, fragment: str) -> None:
+def test_corrupt_recordings_are_refused(
+    corrupt_inputs: dict[str, Path], tmp_path: Path, name: str, fragment: str
+) -> None:
     out = tmp_path / "out.wav"
     assert_refused(voiceslm("translate", str(corrupt_inputs[name]), "--to", "es", "-o", str(out)), fragment)
     assert not out.exists()
@@ -173,7 +175,9 @@ def test_empty_and_overlong_text_are_refused(tmp_path: Path) -> None:
     assert_refused(voiceslm("say", "   ", "-o", str(out)), "is empty")
     assert_refused(voiceslm("ask", ""), "is empty")
     assert_refused(voiceslm("say", "word " * 1000, "-o", str(out)), "over the 2000 limit")
-    assert_refused(voiceslm("--set", "limits.max_text_chars=10", "ask", "What is the capital of France?"), "over the 10 limit")
+    assert_refused(
+        voiceslm("--set", "limits.max_text_chars=10", "ask", "What is the capital of France?"), "over the 10 limit"
+    )
     assert not out.exists()
 
 

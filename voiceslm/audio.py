@@ -23,7 +23,9 @@ STT_SAMPLE_RATE = 16000
 """Hertz: what Whisper and Silero VAD expect."""
 
 
-def load_audio(path: str | os.PathLike[str], sample_rate: int = STT_SAMPLE_RATE, max_seconds: float | None = None) -> np.ndarray:
+def load_audio(
+    path: str | os.PathLike[str], sample_rate: int = STT_SAMPLE_RATE, max_seconds: float | None = None
+) -> np.ndarray:
     """Decode a recording to float32 mono at `sample_rate`.
 
     Raises UserError for a missing, unreadable, corrupt, empty or overlong file.
@@ -106,7 +108,9 @@ def write_wav(path: str | os.PathLike[str], samples: np.ndarray, sample_rate: in
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise UserError(f"Cannot write {path} ({exc.strerror or exc}); check the folder's permissions and free space.") from exc
+        raise UserError(
+            f"Cannot write {path} ({exc.strerror or exc}); check the folder's permissions and free space."
+        ) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -50,7 +50,9 @@ def read_manifest(path: Path, language: str | None = None) -> list[Clip]:
     if language:
         clips = [c for c in clips if c.language == language]
     if not clips:
-        raise UserError(f"Manifest {path} has no clips{f' in {language}' if language else ''}; check --lang and the file.")
+        raise UserError(
+            f"Manifest {path} has no clips{f' in {language}' if language else ''}; check --lang and the file."
+        )
     return clips
 
 
@@ -113,7 +115,11 @@ def _error_rates(references: Sequence[str], hypotheses: Sequence[str]) -> tuple[
 
 
 def evaluate_transcription(
-    engines: Engines, clips: Sequence[Clip], *, detect_language: bool = False, progress: Callable[[ClipResult], None] | None = None
+    engines: Engines,
+    clips: Sequence[Clip],
+    *,
+    detect_language: bool = False,
+    progress: Callable[[ClipResult], None] | None = None,
 ) -> TranscriptionReport:
     report = TranscriptionReport()
     total_audio = total_time = 0.0
@@ -182,7 +188,11 @@ class TranslationReport:
 
 
 def evaluate_translation(
-    engines: Engines, pairs: Sequence[tuple[str, str]], source: str, target: str, progress: Callable[[int], None] | None = None
+    engines: Engines,
+    pairs: Sequence[tuple[str, str]],
+    source: str,
+    target: str,
+    progress: Callable[[int], None] | None = None,
 ) -> TranslationReport:
     import sacrebleu
 

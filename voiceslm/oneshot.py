@@ -63,14 +63,17 @@ def check_text(text: str, max_chars: int, what: str = "Text") -> str:
         raise UserError(f"{what} is empty; give some words to work with.")
     if len(stripped) > max_chars:
         raise UserError(
-            f"{what} is {len(stripped)} characters, over the {max_chars} limit; shorten it or raise limits.max_text_chars."
+            f"{what} is {len(stripped)} characters, over the {max_chars} limit; "
+            "shorten it or raise limits.max_text_chars."
         )
     return stripped
 
 
 def check_speakable(engines: Engines, language: str) -> None:
     if not engines.voices.supports(language):
-        raise UserError(f"Language {language!r} has no voice (no Piper voice and not in espeak-ng); choose another language.")
+        raise UserError(
+            f"Language {language!r} has no voice (no Piper voice and not in espeak-ng); choose another language."
+        )
 
 
 def transcribe(engines: Engines, audio: np.ndarray, language: str | None) -> Transcript:
@@ -100,7 +103,9 @@ def translate_recording(
     return reply
 
 
-def answer(engines: Engines, question: str, language: str, output: Path | None, transcript: Transcript | None = None) -> Reply:
+def answer(
+    engines: Engines, question: str, language: str, output: Path | None, transcript: Transcript | None = None
+) -> Reply:
     reply = Reply(language=language, transcript=transcript)
     pieces = engines.lm("assist").answer(question)
     _reply_and_speak(engines, reply, pieces, output, "answer")

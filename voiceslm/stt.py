@@ -123,7 +123,9 @@ class WhisperSTT(SpeechToText):
         total = sum(prob for _, prob in ranked) or 1.0
         return best, best_prob / total
 
-    def transcribe(self, audio: np.ndarray, language: str | None = None, languages: Sequence[str] | None = None) -> Transcript:
+    def transcribe(
+        self, audio: np.ndarray, language: str | None = None, languages: Sequence[str] | None = None
+    ) -> Transcript:
         started = time.perf_counter()
         duration = audio.shape[0] / STT_SAMPLE_RATE
         with self._lock:
@@ -169,7 +171,9 @@ class WhisperSTT(SpeechToText):
             # however fluent its text (a classic noise hallucination).
             doubtful = raw.no_speech_prob > max(self._config.no_speech_threshold, 0.8) and raw.avg_logprob < -0.5
             if not text or doubtful or _phrase_key(text) in self._phantoms:
-                log.debug("dropped segment %r (no_speech %.2f, logprob %.2f)", text, raw.no_speech_prob, raw.avg_logprob)
+                log.debug(
+                    "dropped segment %r (no_speech %.2f, logprob %.2f)", text, raw.no_speech_prob, raw.avg_logprob
+                )
                 continue
             kept.append(Segment(raw.start, raw.end, text, raw.avg_logprob, raw.no_speech_prob))
         return kept

@@ -16,7 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("ask", help="answer a question, typed or spoken in a recording")
     parser.add_argument("question", help="the question as text, or a recording of it")
     parser.add_argument("--lang", help="language of a typed question (default en); a spoken one is detected")
-    parser.add_argument("-o", "--output", default="answer.wav", help="WAV file for the spoken answer (default: %(default)s)")
+    parser.add_argument(
+        "-o", "--output", default="answer.wav", help="WAV file for the spoken answer (default: %(default)s)"
+    )
     parser.add_argument("--no-speech", action="store_true", help="print the answer without speaking it")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.set_defaults(handler=run)
@@ -53,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
             t0 = time.perf_counter()
             transcript = oneshot.transcribe(engines, audio, args.lang)
             if transcript.no_speech:
-                raise UserError(f"No speech was heard in {args.question}; record the question again, closer to the microphone.")
+                raise UserError(
+                    f"No speech was heard in {args.question}; record the question again, closer to the microphone."
+                )
             question, language = transcript.text, transcript.language
             transcribe_time = time.perf_counter() - t0
         if output is not None:

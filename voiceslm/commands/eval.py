@@ -20,7 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     what.add_argument("--manifest", metavar="TSV", help="recordings: file, language, reference_text columns")
     what.add_argument("--pairs", metavar="TSV", help="sentence pairs: source<TAB>target lines")
     parser.add_argument("--lang", help="with --manifest: only clips in this language")
-    parser.add_argument("--detect", action="store_true", help="with --manifest: detect each clip's language (scores LID too)")
+    parser.add_argument(
+        "--detect", action="store_true", help="with --manifest: detect each clip's language (scores LID too)"
+    )
     parser.add_argument("--src", default="en", help="with --pairs: language of the first column (default: %(default)s)")
     parser.add_argument("--tgt", help="with --pairs: language of the second column")
     parser.add_argument("--limit", type=int, help="with --pairs: only the first N pairs")

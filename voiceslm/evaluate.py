@@ -9,6 +9,7 @@ files are `source<TAB>target` lines.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import logging
 import statistics
 import time
@@ -16,7 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from voiceslm.audio import load_audio
+import numpy as np
+
+from voiceslm.audio import load_audio, resample
 from voiceslm.engines import Engines
 from voiceslm.errors import UserError
 from voiceslm.text import normalize_for_scoring
@@ -227,4 +230,152 @@ def evaluate_translation(
         sentences_per_second=len(pairs) / elapsed if elapsed else 0.0,
         median_first_token_s=statistics.median(first_tokens) if first_tokens else None,
         samples=[(src, ref, hyp) for (src, ref), hyp in list(zip(pairs, hypotheses, strict=True))[:5]],
+    )
+
+
+# Quality suite: everything one run of `voiceslm eval --suite DIR` reports. ----
+
+
+@dataclass
+class LanguageIdReport:
+    per_pair: dict[str, dict[str, float]] = field(default_factory=dict)
+    """"en-es" -> {"clips": n, "accuracy": a}."""
+    accuracy: float = 0.0
+
+
+def evaluate_language_id(engines: Engines, clips: Sequence[Clip], max_seconds: float = 6.0) -> LanguageIdReport:
+    """Identify each short clip's language within a conversation pair.
+
+    A conversation has two languages, so the question that matters is "which of
+    the two?", asked for every pair that includes the clip's language.
+    """
+    speech = [c for c in clips if c.language != "none"]
+    languages = sorted({c.language for c in speech})
+    stt = engines.stt(None)
+    hits: dict[str, list[bool]] = {}
+    for clip in speech:
+        try:
+            audio = load_audio(clip.path)
+        except UserError:
+            continue
+        if audio.shape[0] / 16000 > max_seconds:
+            continue
+        for other in languages:
+            if other == clip.language:
+                continue
+            pair = tuple(sorted((clip.language, other)))
+            detected, _ = stt.detect_language(audio, pair)
+            hits.setdefault("-".join(pair), []).append(detected == clip.language)
+    report = LanguageIdReport()
+    for pair, results in sorted(hits.items()):
+        report.per_pair[pair] = {"clips": len(results), "accuracy": sum(results) / len(results)}
+    every = [r for results in hits.values() for r in results]
+    report.accuracy = sum(every) / len(every) if every else 0.0
+    return report
+
+
+@dataclass
+class IntelligibilityRow:
+    language: str
+    voice: str
+    sentences: int
+    cer: float
+    wer: float
+
+
+def evaluate_intelligibility(
+    engines: Engines, sentences: dict[str, list[str]], voices: dict[str, str] | None = None
+) -> list[IntelligibilityRow]:
+    """Speak sentences, transcribe them back with the multilingual model, score CER.
+
+    `voices` maps a language to the voice to try ("espeak" or "piper:<model>"),
+    defaulting to the configured voice, so voices can be compared per language.
+    """
+    from voiceslm.tts import VoiceBank
+
+    stt = engines.stt(None)
+    rows = []
+    for language, texts in sentences.items():
+        choice = (voices or {}).get(language) or engines.config.tts.voices.get(language, "espeak")
+        tts_config = dataclasses.replace(engines.config.tts, voices={**engines.config.tts.voices, language: choice})
+        bank = VoiceBank(tts_config, engines.store)
+        try:
+            voice = bank.for_language(language)
+            hypotheses = []
+            for text in texts:
+                audio = np.concatenate([resample(c.samples, c.sample_rate, 16000) for c in voice.synthesize(text)])
+                hypotheses.append(stt.transcribe(audio, language).text)
+        finally:
+            bank.close()
+        wer, cer = _error_rates(texts, hypotheses)
+        rows.append(IntelligibilityRow(language, choice, len(texts), cer, wer))
+    return rows
+
+
+@dataclass(frozen=True)
+class Question:
+    category: str
+    language: str
+    text: str
+    answers: tuple[str, ...]
+
+
+def read_questions(path: Path | None = None) -> list[Question]:
+    """The assistant question set: category, language, question, answers (a|b)."""
+    from importlib import resources
+
+    if path is None:
+        text = resources.files("voiceslm").joinpath("evalsets", "assistant.tsv").read_text(encoding="utf-8")
+        origin = "the packaged assistant questions"
+    elif not path.is_file():
+        raise UserError(f"Question file {path} does not exist; give a TSV of category, language, question, answers.")
+    else:
+        text, origin = path.read_text(encoding="utf-8"), str(path)
+    rows = list(csv.DictReader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE))
+    needed = {"category", "language", "question", "answers"}
+    if not rows or not needed <= set(rows[0]):
+        raise UserError(f"{origin} must have the columns category, language, question, answers.")
+    return [Question(r["category"], r["language"], r["question"], tuple(r["answers"].split("|"))) for r in rows]
+
+
+def answer_is_correct(reply: str, answers: Sequence[str]) -> bool:
+    """True when any accepted answer appears in the reply as whole words."""
+    said = f" {normalize_for_scoring(reply.replace(',', ''))} "
+    return any(f" {normalize_for_scoring(a.replace(',', ''))} " in said for a in answers)
+
+
+@dataclass
+class AssistantReport:
+    model: str
+    questions: int
+    correct: int
+    accuracy: float
+    per_category: dict[str, float] = field(default_factory=dict)
+    median_seconds: float = 0.0
+    wrong: list[tuple[str, str]] = field(default_factory=list)
+    """(question, reply) for the answers that missed."""
+
+
+def evaluate_assistant(engines: Engines, questions: Sequence[Question]) -> AssistantReport:
+    model = engines.lm("assist")
+    outcomes: dict[str, list[bool]] = {}
+    seconds = []
+    wrong = []
+    for question in questions:
+        started = time.perf_counter()
+        reply = "".join(model.answer(question.text)).strip()
+        seconds.append(time.perf_counter() - started)
+        ok = answer_is_correct(reply, question.answers)
+        outcomes.setdefault(question.category, []).append(ok)
+        if not ok:
+            wrong.append((question.text, reply))
+    every = [ok for results in outcomes.values() for ok in results]
+    return AssistantReport(
+        model=engines.lm_model_name("assist"),
+        questions=len(every),
+        correct=sum(every),
+        accuracy=sum(every) / len(every) if every else 0.0,
+        per_category={c: sum(r) / len(r) for c, r in sorted(outcomes.items())},
+        median_seconds=statistics.median(seconds) if seconds else 0.0,
+        wrong=wrong,
     )

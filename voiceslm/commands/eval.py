@@ -19,13 +19,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--manifest", metavar="TSV", help="recordings: file, language, reference_text columns")
     what.add_argument("--pairs", metavar="TSV", help="sentence pairs: source<TAB>target lines")
+    what.add_argument(
+        "--suite",
+        metavar="DIR",
+        help="everything on a set laid out like eval/dev (manifest.tsv, text/*.eng-XXX.tsv): WER/CER, language "
+        "identification within pairs, chrF/BLEU per direction, spoken intelligibility, assistant accuracy",
+    )
+    what.add_argument("--questions", metavar="TSV", nargs="?", const="", help="assistant accuracy on a question set")
+    parser.add_argument(
+        "--lms",
+        help="with --suite/--questions: comma-separated language models to compare, or 'offline' for every "
+        "offline one installed (default: the configured ones)",
+    )
+    parser.add_argument(
+        "--compare-voices", action="store_true", help="with --suite: also score espeak-ng for every language"
+    )
     parser.add_argument("--lang", help="with --manifest: only clips in this language")
     parser.add_argument(
         "--detect", action="store_true", help="with --manifest: detect each clip's language (scores LID too)"
     )
     parser.add_argument("--src", default="en", help="with --pairs: language of the first column (default: %(default)s)")
     parser.add_argument("--tgt", help="with --pairs: language of the second column")
-    parser.add_argument("--limit", type=int, help="with --pairs: only the first N pairs")
+    parser.add_argument("--limit", type=int, help="with --pairs/--suite: only the first N pairs of each file")
     parser.add_argument("--json", action="store_true", help="print one JSON object on the last line of stdout")
     parser.set_defaults(handler=run)
 
@@ -41,7 +56,11 @@ def run(args: argparse.Namespace) -> int:
     with open_engines(loaded) as engines:
         if args.manifest:
             return _transcription(args, engines)
-        return _translation(args, engines)
+        if args.pairs:
+            return _translation(args, engines)
+        if args.questions is not None:
+            return _questions(args, engines)
+        return _suite(args, engines)
 
 
 def _transcription(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
@@ -98,3 +117,167 @@ def _translation(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
     for source, reference, hypothesis in report.samples[:3]:
         print(f"  {source}\n    ref: {reference}\n    hyp: {hypothesis}")
     return 0
+
+
+def _lm_names(args: argparse.Namespace, engines) -> list[str]:  # noqa: ANN001
+    if not args.lms:
+        return list(dict.fromkeys([engines.config.lm.translate_model, engines.config.lm.assist_model]))
+    if args.lms == "offline":
+        from voiceslm.models.catalog import CATALOG
+
+        return [e.name for e in CATALOG if e.role == "lm" and e.offline and engines.store.is_installed(e.name)]
+    return [name.strip() for name in args.lms.split(",") if name.strip()]
+
+
+def _engines_for_lm(engines, name: str):  # noqa: ANN001, ANN202
+    """Engines that use `name` for both translating and answering, sharing the store."""
+    import dataclasses
+
+    from voiceslm.engines import Engines
+
+    config = engines.config
+    lm = dataclasses.replace(config.lm, translate_model=name, assist_model=name)
+    return Engines(dataclasses.replace(config, lm=lm), engines.store)
+
+
+def _questions(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
+    from voiceslm import evaluate
+
+    questions = evaluate.read_questions(Path(args.questions) if args.questions else None)
+    reports = []
+    for name in _lm_names(args, engines):
+        engines.store.require(name)
+        with _engines_for_lm(engines, name) as lm_engines:
+            reports.append(evaluate.evaluate_assistant(lm_engines, questions))
+    if args.json:
+        print_json([dataclasses.asdict(r) for r in reports])
+        return 0
+    for report in reports:
+        print(_assistant_line(report))
+    return 0
+
+
+def _assistant_line(report) -> str:  # noqa: ANN001
+    categories = ", ".join(f"{c} {a:.0%}" for c, a in report.per_category.items())
+    return (
+        f"{report.model}: {report.correct}/{report.questions} correct ({report.accuracy:.0%}; {categories}); "
+        f"median {report.median_seconds:.2f} s per answer"
+    )
+
+
+LANGUAGE_CODES = {"eng": "en", "spa": "es", "deu": "de", "fra": "fr", "ita": "it", "por": "pt"}
+
+
+def _suite(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
+    from voiceslm import evaluate
+    from voiceslm.errors import UserError
+
+    root = Path(args.suite)
+    manifest = root / "manifest.tsv"
+    if not manifest.is_file():
+        raise UserError(f"{root} has no manifest.tsv; give a folder laid out like the eval/dev set.")
+    limit = args.limit or 20
+    clips = evaluate.read_manifest(manifest)
+    log = (lambda *a: None) if args.json else (lambda *a: print(*a, file=sys.stderr))
+    result: dict[str, object] = {"set": str(root), "limit": limit}
+
+    log("transcription...")
+    transcription = evaluate.evaluate_transcription(engines, clips)
+    result["transcription"] = {
+        "per_language": transcription.per_language,
+        "false_speech": transcription.false_speech,
+        "no_speech_clips": transcription.no_speech_clips,
+        "rtf": transcription.rtf,
+    }
+    log("language identification within pairs...")
+    result["language_id"] = dataclasses.asdict(evaluate.evaluate_language_id(engines, clips))
+
+    pair_files = sorted((root / "text").glob("*.eng-*.tsv"))
+    log("spoken intelligibility...")
+    sentences: dict[str, list[str]] = {}
+    for clip in clips:
+        if clip.language != "none":
+            sentences.setdefault(clip.language, []).append(clip.reference)
+    for path in pair_files:
+        other = LANGUAGE_CODES.get(path.name.rsplit(".", 2)[-2].split("-")[-1])
+        if other and "tatoeba" in path.name:
+            pairs = evaluate.read_pairs(path, 5)
+            sentences.setdefault("en", []).extend(en for en, _ in pairs)
+            sentences.setdefault(other, []).extend(x for _, x in pairs)
+    rows = evaluate.evaluate_intelligibility(engines, sentences)
+    if args.compare_voices:
+        configured = {r.language: r.voice for r in rows}
+        rows += evaluate.evaluate_intelligibility(
+            engines,
+            {lang: s for lang, s in sentences.items() if configured.get(lang) != "espeak"},
+            {lang: "espeak" for lang in sentences},
+        )
+    result["intelligibility"] = [dataclasses.asdict(r) for r in rows]
+
+    questions = evaluate.read_questions()
+    per_lm = {}
+    for name in _lm_names(args, engines):
+        engines.store.require(name)
+        log(f"language model {name}: translation and questions...")
+        with _engines_for_lm(engines, name) as lm_engines:
+            directions = {}
+            for path in pair_files:
+                other = LANGUAGE_CODES.get(path.name.rsplit(".", 2)[-2].split("-")[-1])
+                if not other:
+                    continue
+                pairs = evaluate.read_pairs(path, limit)
+                corpus = path.name.split("_")[0]
+                for src, tgt, data in (("en", other, pairs), (other, "en", [(b, a) for a, b in pairs])):
+                    report = evaluate.evaluate_translation(lm_engines, data, src, tgt)
+                    directions[f"{corpus} {src}->{tgt}"] = {
+                        "chrf": report.chrf,
+                        "bleu": report.bleu,
+                        "sentences": report.sentences,
+                        "sentences_per_second": report.sentences_per_second,
+                        "median_first_token_s": report.median_first_token_s,
+                    }
+            assistant = evaluate.evaluate_assistant(lm_engines, questions)
+        per_lm[name] = {"translation": directions, "assistant": dataclasses.asdict(assistant)}
+    result["language_models"] = per_lm
+
+    if args.json:
+        print_json(result)
+        return 0
+    _print_suite(result)
+    return 0
+
+
+def _print_suite(result: dict) -> None:
+    print(f"Set: {result['set']}")
+    print("\nTranscription (configured models; language given)")
+    print("| language | clips | WER | CER | RTF |\n|---|---|---|---|---|")
+    for lang, row in result["transcription"]["per_language"].items():
+        print(f"| {lang} | {row['clips']:.0f} | {row['wer']:.3f} | {row['cer']:.3f} | {row['rtf']:.3f} |")
+    t = result["transcription"]
+    print(f"\nNo-speech clips that produced text: {t['false_speech']} of {t['no_speech_clips']}")
+    lid = result["language_id"]
+    print("\nLanguage identification within a pair (clips up to 6 s)")
+    print("| pair | clips | accuracy |\n|---|---|---|")
+    for pair, row in lid["per_pair"].items():
+        print(f"| {pair} | {row['clips']:.0f} | {row['accuracy']:.2f} |")
+    print(f"| all | | {lid['accuracy']:.2f} |")
+    print("\nSpoken intelligibility (speak, transcribe back with the multilingual model)")
+    print("| language | voice | sentences | CER | WER |\n|---|---|---|---|---|")
+    for row in result["intelligibility"]:
+        print(f"| {row['language']} | {row['voice']} | {row['sentences']} | {row['cer']:.3f} | {row['wer']:.3f} |")
+    for name, data in result["language_models"].items():
+        print(f"\nLanguage model {name}: translation (first {result['limit']} pairs per file)")
+        print("| direction | chrF | BLEU | sentences/s | first token s |\n|---|---|---|---|---|")
+        for direction, row in data["translation"].items():
+            first = row["median_first_token_s"]
+            first_text = f"{first:.2f}" if first is not None else "-"
+            print(
+                f"| {direction} | {row['chrf']:.1f} | {row['bleu']:.1f} "
+                f"| {row['sentences_per_second']:.2f} | {first_text} |"
+            )
+        a = data["assistant"]
+        cats = ", ".join(f"{c} {v:.0%}" for c, v in a["per_category"].items())
+        print(
+            f"Assistant: {a['correct']}/{a['questions']} ({a['accuracy']:.0%}; {cats}); "
+            f"median {a['median_seconds']:.2f} s"
+        )

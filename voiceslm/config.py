@@ -141,6 +141,30 @@ class LiveConfig:
 
 
 @dataclass(frozen=True)
+class DaemonConfig:
+    socket: str = ""
+    """Control socket path; empty: control.sock in $RUNTIME_DIRECTORY (systemd) or $XDG_RUNTIME_DIR/voiceslm."""
+    control_idle_timeout: float = 60.0
+    """Seconds a control connection may stay silent (or take to send one request) before it is closed."""
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    save_audio: bool = False
+    """Keep each utterance's audio as a WAV file in `audio_dir` (off: audio never touches the disk)."""
+    audio_dir: str = ""
+    """Where saved audio goes; empty: $STATE_DIRECTORY (systemd) or $XDG_STATE_HOME/voiceslm, then audio/."""
+    transcript_log: bool = False
+    """Append what was heard and replied (text only) to `transcript_path`."""
+    transcript_path: str = ""
+    """The transcript log; empty: transcripts.jsonl in the state directory."""
+    retention_days: float = 7.0
+    """Transcript entries and saved audio older than this are deleted; 0: no age limit."""
+    retention_mb: float = 10.0
+    """The oldest transcript entries and saved audio beyond this many megabytes (each) are deleted; 0: no limit."""
+
+
+@dataclass(frozen=True)
 class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
     stt: SttConfig = field(default_factory=SttConfig)
@@ -153,6 +177,8 @@ class Config:
     vad: VadConfig = field(default_factory=VadConfig)
     echo: EchoConfig = field(default_factory=EchoConfig)
     live: LiveConfig = field(default_factory=LiveConfig)
+    daemon: DaemonConfig = field(default_factory=DaemonConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
 
     def model_store(self) -> Path:
         if env := os.environ.get("VOICESLM_MODELS"):
@@ -434,6 +460,7 @@ def _check_values(config: Config, sources: Mapping[str, str]) -> None:
     require(config.limits.max_text_chars >= 1, "limits.max_text_chars", "at least 1", config.limits.max_text_chars)
     require(config.limits.max_audio_seconds > 0, "limits.max_audio_seconds", "above 0", config.limits.max_audio_seconds)
     _check_live_values(config, require)
+    _check_daemon_values(config, require)
 
 
 def _check_live_values(config: Config, require: Any) -> None:
@@ -455,6 +482,25 @@ def _check_live_values(config: Config, require: Any) -> None:
     require(
         4 <= live.audio_queue_blocks <= 10000, "live.audio_queue_blocks", "between 4 and 10000", live.audio_queue_blocks
     )
+
+
+def _check_daemon_values(config: Config, require: Any) -> None:
+    daemon, privacy = config.daemon, config.privacy
+    for key, path in (
+        ("daemon.socket", daemon.socket),
+        ("privacy.audio_dir", privacy.audio_dir),
+        ("privacy.transcript_path", privacy.transcript_path),
+    ):
+        require(not path or os.path.isabs(os.path.expanduser(path)), key, "an absolute path or empty", path)
+    require(len(daemon.socket) <= 100, "daemon.socket", "at most 100 characters (a Unix socket limit)", daemon.socket)
+    require(
+        1.0 <= daemon.control_idle_timeout <= 3600,
+        "daemon.control_idle_timeout",
+        "between 1 and 3600 seconds",
+        daemon.control_idle_timeout,
+    )
+    require(0 <= privacy.retention_days <= 3650, "privacy.retention_days", "between 0 and 3650", privacy.retention_days)
+    require(0 <= privacy.retention_mb <= 100000, "privacy.retention_mb", "between 0 and 100000", privacy.retention_mb)
 
 
 def is_language_code(code: str) -> bool:

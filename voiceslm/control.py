@@ -1,0 +1,420 @@
+"""The daemon's control socket: JSON lines over a private Unix socket.
+
+One request per line, ``{"id": 1, "cmd": "mode", "args": {"mode": "translate"}}``,
+answered by one line, ``{"id": 1, "ok": true, "result": {...}}`` or
+``{"id": 1, "ok": false, "error": "One sentence."}``. docs/control-protocol.md
+is the reference.
+
+The server is built to be hard to break: lines are read with a bound
+(`MAX_MESSAGE_BYTES`), every read and write has a timeout, the number of
+connections is capped, malformed input gets an error reply rather than an
+exception, and only the daemon's own user (or root) may connect, checked
+with SO_PEERCRED on top of the socket's 0600 mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+import stat
+import struct
+import tempfile
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from voiceslm.errors import UserError
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 64 * 1024
+"""Longest request line accepted, newline excluded."""
+MAX_REPLY_BYTES = 4 * 1024 * 1024
+"""Longest reply line the client accepts."""
+IDLE_TIMEOUT = 60.0
+"""Seconds a connection may wait between requests (or take to send one) before it is closed."""
+WRITE_TIMEOUT = 5.0
+"""Seconds a reply may take to be taken up by a slow reader before the connection is closed."""
+MAX_CONNECTIONS = 32
+SOCKET_NAME = "control.sock"
+SYSTEM_RUNTIME_DIR = Path("/run/voiceslm")
+
+Handler = Callable[[dict[str, Any]], Awaitable[Any]]
+
+
+class ControlError(Exception):
+    """A request the daemon refuses; its message (one sentence) is the reply's error."""
+
+
+class DaemonNotRunningError(UserError):
+    """No daemon answers on the control socket."""
+
+
+# Paths -------------------------------------------------------------------
+
+
+def runtime_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the daemon keeps its socket and lock file.
+
+    $RUNTIME_DIRECTORY when systemd made one for us (RuntimeDirectory=), else
+    $XDG_RUNTIME_DIR/voiceslm, else a per-user directory in the temp dir.
+    """
+    env = os.environ if environ is None else environ
+    if value := env.get("RUNTIME_DIRECTORY"):
+        # systemd joins several RuntimeDirectory= entries with colons.
+        return Path(value.split(":")[0])
+    if value := env.get("XDG_RUNTIME_DIR"):
+        return Path(value) / "voiceslm"
+    return Path(tempfile.gettempdir()) / f"voiceslm-{os.getuid()}"
+
+
+def default_socket_path(configured: str = "", environ: Mapping[str, str] | None = None) -> Path:
+    """The control socket: the `daemon.socket` config key if set, else in `runtime_dir()`."""
+    if configured:
+        return Path(configured).expanduser()
+    return runtime_dir(environ) / SOCKET_NAME
+
+
+def client_socket_candidates(configured: str = "", environ: Mapping[str, str] | None = None) -> list[Path]:
+    """Sockets a client tries, in order: this user's daemon, then the system daemon."""
+    candidates = [default_socket_path(configured, environ)]
+    system = SYSTEM_RUNTIME_DIR / SOCKET_NAME
+    if not configured and system not in candidates:
+        candidates.append(system)
+    return candidates
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create `path` (mode 0700) or check that an existing one is ours and private."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = path.stat()
+    except OSError as exc:
+        raise UserError(
+            f"Cannot create the runtime directory {path} ({exc.strerror}); set XDG_RUNTIME_DIR to a writable directory."
+        ) from exc
+    if not stat.S_ISDIR(info.st_mode):
+        raise UserError(f"Runtime path {path} is not a directory; remove it or set XDG_RUNTIME_DIR elsewhere.")
+    if info.st_uid != os.getuid():
+        raise UserError(
+            f"Runtime directory {path} belongs to uid {info.st_uid}, not to you (uid {os.getuid()}); "
+            "remove it or set XDG_RUNTIME_DIR to a directory of your own."
+        )
+    if info.st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+# Server ------------------------------------------------------------------
+
+
+def peer_credentials(sock: socket.socket) -> tuple[int, int, int]:
+    """(pid, uid, gid) of the process at the other end of a Unix socket."""
+    raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    pid, uid, gid = struct.unpack("3i", raw)
+    return pid, uid, gid
+
+
+def remove_stale_socket(path: Path, probe_timeout: float = 1.0) -> None:
+    """Unlink a socket left by a daemon that died; refuse if someone still answers on it."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(info.st_mode):
+        raise UserError(f"{path} exists and is not a socket; remove it or set daemon.socket to another path.")
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+    probe.settimeout(probe_timeout)
+    try:
+        probe.connect(str(path))
+    except (ConnectionRefusedError, FileNotFoundError):
+        log.info("removing stale control socket %s left by a daemon that is gone", path)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        return
+    except OSError as exc:
+        raise UserError(f"Cannot check the control socket {path} ({exc.strerror}); remove it by hand.") from exc
+    finally:
+        probe.close()
+    raise UserError(f"Another voiceslm daemon answers on {path}; stop it first with `voiceslm ctl stop`.")
+
+
+class ControlServer:
+    """Serves JSON-line requests on a Unix socket, dispatching to `handlers` by "cmd"."""
+
+    def __init__(
+        self,
+        path: Path,
+        handlers: Mapping[str, Handler],
+        *,
+        allowed_uids: Iterable[int] | None = None,
+        idle_timeout: float = IDLE_TIMEOUT,
+        write_timeout: float = WRITE_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
+        self.path = path
+        self.handlers = dict(handlers)
+        self.allowed_uids = frozenset(allowed_uids if allowed_uids is not None else {os.getuid(), 0})
+        self.idle_timeout = idle_timeout
+        self.write_timeout = write_timeout
+        self.max_connections = max_connections
+        self._server: asyncio.AbstractServer | None = None
+        self._connections: set[asyncio.Task[None]] = set()
+        self.requests_served = 0
+        self.requests_refused = 0
+
+    async def start(self) -> None:
+        remove_stale_socket(self.path)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+        # The umask makes the socket 0600 from its first instant (no window
+        # between bind and chmod); the directory is 0700 besides.
+        old_umask = os.umask(0o177)
+        try:
+            sock.bind(str(self.path))
+        except OSError as exc:
+            sock.close()
+            raise UserError(
+                f"Cannot create the control socket {self.path} ({exc.strerror}); check that directory."
+            ) from exc
+        finally:
+            os.umask(old_umask)
+        os.chmod(self.path, 0o600)
+        sock.listen(self.max_connections)
+        sock.setblocking(False)
+        self._server = await asyncio.start_unix_server(self._accept, sock=sock, limit=MAX_MESSAGE_BYTES + 1)
+        log.info("control socket listening on %s", self.path)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for task in list(self._connections):
+            task.cancel()
+        if self._connections:
+            await asyncio.wait(self._connections, timeout=1.0)
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        try:
+            await self._serve(reader, writer)
+        except asyncio.CancelledError:
+            raise
+        except (ConnectionError, TimeoutError):
+            pass
+        except Exception:
+            # One broken connection must never take the server down.
+            log.exception("control connection failed")
+        finally:
+            self._connections.discard(task)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        pid, uid, _gid = peer_credentials(sock)
+        if uid not in self.allowed_uids:
+            log.warning("refused a control connection from pid %d, uid %d: not the daemon's user or root", pid, uid)
+            self.requests_refused += 1
+            await self._reply(writer, _error(None, "Permission denied: only the daemon's user or root may control it."))
+            return
+        if len(self._connections) > self.max_connections:
+            self.requests_refused += 1
+            await self._reply(writer, _error(None, "Too many control connections are open; close some and retry."))
+            return
+        while True:
+            try:
+                line = await asyncio.wait_for(reader.readuntil(b"\n"), self.idle_timeout)
+            except asyncio.IncompleteReadError as exc:
+                # EOF: a last request without its newline is still answered.
+                if exc.partial.strip():
+                    await self._reply(writer, await self.handle_line(exc.partial))
+                return
+            except asyncio.LimitOverrunError:
+                self.requests_refused += 1
+                await self._reply(
+                    writer,
+                    _error(
+                        None,
+                        f"Message is over {MAX_MESSAGE_BYTES} bytes; send one JSON object of at most 64 KiB per line.",
+                    ),
+                )
+                return
+            except TimeoutError:
+                log.debug("closing a control connection idle for %.0f s", self.idle_timeout)
+                return
+            if not line.strip():
+                continue
+            await self._reply(writer, await self.handle_line(line))
+
+    async def _reply(self, writer: asyncio.StreamWriter, reply: dict[str, Any]) -> None:
+        writer.write(json.dumps(reply, ensure_ascii=False, default=str).encode() + b"\n")
+        await asyncio.wait_for(writer.drain(), self.write_timeout)
+
+    async def handle_line(self, line: bytes) -> dict[str, Any]:
+        """The reply to one raw request line; never raises for bad input."""
+        if len(line.rstrip(b"\r\n")) > MAX_MESSAGE_BYTES:
+            self.requests_refused += 1
+            return _error(None, f"Message is over {MAX_MESSAGE_BYTES} bytes; send at most 64 KiB per line.")
+        try:
+            request = json.loads(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            self.requests_refused += 1
+            return _error(None, "Message is not UTF-8 text; send one JSON object per line.")
+        except RecursionError:
+            self.requests_refused += 1
+            return _error(None, "Message is nested too deeply; send a flat JSON object.")
+        except json.JSONDecodeError as exc:
+            self.requests_refused += 1
+            return _error(
+                None, f"Message is not valid JSON ({exc.msg} at column {exc.colno}); send one JSON object per line."
+            )
+        if not isinstance(request, dict):
+            self.requests_refused += 1
+            return _error(None, 'Message must be a JSON object like {"id": 1, "cmd": "status"}.')
+        request_id = request.get("id")
+        if not (request_id is None or isinstance(request_id, str | int | float)) or isinstance(request_id, bool):
+            self.requests_refused += 1
+            return _error(None, '"id" must be a string, a number or null.')
+        cmd, args = request.get("cmd"), request.get("args", {})
+        if not isinstance(cmd, str) or not cmd:
+            self.requests_refused += 1
+            return _error(request_id, f'"cmd" must name a command: one of {", ".join(sorted(self.handlers))}.')
+        if args is None:
+            args = {}
+        if not isinstance(args, dict):
+            self.requests_refused += 1
+            return _error(request_id, '"args" must be a JSON object (or left out).')
+        handler = self.handlers.get(cmd)
+        if handler is None:
+            self.requests_refused += 1
+            return _error(
+                request_id, f"Unknown command {cmd[:40]!r}; expected one of {', '.join(sorted(self.handlers))}."
+            )
+        try:
+            result = await handler(args)
+        except asyncio.CancelledError:
+            raise
+        except (ControlError, UserError) as exc:
+            self.requests_refused += 1
+            return _error(request_id, str(exc))
+        except Exception as exc:
+            log.exception("control command %r failed", cmd)
+            return _error(
+                request_id, f"The {cmd} command failed inside the daemon ({type(exc).__name__}); see its log."
+            )
+        self.requests_served += 1
+        return {"id": request_id, "ok": True, "result": result}
+
+
+def _error(request_id: Any, message: str) -> dict[str, Any]:
+    return {"id": request_id, "ok": False, "error": message}
+
+
+# Client ------------------------------------------------------------------
+
+
+class ControlClient:
+    """A blocking client for the control socket, one connection for many requests."""
+
+    def __init__(self, path: Path, timeout: float = 10.0) -> None:
+        self.path = path
+        self.timeout = timeout
+        self._sock: socket.socket | None = None
+        self._buffer = b""
+        self._next_id = 1
+
+    def connect(self) -> ControlClient:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(str(self.path))
+        except (FileNotFoundError, ConnectionRefusedError) as exc:
+            sock.close()
+            state = "no socket" if isinstance(exc, FileNotFoundError) else "only a stale socket"
+            raise DaemonNotRunningError(
+                f"No voiceslm daemon is running ({state} at {self.path}); "
+                "start it with `systemctl --user start voiceslm` or `voiceslm daemon`."
+            ) from exc
+        except PermissionError as exc:
+            sock.close()
+            raise UserError(f"Permission denied on {self.path}; run this as the daemon's user or as root.") from exc
+        except OSError as exc:
+            sock.close()
+            raise UserError(f"Cannot reach the daemon at {self.path} ({exc.strerror or exc}); is it running?") from exc
+        self._sock = sock
+        return self
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def __enter__(self) -> ControlClient:
+        return self.connect() if self._sock is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(self, cmd: str, args: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> Any:
+        """Send one command and return its result; UserError with the daemon's sentence if refused."""
+        if self._sock is None:
+            self.connect()
+        assert self._sock is not None
+        request_id = self._next_id
+        self._next_id += 1
+        line = json.dumps({"id": request_id, "cmd": cmd, "args": dict(args or {})}, ensure_ascii=False).encode() + b"\n"
+        if len(line) > MAX_MESSAGE_BYTES + 1:
+            raise UserError(f"The {cmd} request is over 64 KiB; shorten it.")
+        self._sock.settimeout(timeout if timeout is not None else self.timeout)
+        try:
+            self._sock.sendall(line)
+            reply = self._read_reply()
+        except TimeoutError as exc:
+            self.close()
+            raise UserError(
+                f"The daemon did not answer {cmd!r} in time; check `voiceslm ctl status` or its log."
+            ) from exc
+        except OSError as exc:
+            self.close()
+            raise UserError(
+                f"The connection to the daemon broke during {cmd!r} ({exc.strerror or exc}); retry."
+            ) from exc
+        if not reply.get("ok"):
+            raise UserError(str(reply.get("error") or "The daemon refused the request without saying why."))
+        return reply.get("result")
+
+    def _read_reply(self) -> dict[str, Any]:
+        assert self._sock is not None
+        while b"\n" not in self._buffer:
+            chunk = self._sock.recv(65536)
+            if not chunk:
+                raise ConnectionResetError("the daemon closed the connection")
+            self._buffer += chunk
+            if len(self._buffer) > MAX_REPLY_BYTES:
+                raise ConnectionResetError("reply too long")
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        try:
+            reply = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise UserError("The daemon sent a reply that is not JSON; check that the socket is voiceslm's.") from exc
+        if not isinstance(reply, dict):
+            raise UserError("The daemon sent a reply that is not a JSON object; check that the socket is voiceslm's.")
+        return reply
+
+
+def find_socket(candidates: Iterable[Path]) -> Path:
+    """The first candidate socket that exists, else the first one (for the error message)."""
+    paths = list(candidates)
+    for path in paths:
+        if path.exists():
+            return path
+    return paths[0]

@@ -1,0 +1,98 @@
+"""Offline by construction: refuse every network socket inside this process.
+
+voiceslm never needs the network at run time, so the daemon and `run` call
+`install()` first thing. It adds an audit hook (PEP 578) that refuses, with
+a logged warning, any attempt from Python code to create a socket of a
+family other than AF_UNIX, to connect, bind or send on one, or to resolve a
+host name. Local AF_UNIX sockets (the control socket, systemd's notify
+socket, the audio server) are untouched.
+
+The hook sees Python code only; native libraries are kept offline by the
+systemd units (PrivateNetwork=yes, RestrictAddressFamilies=AF_UNIX), and a
+test runs the whole daemon under strace to check that no network socket is
+created at all. An audit hook cannot be removed, so installing is for good.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+import sys
+import threading
+import traceback
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+_ALLOWED_FAMILIES = {int(socket.AF_UNIX), -1}  # -1: wrapping an existing descriptor, checked on use
+_ADDRESS_EVENTS = {"socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"}
+_NAME_EVENTS = {"socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr", "socket.getnameinfo"}
+
+_installed = False
+_install_lock = threading.Lock()
+_inside = threading.local()
+blocked_attempts = 0
+"""How many network operations the guard refused in this process."""
+
+
+class NetworkBlockedError(PermissionError):
+    """A network operation was refused: voiceslm runs offline."""
+
+
+def install() -> bool:
+    """Install the guard once per process; returns False if it already was."""
+    global _installed
+    with _install_lock:
+        if _installed:
+            return False
+        sys.addaudithook(_hook)
+        _installed = True
+    log.debug("network guard installed: only AF_UNIX sockets are allowed")
+    return True
+
+
+def installed() -> bool:
+    return _installed
+
+
+def _hook(event: str, args: tuple[Any, ...]) -> None:
+    if not event.startswith("socket."):
+        return
+    if event == "socket.__new__":
+        family = args[1]
+        if int(family) not in _ALLOWED_FAMILIES:
+            _refuse(event, f"a {_family_name(family)} socket")
+    elif event in _ADDRESS_EVENTS:
+        sock = args[0]
+        family = getattr(sock, "family", socket.AF_UNIX)
+        if int(family) != socket.AF_UNIX:
+            _refuse(event, f"{_family_name(family)} address {args[1]!r}")
+    elif event in _NAME_EVENTS:
+        _refuse(event, f"a name lookup of {args[0]!r}")
+
+
+def _refuse(event: str, what: str) -> None:
+    global blocked_attempts
+    blocked_attempts += 1
+    # Logging could itself end up here; never recurse.
+    if not getattr(_inside, "active", False):
+        _inside.active = True
+        try:
+            caller = "".join(traceback.format_stack(limit=6)[:-2]).strip().splitlines()
+            log.warning(
+                "blocked %s (%s): voiceslm runs offline and opens no network connection; called from %s",
+                event,
+                what,
+                caller[-2].strip() if len(caller) >= 2 else "unknown",
+            )
+        finally:
+            _inside.active = False
+    raise NetworkBlockedError(errno.EACCES, f"network access is disabled: voiceslm runs offline ({event}, {what})")
+
+
+def _family_name(family: Any) -> str:
+    try:
+        return socket.AddressFamily(int(family)).name
+    except ValueError:
+        return f"family {family}"

@@ -267,8 +267,8 @@ def evaluate_language_id(engines: Engines, clips: Sequence[Clip], max_seconds: f
             detected, _ = stt.detect_language(audio, pair)
             hits.setdefault("-".join(pair), []).append(detected == clip.language)
     report = LanguageIdReport()
-    for pair, results in sorted(hits.items()):
-        report.per_pair[pair] = {"clips": len(results), "accuracy": sum(results) / len(results)}
+    for name, results in sorted(hits.items()):
+        report.per_pair[name] = {"clips": len(results), "accuracy": sum(results) / len(results)}
     every = [r for results in hits.values() for r in results]
     report.accuracy = sum(every) / len(every) if every else 0.0
     return report

@@ -358,7 +358,7 @@ def _build(cls: type, data: Any, prefix: str, sources: Mapping[str, str]) -> Any
         hint = hints[name]
         dotted = f"{prefix}{name}"
         if dataclasses.is_dataclass(hint):
-            values[name] = _build(hint, data[name], dotted + ".", sources)
+            values[name] = _build(typing.cast(type, hint), data[name], dotted + ".", sources)
         else:
             values[name] = _coerce(hint, data[name], dotted, sources)
     return cls(**values)

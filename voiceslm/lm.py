@@ -1,0 +1,452 @@
+"""The language model stage: translate or answer, streamed token by token.
+
+`CT2LanguageModel` runs a CTranslate2 Generator directory (converted from the
+model's original weights, with its tokenizer.json and chat template beside
+it). Tokenising uses the `tokenizers` package and the chat template is rendered
+with jinja2, so transformers (and torch) are never imported at run time.
+
+Generation is synchronous and yields cleaned text pieces as they are decoded;
+the async pipeline runs it in a worker thread and stops it through a
+`threading.Event`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import threading
+import time
+import weakref
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from voiceslm import prompts
+from voiceslm.config import LmConfig
+from voiceslm.errors import ModelMissingError, UserError
+
+logger = logging.getLogger(__name__)
+
+StopReason = Literal["end", "stop_string", "max_tokens", "cancelled", "closed"]
+"""Why generation ended; "closed": the reader stopped early (say, the translation was complete)."""
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    """Timings of one generation, for the latency log."""
+
+    prompt_tokens: int
+    generated_tokens: int
+    first_token_s: float | None
+    """Seconds from the call to the first generated token (prompt processing included); None if none came."""
+    total_s: float
+    """Seconds from the call to the end of generation."""
+    tokens_per_s: float | None
+    """Decoding speed after the first token; None with fewer than two tokens."""
+    stop_reason: StopReason
+    raw_text: str
+    """What the model wrote, before cleaning (cut at a stop string)."""
+
+
+class LanguageModel(ABC):
+    """Translates or answers, yielding cleaned text pieces as they are generated.
+
+    Both methods check their arguments when called (raising `UserError`), then
+    return an iterator that does the work as it is consumed. Setting `cancel`
+    stops the generation after the current token; no more pieces follow.
+    Close the iterator (or consume it fully) so the model is free for the next call.
+    """
+
+    last_stats: GenerationStats | None = None
+
+    @abstractmethod
+    def translate(
+        self, text: str, source: str | None, target: str, *, cancel: threading.Event | None = None
+    ) -> Iterator[str]:
+        """Stream the translation of `text` from `source` (None or "auto": unknown) into `target`."""
+
+    @abstractmethod
+    def answer(
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        *,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[str]:
+        """Stream an answer to `question`; `history` holds earlier (question, answer) pairs, oldest first."""
+
+    def close(self) -> None:  # noqa: B027 - engines without resources need nothing here
+        """Release the model."""
+
+    def __enter__(self) -> LanguageModel:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def load_language_model(model_dir: str | Path, family: str, config: LmConfig) -> LanguageModel:
+    """Load an installed CTranslate2 language model (slow: call it off the event loop)."""
+    return CT2LanguageModel(Path(model_dir), prompts.family(family), config)
+
+
+class ChatTemplate:
+    """A model's own jinja2 chat template, rendered the way transformers renders it."""
+
+    def __init__(self, source: str, special_tokens: Mapping[str, str]) -> None:
+        import jinja2.ext
+        from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+        def raise_exception(message: str) -> None:
+            raise jinja2.exceptions.TemplateError(message)
+
+        def tojson(value: Any, ensure_ascii: bool = False, indent: int | None = None, **kwargs: Any) -> str:
+            # jinja's own tojson escapes HTML characters; templates expect plain JSON.
+            return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, **kwargs)
+
+        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[jinja2.ext.loopcontrols])
+        env.filters["tojson"] = tojson
+        env.globals["raise_exception"] = raise_exception
+        env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
+        self._template = env.from_string(source)
+        self._special_tokens = dict(special_tokens)
+
+    @classmethod
+    def from_model_dir(cls, model_dir: Path) -> ChatTemplate | None:
+        """The template in chat_template.jinja or tokenizer_config.json; None if the model has none."""
+        config = _read_json(model_dir / "tokenizer_config.json")
+        special = _special_tokens(config, _read_json(model_dir / "special_tokens_map.json"))
+        jinja_file = model_dir / "chat_template.jinja"
+        if jinja_file.is_file():
+            return cls(jinja_file.read_text(encoding="utf-8"), special)
+        template = config.get("chat_template")
+        if isinstance(template, list):
+            named = {entry.get("name"): entry.get("template") for entry in template if isinstance(entry, dict)}
+            template = named.get("default")
+        return cls(template, special) if isinstance(template, str) else None
+
+    def render(self, messages: Sequence[Mapping[str, str]], *, add_generation_prompt: bool = True) -> str:
+        return self._template.render(
+            messages=[dict(m) for m in messages], add_generation_prompt=add_generation_prompt, **self._special_tokens
+        )
+
+
+class CT2LanguageModel(LanguageModel):
+    """A CTranslate2 Generator with its tokenizer and chat template; one generation at a time."""
+
+    def __init__(self, model_dir: Path, family: prompts.Family, config: LmConfig) -> None:
+        if not (model_dir / "model.bin").is_file() or not (model_dir / "tokenizer.json").is_file():
+            raise ModelMissingError(
+                f"The language model in {model_dir} is missing or incomplete; "
+                f"install it with `voiceslm models install {model_dir.name}`."
+            )
+        import ctranslate2
+        from tokenizers import Tokenizer
+
+        self.model_dir = model_dir
+        self.family = family
+        self._config = config
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._template = ChatTemplate.from_model_dir(model_dir) if family.chat else None
+        if family.chat and self._template is None:
+            raise UserError(
+                f"The language model in {model_dir} has no chat template, so it cannot be used as family "
+                f"{family.name!r}; pick a base-model family for it in the model catalog."
+            )
+        model_config = _read_json(model_dir / "config.json")
+        eos = model_config.get("eos_token") or _special_tokens(_read_json(model_dir / "tokenizer_config.json"), {}).get(
+            "eos_token"
+        )
+        end_tokens = [t for t in dict.fromkeys((eos, *family.end_tokens)) if t and self._tokenizer.token_to_id(t)]
+        self._end_tokens = end_tokens
+        self._end_ids = {self._tokenizer.token_to_id(t) for t in end_tokens}
+        started = time.perf_counter()
+        try:
+            self._generator: Any = ctranslate2.Generator(
+                str(model_dir),
+                device="cpu",
+                compute_type="int8",
+                inter_threads=1,
+                intra_threads=config.threads,
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise ModelMissingError(
+                f"The language model in {model_dir} cannot be loaded ({exc}); "
+                f"reinstall it with `voiceslm models install {model_dir.name}`."
+            ) from exc
+        logger.debug("loaded %s (%s) in %.2f s", model_dir.name, family.name, time.perf_counter() - started)
+        self._lock = threading.Lock()
+        self.last_stats = None
+        _OPEN_MODELS.add(self)
+
+    # ------------------------------------------------------------ public API
+
+    def translate(
+        self, text: str, source: str | None, target: str, *, cancel: threading.Event | None = None
+    ) -> Iterator[str]:
+        source = None if source in (None, "", "auto") else source
+        if source is not None:
+            prompts.language_name(source)
+        prompts.language_name(target)
+        text = text.strip()
+        if not text:
+            return iter(())
+        if source == target:
+            return iter((text,))
+        if self._template is not None:
+            prompt = self._template.render(prompts.translation_messages(text, source, target))
+            special, stop = False, ()
+        else:
+            prompt = prompts.translation_completion(text, source, target)
+            special, stop = True, ("\n",)
+        cleaner = prompts.StreamCleaner.for_translation(text)
+        return self._stream_cleaned(prompt, special, stop, cleaner, cancel)
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        *,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[str]:
+        question = question.strip()
+        if not question:
+            return iter(())
+        config = self._config
+        if self._template is not None:
+            messages = prompts.answer_messages(question, history, config.system_prompt, config.history_turns)
+            prompt = self._template.render(messages)
+            special, stop = False, ()
+        else:
+            prompt = prompts.answer_completion(question, history, config.system_prompt, config.history_turns)
+            special, stop = True, ("\n",)
+        return self._stream_cleaned(prompt, special, stop, prompts.StreamCleaner.for_answer(), cancel)
+
+    def generate(
+        self,
+        prompt: str,
+        *,
+        add_special_tokens: bool,
+        stop: Sequence[str] = (),
+        cancel: threading.Event | None = None,
+    ) -> Iterator[str]:
+        """Stream raw decoded text for a prompt already in the model's format.
+
+        `add_special_tokens` adds the tokenizer's own prefix (such as <bos>): True
+        for plain completion text, False for a rendered chat template, which
+        carries its own. Generation ends at an end token, at `stop` (not
+        included), at `max_tokens`, or when `cancel` is set.
+        """
+        return self._generate(prompt, add_special_tokens, tuple(stop), cancel)
+
+    def render_chat(self, messages: Sequence[Mapping[str, str]]) -> str:
+        """The prompt text for chat messages, ending with the assistant's turn."""
+        if self._template is None:
+            raise UserError(f"The language model in {self.model_dir} has no chat template.")
+        return self._template.render(messages)
+
+    def close(self) -> None:
+        """Free the generator (waits for a running generation to finish)."""
+        with self._lock:
+            if self._generator is not None:
+                generator, self._generator = self._generator, None
+                del generator
+                logger.debug("closed %s", self.model_dir.name)
+        _OPEN_MODELS.discard(self)
+
+    # ------------------------------------------------------------ internals
+
+    def _stream_cleaned(
+        self,
+        prompt: str,
+        add_special_tokens: bool,
+        stop: tuple[str, ...],
+        cleaner: prompts.StreamCleaner,
+        cancel: threading.Event | None,
+    ) -> Iterator[str]:
+        raw = self._generate(prompt, add_special_tokens, stop, cancel)
+        try:
+            for piece in raw:
+                if cancel is not None and cancel.is_set():
+                    return
+                cleaned = cleaner.feed(piece)
+                if cleaned:
+                    yield cleaned
+                if cleaner.done:
+                    break
+        finally:
+            raw.close()
+        if cancel is not None and cancel.is_set():
+            return
+        rest = cleaner.finish()
+        if rest:
+            yield rest
+
+    def _generate(
+        self,
+        prompt: str,
+        add_special_tokens: bool,
+        stop: tuple[str, ...],
+        cancel: threading.Event | None,
+    ) -> Iterator[str]:
+        with self._lock:
+            if self._generator is None:
+                raise RuntimeError("the language model has been closed")
+            started = time.perf_counter()
+            encoding = self._tokenizer.encode(prompt, add_special_tokens=add_special_tokens)
+            steps = self._generator.generate_tokens(
+                encoding.tokens,
+                max_length=self._config.max_tokens,
+                end_token=self._end_tokens,
+                repetition_penalty=self._config.repetition_penalty,
+                # Lets the decoding loop itself stop on cancel, even between reads.
+                callback=lambda _step: cancel is not None and cancel.is_set(),
+                **self._sampling(),
+            )
+            ids: list[int] = []
+            text = ""
+            released = 0
+            first_at: float | None = None
+            last_at = started
+            # Until the loop ends on its own, an early exit means the reader closed us.
+            reason: StopReason = "closed"
+            try:
+                for step in steps:
+                    last_at = time.perf_counter()
+                    if first_at is None:
+                        first_at = last_at
+                    if cancel is not None and cancel.is_set():
+                        reason = "cancelled"
+                        break
+                    if step.token_id in self._end_ids:
+                        reason = "end"
+                        break
+                    ids.append(step.token_id)
+                    decoded = self._tokenizer.decode(ids, skip_special_tokens=True)
+                    # An incomplete UTF-8 sequence decodes to U+FFFD: wait for the
+                    # token that completes it.
+                    if decoded.endswith("\ufffd"):
+                        continue
+                    text = decoded
+                    cut = _find_stop(text, stop, released)
+                    if cut is not None:
+                        text = text[:cut]
+                        reason = "stop_string"
+                    end = len(text) if cut is not None else len(text) - _partial_stop(text, stop)
+                    if end > released:
+                        piece, released = text[released:end], end
+                        yield piece
+                    if cut is not None:
+                        break
+                else:
+                    reason = "max_tokens"
+                if reason in ("end", "max_tokens"):
+                    # What is left: a held-back partial stop string, or a last
+                    # token that never completed its character.
+                    text = self._tokenizer.decode(ids, skip_special_tokens=True).rstrip("\ufffd")
+                    if len(text) > released:
+                        piece, released = text[released:], len(text)
+                        yield piece
+            finally:
+                if reason == "closed" and cancel is not None and cancel.is_set():
+                    reason = "cancelled"
+                # Closing the stream tells CTranslate2 to stop and waits for its
+                # decoding thread, so the generator is idle when the lock is released.
+                steps.close()
+                self._record(started, first_at, last_at, len(encoding.ids), len(ids), reason, text)
+
+    def _record(
+        self,
+        started: float,
+        first_at: float | None,
+        last_at: float,
+        prompt_tokens: int,
+        generated: int,
+        reason: StopReason,
+        text: str,
+    ) -> None:
+        decode_s = last_at - first_at if first_at is not None else 0.0
+        stats = GenerationStats(
+            prompt_tokens=prompt_tokens,
+            generated_tokens=generated,
+            first_token_s=None if first_at is None else first_at - started,
+            total_s=time.perf_counter() - started,
+            tokens_per_s=(generated - 1) / decode_s if generated > 1 and decode_s > 0 else None,
+            stop_reason=reason,
+            raw_text=text,
+        )
+        self.last_stats = stats
+        logger.debug(
+            "%s: %d prompt tokens, first token %s, %d tokens at %s, %.2f s in all, stopped: %s",
+            self.model_dir.name,
+            prompt_tokens,
+            "-" if stats.first_token_s is None else f"{stats.first_token_s * 1000:.0f} ms",
+            generated,
+            "-" if stats.tokens_per_s is None else f"{stats.tokens_per_s:.1f} tok/s",
+            stats.total_s,
+            reason,
+        )
+
+    def _sampling(self) -> dict[str, Any]:
+        if self._config.temperature <= 0:
+            return {"sampling_topk": 1}
+        return {"sampling_topk": 50, "sampling_topp": 0.95, "sampling_temperature": self._config.temperature}
+
+
+# A CTranslate2 Generator for Gemma, left for interpreter teardown to free,
+# aborted the process at exit about one time in three; closing every model
+# still open before teardown avoids it.
+_OPEN_MODELS: weakref.WeakSet[CT2LanguageModel] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_models() -> None:
+    for model in list(_OPEN_MODELS):
+        model.close()
+
+
+def _find_stop(text: str, stop: tuple[str, ...], released: int) -> int | None:
+    """Where the first stop string starts in the not yet released part of `text`."""
+    found = [i for s in stop if (i := text.find(s, max(0, released - len(s) + 1))) >= 0]
+    return min(found) if found else None
+
+
+def _partial_stop(text: str, stop: tuple[str, ...]) -> int:
+    """Length of the end of `text` that could be the start of a stop string."""
+    longest = 0
+    for s in stop:
+        for size in range(min(len(s) - 1, len(text)), longest, -1):
+            if text.endswith(s[:size]):
+                longest = size
+                break
+    return longest
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelMissingError(
+            f"{path} cannot be read ({exc}); reinstall the model with `voiceslm models install {path.parent.name}`."
+        ) from exc
+    return data if isinstance(data, dict) else {}
+
+
+def _special_tokens(tokenizer_config: Mapping[str, Any], special_map: Mapping[str, Any]) -> dict[str, str]:
+    """bos_token, eos_token... as the chat template sees them (strings)."""
+    tokens: dict[str, str] = {}
+    for source in (special_map, tokenizer_config):
+        for key, value in source.items():
+            if not key.endswith("_token") or key in tokens:
+                continue
+            if isinstance(value, dict):
+                value = value.get("content")
+            if isinstance(value, str):
+                tokens[key] = value
+    return tokens

@@ -1,0 +1,434 @@
+"""Prompts for each model family, and cleaning of what the models write back.
+
+Instruction-tuned models get chat messages rendered later with the model's own
+chat template; base models get few-shot completion text. The cleaners run on the
+streamed output, so what reaches text-to-speech is the translation or the answer
+alone: no "Here is the translation:", no quotes, no notes, no markdown.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from voiceslm.errors import UserError
+
+logger = logging.getLogger(__name__)
+
+Message = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Family:
+    """How to talk to a family of models."""
+
+    name: str
+    chat: bool
+    """True: instruction model with a chat template; False: base model, few-shot text."""
+    end_tokens: tuple[str, ...]
+    """End-of-turn tokens that stop generation besides the model's own EOS (when in its vocabulary)."""
+
+
+FAMILIES = {
+    family.name: family
+    for family in (
+        Family("smollm-instruct", chat=True, end_tokens=("<|im_end|>", "<|endoftext|>")),
+        Family("qwen-instruct", chat=True, end_tokens=("<|im_end|>", "<|endoftext|>")),
+        Family("gemma-base", chat=False, end_tokens=("<eos>", "<end_of_turn>")),
+        Family("gemma-instruct", chat=True, end_tokens=("<eos>", "<end_of_turn>")),
+    )
+}
+
+
+def family(name: str) -> Family:
+    try:
+        return FAMILIES[name]
+    except KeyError:
+        raise UserError(
+            f"Language model family {name!r} is unknown; use one of {', '.join(sorted(FAMILIES))}."
+        ) from None
+
+
+LANGUAGE_NAMES = {
+    "en": "English",
+    "es": "Spanish",
+    "de": "German",
+    "fr": "French",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "ru": "Russian",
+    "uk": "Ukrainian",
+    "cs": "Czech",
+    "sv": "Swedish",
+    "da": "Danish",
+    "no": "Norwegian",
+    "fi": "Finnish",
+    "el": "Greek",
+    "tr": "Turkish",
+    "ro": "Romanian",
+    "hu": "Hungarian",
+    "ca": "Catalan",
+    "zh": "Chinese",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "ar": "Arabic",
+    "he": "Hebrew",
+    "hi": "Hindi",
+    "id": "Indonesian",
+    "vi": "Vietnamese",
+    "th": "Thai",
+}
+
+
+def language_name(code: str) -> str:
+    """The English name of an ISO 639-1 code; UserError for one voiceslm does not know."""
+    try:
+        return LANGUAGE_NAMES[code]
+    except KeyError:
+        raise UserError(
+            f"Language code {code!r} is not supported for translation; use one of {', '.join(LANGUAGE_NAMES)}."
+        ) from None
+
+
+# The same five short everyday sentences in every language with examples: the
+# few-shot pairs for base models, for any source and target among these.
+PARALLEL_EXAMPLES: dict[str, tuple[str, ...]] = {
+    "en": (
+        "Good morning, how are you?",
+        "I would like a cup of coffee, please.",
+        "The train leaves at eight o'clock.",
+        "Thank you very much for your help.",
+        "Where can I buy tickets?",
+    ),
+    "es": (
+        "Buenos días, ¿cómo estás?",
+        "Quisiera una taza de café, por favor.",
+        "El tren sale a las ocho.",
+        "Muchas gracias por tu ayuda.",
+        "¿Dónde puedo comprar billetes?",
+    ),
+    "de": (
+        "Guten Morgen, wie geht es dir?",
+        "Ich hätte gern eine Tasse Kaffee, bitte.",
+        "Der Zug fährt um acht Uhr ab.",
+        "Vielen Dank für deine Hilfe.",
+        "Wo kann ich Fahrkarten kaufen?",
+    ),
+    "fr": (
+        "Bonjour, comment vas-tu ?",
+        "Je voudrais une tasse de café, s'il vous plaît.",
+        "Le train part à huit heures.",
+        "Merci beaucoup pour ton aide.",
+        "Où puis-je acheter des billets ?",
+    ),
+    "it": (
+        "Buongiorno, come stai?",
+        "Vorrei una tazza di caffè, per favore.",
+        "Il treno parte alle otto.",
+        "Grazie mille per il tuo aiuto.",
+        "Dove posso comprare i biglietti?",
+    ),
+    "pt": (
+        "Bom dia, como você está?",
+        "Eu queria uma xícara de café, por favor.",
+        "O trem parte às oito horas.",
+        "Muito obrigado pela sua ajuda.",
+        "Onde posso comprar passagens?",
+    ),
+    "nl": (
+        "Goedemorgen, hoe gaat het met je?",
+        "Ik wil graag een kopje koffie, alstublieft.",
+        "De trein vertrekt om acht uur.",
+        "Heel erg bedankt voor je hulp.",
+        "Waar kan ik kaartjes kopen?",
+    ),
+    "pl": (
+        "Dzień dobry, jak się masz?",
+        "Poproszę filiżankę kawy.",
+        "Pociąg odjeżdża o ósmej.",
+        "Dziękuję bardzo za pomoc.",
+        "Gdzie mogę kupić bilety?",
+    ),
+    "ru": (
+        "Доброе утро, как дела?",
+        "Я бы хотел чашку кофе, пожалуйста.",
+        "Поезд отправляется в восемь часов.",
+        "Большое спасибо за помощь.",
+        "Где можно купить билеты?",
+    ),
+    "zh": (
+        "早上好，你好吗？",
+        "请给我一杯咖啡。",
+        "火车八点出发。",
+        "非常感谢你的帮助。",
+        "我在哪里可以买票？",
+    ),
+    "ja": (
+        "おはようございます、お元気ですか？",
+        "コーヒーを一杯ください。",
+        "電車は八時に出発します。",
+        "手伝ってくれて本当にありがとう。",
+        "切符はどこで買えますか？",
+    ),
+}
+
+# Few-shot question/answer pairs for base models asked to act as an assistant.
+ANSWER_EXAMPLES = (
+    ("What is the capital of Italy?", "The capital of Italy is Rome."),
+    ("How many days are in a week?", "There are seven days in a week."),
+    ("What color is the sky on a clear day?", "On a clear day the sky is blue."),
+)
+
+
+def translation_messages(text: str, source: str | None, target: str) -> list[Message]:
+    """Chat messages asking an instruction model for a translation and nothing else."""
+    target_name = language_name(target)
+    source_name = f"{language_name(source)} " if source else ""
+    instruction = (
+        f"Translate the following {source_name}text into {target_name}. "
+        "Reply with the translation only, with no notes or explanations."
+    )
+    return [
+        {"role": "system", "content": f"You are a translator. You translate text into {target_name}."},
+        {"role": "user", "content": f"{instruction}\n\n{text.strip()}"},
+    ]
+
+
+def translation_completion(text: str, source: str | None, target: str) -> str:
+    """Few-shot completion text for a base model; the model continues after "<Target>:".
+
+    With no known source language the examples are English and the label is "Text".
+    """
+    target_name = language_name(target)
+    source_code = source if source in PARALLEL_EXAMPLES else "en"
+    source_label = language_name(source) if source else "Text"
+    blocks = []
+    if target in PARALLEL_EXAMPLES and source_code != target:
+        for original, translated in zip(PARALLEL_EXAMPLES[source_code], PARALLEL_EXAMPLES[target], strict=True):
+            blocks.append(f"{source_label}: {original}\n{target_name}: {translated}")
+    blocks.append(f"{source_label}: {_one_line(text)}\n{target_name}:")
+    return "\n\n".join(blocks)
+
+
+def answer_messages(
+    question: str, history: Sequence[tuple[str, str]], system_prompt: str, history_turns: int
+) -> list[Message]:
+    """Chat messages for the assistant: system prompt, recent Q/A pairs, the question."""
+    messages: list[Message] = []
+    if system_prompt.strip():
+        messages.append({"role": "system", "content": system_prompt.strip()})
+    for asked, answered in _recent(history, history_turns):
+        messages.append({"role": "user", "content": asked})
+        messages.append({"role": "assistant", "content": answered})
+    messages.append({"role": "user", "content": question.strip()})
+    return messages
+
+
+def answer_completion(question: str, history: Sequence[tuple[str, str]], system_prompt: str, history_turns: int) -> str:
+    """Few-shot completion text for a base model answering a question."""
+    lines = [system_prompt.strip()] if system_prompt.strip() else []
+    pairs = [*ANSWER_EXAMPLES, *_recent(history, history_turns)]
+    lines += [f"Question: {_one_line(asked)}\nAnswer: {_one_line(answered)}" for asked, answered in pairs]
+    lines.append(f"Question: {_one_line(question)}\nAnswer:")
+    return "\n\n".join(lines)
+
+
+def _recent(history: Sequence[tuple[str, str]], turns: int) -> list[tuple[str, str]]:
+    return list(history)[-turns:] if turns > 0 else []
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# ---------------------------------------------------------------- cleaning
+#
+# Both cleaners are pure functions of everything the model has written so far.
+# While streaming, `StreamCleaner` emits only the part that can no longer change
+# (the "settled" prefix); the final text is the same function with final=True,
+# so the streamed pieces always join to exactly the batch result.
+
+_QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e\u300c\u300d`"
+_LABEL_NAMES = "|".join(
+    sorted({*LANGUAGE_NAMES.values(), "Español", "Deutsch", "Français", "Italiano", "Português", "Nederlands"})
+)
+# A label before the translation: "Spanish:", "Translation:", "Here is the
+# translation:", "Sure! Here's the Spanish translation of the text:".
+_LEADING_LABEL = re.compile(
+    r"^(?:(?:sure|certainly|of course|okay|ok)\s*[!.,]\s*)?"
+    r"(?:(?:here\s+is|here's)[^:\n]{0,80}"
+    r"|[^:\n]{0,60}\b(?:translat|traduc|übersetz)\w*[^:\n]{0,60}"
+    rf"|(?:{_LABEL_NAMES}))\s*:\s*",
+    re.IGNORECASE,
+)
+_SEPARATOR = re.compile(r"^\s*(?:->|=>|=|:|-|\u2013|\u2014|\u2192)?\s*")
+# The start of a note after the translation: "(Note: ...", " Note: ...", "(Literally ...".
+_NOTE_START = re.compile(
+    r"\s*[(\[]\s*(?:note|nota|notes|explanation|literally|lit\.|translation|translated|in \w+)\b"
+    r"|\s+(?:note|nota|notes|explanation)\s*:",
+    re.IGNORECASE,
+)
+# How long a first line without a colon must be before it cannot be a label any
+# more: short for ordinary text, longer when it reads like the start of one.
+_LABEL_MIN_CHARS = 64
+_LABEL_MAX_CHARS = 120
+_LABEL_LIKE = re.compile(
+    r"^(?:(?:sure|certainly|of course|okay|ok)\b|(?:here|the|this|below)\b)|translat|traduc|übersetz", re.IGNORECASE
+)
+
+
+def clean_translation(raw: str, source_text: str) -> str:
+    """The translation alone, from a model's whole output."""
+    return _translation_state(raw, _one_line(source_text), final=True)[0]
+
+
+def _translation_state(raw: str, source: str, *, final: bool) -> tuple[str, bool]:
+    """(settled cleaned text, whether the translation is complete) for the output so far."""
+    text = raw.lstrip()
+    if not final and not _head_settled(text, source):
+        return "", False
+    body = _strip_head(text, source)
+    done = final
+    newline = body.find("\n")
+    if newline >= 0:
+        body, done = body[:newline], True
+    note = _NOTE_START.search(body)
+    if note:
+        body, done = body[: note.start()], True
+    opened_quote = body[:1] in _QUOTES if body else False
+    body = body.lstrip(_QUOTES + " ")
+    if not done:
+        return body[: _settled_end(body, source)], False
+    body = body.rstrip()
+    if "(" not in source:
+        body = re.sub(r"\s*[(\[][^()\[\]]*[)\]][\s.]*$", "", body)
+    if opened_quote or sum(body.count(q) for q in '"\u201c\u201d\u00ab\u00bb') % 2 == 1:
+        body = body.rstrip(_QUOTES + " ")
+    return body.rstrip(), True
+
+
+def _head_settled(text: str, source: str) -> bool:
+    """Whether the start of the output can no longer turn out to be a label or the source repeated."""
+    rest = _strip_head(text, source)
+    bare = rest.lstrip(_QUOTES).lower()
+    if source:
+        lowered_source = source.lower()
+        if lowered_source.startswith(bare.rstrip()):
+            return False
+        if bare.startswith(lowered_source) and not _SEPARATOR.sub("", bare[len(lowered_source) :].lstrip(_QUOTES)):
+            return False
+    if "\n" in rest or ":" in rest:
+        return True
+    limit = _LABEL_MAX_CHARS if _LABEL_LIKE.search(rest) else _LABEL_MIN_CHARS
+    return len(rest) >= limit
+
+
+def _strip_head(text: str, source: str) -> str:
+    for _ in range(4):
+        before = text
+        bare = text.lstrip(_QUOTES)
+        if source and bare.lower().startswith(source.lower()):
+            rest = _SEPARATOR.sub("", bare[len(source) :].lstrip(_QUOTES), count=1)
+            if rest.strip():
+                text = rest
+        label = _LEADING_LABEL.match(text)
+        if label and label.end() <= _LABEL_MAX_CHARS:
+            text = text[label.end() :]
+        text = text.lstrip()
+        if text == before:
+            break
+    return text
+
+
+def _settled_end(body: str, source: str) -> int:
+    """How much of an unfinished translation can be emitted.
+
+    The last word is held back (it may be the "Note" of " Note:", or end in a
+    closing quote), and so is a parenthesis that may yet turn out to close the
+    line, since a trailing parenthetical is an explanation.
+    """
+    end = re.search(r"\s*\S*$", body).start()  # type: ignore[union-attr]
+    open_paren = max(body.rfind("("), body.rfind("["))
+    if open_paren >= 0 and "(" not in source:
+        after = body[open_paren:]
+        closed = re.search(r"[)\]]", after)
+        if not closed or not re.search(r"\w", after[closed.end() :]):
+            end = min(end, len(body[:open_paren].rstrip()))
+    return end
+
+
+_EMOJI = re.compile(
+    "[ \t]*[\U0001f000-\U0001faff\U0001f1e6-\U0001f1ff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0f\u200d\u20e3]+"
+)
+_BULLET = re.compile(r"^[ \t]*(?:[-*+\u2022]|\d{1,3}[.)]|#{1,6})(?=\s|$)[ \t]*", re.MULTILINE)
+
+
+def clean_answer(raw: str) -> str:
+    """An answer ready to be read aloud: no markdown, no emoji, tidy spaces."""
+    text = _BULLET.sub("", raw)
+    text = re.sub(r"```\w*|[*`#]|__", "", text)
+    text = _EMOJI.sub("", text)
+    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r" *\n[\n ]*", "\n", text)
+    return text.strip()
+
+
+def _answer_state(raw: str, *, final: bool) -> tuple[str, bool]:
+    if final:
+        return clean_answer(raw), True
+    # Hold back the last word: it may be half of "**" or of a list marker.
+    return clean_answer(raw[: re.search(r"\s*\S*$", raw).start()]), False  # type: ignore[union-attr]
+
+
+class StreamCleaner:
+    """Turns raw streamed model text into cleaned pieces.
+
+    `feed()` returns the newly settled cleaned text; `finish()` returns the rest
+    once the model has stopped. `done` becomes True when the output is complete
+    (a translation's line has ended): generation can stop early.
+    """
+
+    def __init__(self, state: Callable[[str, bool], tuple[str, bool]]) -> None:
+        self._state = state
+        self._raw = ""
+        self._emitted = ""
+        self.done = False
+
+    @classmethod
+    def for_translation(cls, source_text: str) -> StreamCleaner:
+        source = _one_line(source_text)
+        return cls(lambda raw, final: _translation_state(raw, source, final=final))
+
+    @classmethod
+    def for_answer(cls) -> StreamCleaner:
+        return cls(lambda raw, final: _answer_state(raw, final=final))
+
+    @property
+    def raw(self) -> str:
+        """Everything the model wrote, before cleaning."""
+        return self._raw
+
+    def feed(self, piece: str) -> str:
+        if self.done:
+            return ""
+        self._raw += piece
+        settled, self.done = self._state(self._raw, False)
+        return self._advance(settled)
+
+    def finish(self) -> str:
+        settled, _ = self._state(self._raw, True)
+        self.done = True
+        return self._advance(settled)
+
+    def _advance(self, settled: str) -> str:
+        # The settled text only ever grows; a rule that broke that would show
+        # here, and nothing already spoken can be taken back.
+        if not settled.startswith(self._emitted):
+            logger.debug("cleaned text changed after it was emitted: %r -> %r", self._emitted, settled)
+            return ""
+        new, self._emitted = settled[len(self._emitted) :], settled
+        return new

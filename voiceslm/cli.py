@@ -28,6 +28,9 @@ COMMAND_MODULES = (
     "voiceslm.commands.models",
     "voiceslm.commands.config",
     "voiceslm.commands.eval",
+    "voiceslm.commands.daemon",
+    "voiceslm.commands.ctl",
+    "voiceslm.commands.doctor",
 )
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,181 @@
+"""`voiceslm ctl ...`: control a running daemon over its Unix socket."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+MODES = ("translate", "assist", "transcribe")
+# Commands that may take long inside the daemon (a reload can reload models).
+_SLOW_TIMEOUT = 300.0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "ctl",
+        help="control the running daemon: status, mode, mute, push-to-talk, say, reload, stop",
+        description="Send one command to the running `voiceslm daemon` over its control socket.",
+    )
+    parser.add_argument(
+        "--socket", metavar="PATH", help="control socket (default: this user's daemon, else the system one)"
+    )
+    parser.add_argument("--system", action="store_true", help="talk to the system service's socket, /run/voiceslm")
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds to wait for an answer (default: %(default)s)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the daemon's JSON result")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    actions.add_parser("status", help="what the daemon is doing")
+    mode = actions.add_parser("mode", help="switch mode: translate [--from LANG] [--to LANG], assist, transcribe")
+    mode.add_argument("mode", choices=MODES)
+    mode.add_argument("--from", dest="source", metavar="LANG", help='spoken language, or "auto"')
+    mode.add_argument("--to", dest="target", metavar="LANG", help="language to translate into")
+    actions.add_parser("mute", help="stop listening (the microphone is ignored)")
+    actions.add_parser("unmute", help="listen again")
+    ptt = actions.add_parser("ptt", help="push-to-talk: start holds the microphone open, stop sends what was said")
+    ptt.add_argument("ptt_action", choices=("start", "stop"))
+    say = actions.add_parser("say", help="speak TEXT through the daemon")
+    say.add_argument("text")
+    say.add_argument("--lang", default="en", help="language of TEXT (default: %(default)s)")
+    actions.add_parser("hush", help="stop speaking now")
+    actions.add_parser("reload", help="re-read the configuration (kept as it was if the new one is invalid)")
+    actions.add_parser("stop", help="stop the daemon")
+    actions.add_parser("ping", help="check that the daemon answers")
+    parser.set_defaults(handler=run)
+
+
+def request_for(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """The protocol command and arguments for a parsed `ctl` command line."""
+    action = args.action
+    if action == "mode":
+        request: dict[str, Any] = {"mode": args.mode}
+        if args.source is not None:
+            request["source"] = args.source
+        if args.target is not None:
+            request["target"] = args.target
+        return "mode", request
+    if action == "ptt":
+        return f"ptt_{args.ptt_action}", {}
+    if action == "say":
+        return "say", {"text": args.text, "lang": args.lang}
+    if action == "hush":
+        return "stop_speaking", {}
+    return action, {}
+
+
+def socket_for(args: argparse.Namespace) -> Path:
+    """--socket, --system, or the first existing of this user's and the system daemon's sockets."""
+    from voiceslm.control import SOCKET_NAME, SYSTEM_RUNTIME_DIR, client_socket_candidates, find_socket
+
+    if getattr(args, "socket", None):
+        return Path(args.socket).expanduser()
+    if getattr(args, "system", False):
+        return SYSTEM_RUNTIME_DIR / SOCKET_NAME
+    return find_socket(client_socket_candidates(_configured_socket(args)))
+
+
+def _configured_socket(args: argparse.Namespace) -> str:
+    """daemon.socket from the config files; a broken config must not stop `ctl` from working."""
+    from voiceslm.config import load_config
+    from voiceslm.errors import UserError
+
+    try:
+        return load_config(getattr(args, "config", None)).config.daemon.socket
+    except UserError as exc:
+        print(f"voiceslm: warning: {exc} Using the default socket.", file=sys.stderr)
+        return ""
+
+
+def run(args: argparse.Namespace) -> int:
+    from voiceslm.control import ControlClient
+
+    cmd, request = request_for(args)
+    timeout = max(args.timeout, _SLOW_TIMEOUT) if cmd == "reload" else args.timeout
+    with ControlClient(socket_for(args), timeout=timeout) as client:
+        result = client.request(cmd, request)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(format_result(cmd, result))
+    return 0
+
+
+def format_result(cmd: str, result: Any) -> str:
+    if not isinstance(result, dict):
+        return str(result)
+    if cmd == "ping":
+        return f"daemon pid {result.get('pid')} answers (voiceslm {result.get('version')})"
+    if cmd == "stop":
+        return "daemon stopping"
+    if cmd == "reload":
+        changed = ", ".join(result.get("changed") or []) or "nothing"
+        restarted = " (pipeline restarted)" if result.get("pipeline_restarted") else ""
+        return f"configuration reloaded; changed: {changed}{restarted}"
+    daemon = result.get("daemon") or {}
+    lines = [str(result.get("status_line") or daemon.get("status_line") or "ok")]
+    for key, value in result.items():
+        if key in ("daemon", "status_line") or isinstance(value, dict | list):
+            continue
+        lines.append(f"  {key}: {value}")
+    if daemon:
+        lines.append(
+            f"  daemon: pid {daemon.get('pid')}, {daemon.get('phase')}, up {daemon.get('uptime_s')} s, "
+            f"socket {daemon.get('socket')}"
+        )
+        if daemon.get("reload_error"):
+            lines.append(f"  last reload failed: {daemon['reload_error']}")
+    return "\n".join(lines)
+
+
+def drive_ptt(args: argparse.Namespace) -> int:
+    """Push-to-talk on the daemon from a terminal: Enter or space toggles talking, q quits.
+
+    A terminal reports no key releases, so "hold to talk" becomes "press to
+    start, press again to send". The microphone is always released on exit.
+    """
+    import select
+    import termios
+    import tty
+
+    from voiceslm.control import ControlClient
+
+    client = ControlClient(socket_for(args), timeout=getattr(args, "timeout", 10.0)).connect()
+    talking = False
+    interactive = sys.stdin.isatty()
+    print("push-to-talk on the daemon: Enter or space to talk, again to send, q to quit", file=sys.stderr)
+    saved = termios.tcgetattr(sys.stdin) if interactive else None
+    try:
+        if interactive:
+            tty.setcbreak(sys.stdin.fileno())
+        while True:
+            if interactive:
+                select.select([sys.stdin], [], [])
+                key = sys.stdin.read(1)
+            else:
+                # Piped input: "start", "stop", an empty line to toggle, "q" or end of input to quit.
+                line = sys.stdin.readline()
+                word = line.strip().lower()
+                key = "q" if not line else {"start": "start", "stop": "stop"}.get(word, word[:1] or "\n")
+            if key in ("q", "Q", "\x04", "\x1b"):
+                break
+            if key not in ("\n", "\r", " ", "start", "stop"):
+                continue
+            wanted = (not talking) if key not in ("start", "stop") else key == "start"
+            if wanted == talking:
+                continue
+            talking = wanted
+            client.request("ptt_start" if talking else "ptt_stop")
+            print("talking... (press again to send)" if talking else "sent", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if saved is not None:
+            termios.tcsetattr(sys.stdin, termios.TCSADRAIN, saved)
+        if talking:
+            client.request("ptt_stop")
+        client.close()
+    return 0

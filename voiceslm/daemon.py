@@ -1,0 +1,590 @@
+"""`voiceslm daemon`: the live pipeline as a long-running, controllable service.
+
+Lifecycle, as systemd (Type=notify) sees it:
+
+- start: one lock per runtime directory (a second daemon refuses politely),
+  the control socket (a stale one left by a killed daemon is removed), the
+  damaged-model check, then the pipeline; READY=1 only once its models are
+  loaded and its audio devices are open.
+- run: STATUS= says what it is doing ("translating en->es: listening"),
+  WATCHDOG=1 is sent from a task on the event loop, so a stuck loop stops
+  the pings and systemd restarts the service.
+- SIGHUP or `ctl reload`: the configuration is read again; if it is invalid
+  the old one stays (the log and STATUS say why); if it is valid, what can
+  change in place does, and the pipeline is rebuilt only when its own
+  settings changed.
+- SIGTERM, SIGINT or `ctl stop`: STOPPING=1, the pipeline is cancelled
+  (closing its audio streams), the socket removed, all within two seconds.
+
+Requests on the control socket are mapped onto the pipeline's controller
+(`voiceslm.live`): set_mode, mute, unmute, ptt_start, ptt_stop, say,
+stop_speaking, status. docs/control-protocol.md lists them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import errno
+import fcntl
+import inspect
+import logging
+import os
+import signal
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from voiceslm import __version__
+from voiceslm.config import Config, LoadedConfig, is_language_code
+from voiceslm.control import ControlError, ControlServer, default_socket_path, ensure_private_dir, runtime_dir
+from voiceslm.errors import UserError
+from voiceslm.sdnotify import Notifier
+
+log = logging.getLogger(__name__)
+
+MODES = ("translate", "assist", "transcribe")
+STOP_GRACE_SECONDS = 1.2
+"""How long the pipeline gets to close its streams on stop; the whole stop stays under 2 s."""
+STATUS_POLL_SECONDS = 0.5
+LOCK_NAME = "daemon.lock"
+
+# Sections a reload applies without touching the pipeline.
+_IN_PLACE_SECTIONS = {"log", "daemon", "privacy"}
+# Sections a reload applies through set_mode() when nothing else changed.
+_MODE_SECTIONS = {"translate"}
+
+
+class Controller(Protocol):
+    """What the daemon needs from the live pipeline (voiceslm.live)."""
+
+    ready: Awaitable[Any]
+
+    def set_mode(self, mode: str, source: str | None = None, target: str | None = None) -> Any: ...
+    def mute(self) -> Any: ...
+    def unmute(self) -> Any: ...
+    def ptt_start(self) -> Any: ...
+    def ptt_stop(self) -> Any: ...
+    def say(self, text: str, lang: str) -> Any: ...
+    def stop_speaking(self) -> Any: ...
+    def status(self) -> dict[str, Any]: ...
+    async def run(self) -> Any: ...
+
+
+ControllerFactory = Callable[[Config], Controller]
+
+
+def live_controller(config: Config) -> Controller:
+    """The real pipeline, imported only when a daemon starts one."""
+    from voiceslm import live
+
+    return live.LivePipeline(config)  # type: ignore[attr-defined,no-any-return]
+
+
+# Single instance -----------------------------------------------------------
+
+
+class InstanceLock:
+    """An flock'd pid file: one daemon per runtime directory, released by the kernel on death."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            os.close(fd)
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise UserError(f"Cannot lock {self.path} ({exc.strerror}); check the runtime directory.") from exc
+            who = f" (pid {holder})" if holder.isdigit() else ""
+            raise UserError(
+                f"Another voiceslm daemon{who} is already running for this user; "
+                "control it with `voiceslm ctl`, or stop it with `voiceslm ctl stop` before starting a new one."
+            ) from exc
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        # The file stays: unlinking a lock others may be opening would let two
+        # daemons each lock a different inode.
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
+            os.close(self._fd)
+            self._fd = None
+
+
+# Status text ---------------------------------------------------------------
+
+
+def describe(status: Mapping[str, Any]) -> str:
+    """One short line for systemd's STATUS= from the controller's status()."""
+    mode = str(status.get("mode") or "")
+    source = status.get("source") or "auto"
+    target = status.get("target") or ""
+    if mode == "translate":
+        what = f"translating {source}->{target}" if target else "translating"
+    elif mode == "assist":
+        what = "assisting"
+    elif mode == "transcribe":
+        what = "transcribing"
+    else:
+        what = mode or "running"
+    state = status.get("state") or status.get("activity") or ""
+    if status.get("muted"):
+        state = "muted"
+    return f"{what}: {state}" if state else what
+
+
+# The daemon ------------------------------------------------------------------
+
+
+class Daemon:
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        reload_config: Callable[[], LoadedConfig],
+        *,
+        notifier: Notifier | None = None,
+        controller_factory: ControllerFactory = live_controller,
+        on_config_applied: Callable[[LoadedConfig], None] | None = None,
+        verify_models: bool = True,
+    ) -> None:
+        self.loaded = loaded
+        self._reload_config = reload_config
+        self.notifier = notifier or Notifier()
+        self._factory = controller_factory
+        self._on_config_applied = on_config_applied
+        self._verify_models = verify_models
+        self.controller: Controller | None = None
+        self._pipeline: asyncio.Task[Any] | None = None
+        self._ready = False
+        self._phase = "starting"
+        self._stop_requested: asyncio.Event | None = None
+        self._stop_reason = ""
+        self._reload_lock: asyncio.Lock | None = None
+        self._reload_note = ""
+        self._started = time.monotonic()
+        self._reloads = 0
+        self._lock: InstanceLock | None = None
+        self._server: ControlServer | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+        self.socket_path = default_socket_path(loaded.config.daemon.socket)
+
+    # Entry point ---------------------------------------------------------
+
+    async def serve(self) -> int:
+        """Run until stopped; returns the exit status (0 on a requested stop)."""
+        loop = asyncio.get_running_loop()
+        self._stop_requested = asyncio.Event()
+        self._reload_lock = asyncio.Lock()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop, signal.Signals(sig).name)
+        loop.add_signal_handler(signal.SIGHUP, self._on_sighup)
+        try:
+            self._claim_runtime_dir()
+            self._spawn(self._watchdog())
+            self._server = ControlServer(
+                self.socket_path, self._handlers(), idle_timeout=self.loaded.config.daemon.control_idle_timeout
+            )
+            await self._server.start()
+            await self._start_pipeline(self.loaded.config)
+            if self._stop_requested.is_set():
+                return 0
+            self._spawn(self._status_loop())
+            log.info("ready in %.1f s: %s", time.monotonic() - self._started, self._status_text())
+            self.notifier.ready(self._status_text())
+            return await self._wait_for_end()
+        except UserError as exc:
+            self.notifier.status(f"failed: {exc}")
+            raise
+        finally:
+            await self._shutdown()
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+
+    def request_stop(self, reason: str = "stop requested") -> None:
+        if self._stop_requested is None or self._stop_requested.is_set():
+            return
+        log.info("stopping (%s)", reason)
+        self._stop_reason = reason
+        self._phase = "stopping"
+        self.notifier.stopping()
+        self._stop_requested.set()
+
+    # Start-up --------------------------------------------------------------
+
+    def _claim_runtime_dir(self) -> None:
+        directory = ensure_private_dir(runtime_dir())
+        if self.socket_path.parent != directory:
+            ensure_private_dir(self.socket_path.parent)
+        self._lock = InstanceLock(directory / LOCK_NAME)
+        self._lock.acquire()
+
+    async def _start_pipeline(self, config: Config) -> None:
+        """Build the pipeline and wait until it is ready (or stop was asked, or it failed)."""
+        assert self._stop_requested is not None
+        self._ready = False
+        if self._verify_models:
+            self._phase = "checking models"
+            self.notifier.status(self._status_text())
+            await asyncio.to_thread(check_models, config)
+        self._phase = "loading models"
+        self.notifier.status(self._status_text())
+        controller = self._factory(config)
+        self.controller = controller
+        self._pipeline = asyncio.ensure_future(controller.run())
+        ready = asyncio.ensure_future(_as_awaitable(controller.ready))
+        stop = asyncio.ensure_future(self._stop_requested.wait())
+        try:
+            await asyncio.wait({ready, self._pipeline, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+        if self._pipeline.done():
+            ready.cancel()
+            self._raise_pipeline_end(self._pipeline, during_start=True)
+        if stop.done() and not ready.done():
+            ready.cancel()
+            return
+        ready.result()
+        self._ready = True
+        self._phase = "running"
+
+    def _raise_pipeline_end(self, task: asyncio.Task[Any], *, during_start: bool) -> None:
+        when = "while starting" if during_start else "unexpectedly"
+        if task.cancelled():
+            raise UserError(f"The live pipeline was cancelled {when}; see the log above.")
+        exc = task.exception()
+        if exc is None:
+            raise UserError(f"The live pipeline ended {when}; see the log above.")
+        if isinstance(exc, UserError):
+            raise exc
+        log.error("the live pipeline failed %s", when, exc_info=exc)
+        raise UserError(f"The live pipeline failed {when} ({type(exc).__name__}: {exc}); see the log above.")
+
+    async def _wait_for_end(self) -> int:
+        assert self._stop_requested is not None
+        stop = asyncio.ensure_future(self._stop_requested.wait())
+        try:
+            while True:
+                pipeline = self._pipeline
+                assert pipeline is not None
+                await asyncio.wait({stop, pipeline}, return_when=asyncio.FIRST_COMPLETED)
+                if stop.done():
+                    return 0
+                if pipeline is self._pipeline:
+                    self._raise_pipeline_end(pipeline, during_start=False)
+                # else: a reload swapped the pipeline in the meantime; watch the new one.
+        finally:
+            stop.cancel()
+
+    # Shutdown ---------------------------------------------------------------
+
+    async def _shutdown(self) -> None:
+        if self._phase != "stopping":
+            self._phase = "stopping"
+            self.notifier.stopping()
+        await self._stop_pipeline()
+        for task in list(self._background):
+            task.cancel()
+        if self._server is not None:
+            await self._server.close()
+            self._server = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+        log.info("stopped")
+
+    async def _stop_pipeline(self) -> None:
+        pipeline, self._pipeline = self._pipeline, None
+        self.controller = None
+        self._ready = False
+        if pipeline is None or pipeline.done():
+            return
+        pipeline.cancel()
+        done, _ = await asyncio.wait({pipeline}, timeout=STOP_GRACE_SECONDS)
+        if not done:
+            log.warning("the live pipeline did not stop within %.1f s; exiting anyway", STOP_GRACE_SECONDS)
+        elif not pipeline.cancelled() and pipeline.exception() is not None:
+            log.warning("the live pipeline failed while stopping: %s", pipeline.exception())
+
+    # Reload -----------------------------------------------------------------
+
+    def _on_sighup(self) -> None:
+        self._spawn(self._reload_quietly())
+
+    async def _reload_quietly(self) -> None:
+        with contextlib.suppress(ControlError):
+            await self.reload()
+
+    async def reload(self) -> dict[str, Any]:
+        """Read the configuration again and apply it; the old one stays if the new one is invalid."""
+        assert self._reload_lock is not None
+        async with self._reload_lock:
+            previous_phase = self._phase
+            self._phase = "reloading"
+            self.notifier.reloading(self._status_text())
+            try:
+                new = await asyncio.to_thread(self._reload_config)
+            except UserError as exc:
+                self._phase = previous_phase
+                self._reload_note = f"reload failed: {exc}"
+                log.error("reload refused, keeping the previous configuration: %s", exc)
+                self.notifier.ready(self._status_text())
+                raise ControlError(f"Reload refused, the previous configuration stays: {exc}") from exc
+            try:
+                result = await self._apply(new)
+            except UserError as exc:
+                self._reload_note = f"reload failed: {exc}"
+                log.error("reload failed, keeping the previous configuration: %s", exc)
+                raise ControlError(f"Reload failed, the previous configuration stays: {exc}") from exc
+            finally:
+                if self._phase == "reloading":
+                    self._phase = previous_phase if previous_phase != "reloading" else "running"
+                self.notifier.ready(self._status_text())
+            self._reloads += 1
+            self._reload_note = ""
+            log.info("configuration reloaded: %s", ", ".join(result["changed"]) or "nothing changed")
+            return result
+
+    async def _apply(self, new: LoadedConfig) -> dict[str, Any]:
+        old = self.loaded.config
+        changed = changed_sections(old, new.config)
+        if new.config.daemon.socket != old.daemon.socket:
+            log.warning("daemon.socket changed: the new path takes effect at the next start")
+        pipeline_sections = changed - _IN_PLACE_SECTIONS
+        rebuilt = False
+        if pipeline_sections and pipeline_sections <= _MODE_SECTIONS and self.controller is not None:
+            status = self.controller.status()
+            translate = new.config.translate
+            await _call(
+                self.controller.set_mode,
+                str(status.get("mode") or new.config.live.mode),
+                None if translate.source == "auto" else translate.source,
+                translate.target,
+            )
+        elif pipeline_sections:
+            await self._rebuild(new.config)
+            rebuilt = True
+        self.loaded = new
+        if self._server is not None:
+            self._server.idle_timeout = new.config.daemon.control_idle_timeout
+        if self._on_config_applied is not None:
+            self._on_config_applied(new)
+        return {"changed": sorted(changed), "pipeline_restarted": rebuilt}
+
+    async def _rebuild(self, config: Config) -> None:
+        """Swap in a pipeline built from `config`; put the old config back if it cannot start."""
+        muted = bool(self.controller and self.controller.status().get("muted"))
+        log.info("settings of the live pipeline changed: restarting it")
+        await self._stop_pipeline()
+        try:
+            await self._start_pipeline(config)
+        except UserError:
+            log.error("the new settings do not start; restarting with the previous ones")
+            await self._stop_pipeline()
+            await self._start_pipeline(self.loaded.config)
+            raise
+        if muted and self.controller is not None:
+            await _call(self.controller.mute)
+
+    # Control commands --------------------------------------------------------
+
+    def _handlers(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[Any]]]:
+        return {
+            "ping": self._cmd_ping,
+            "status": self._cmd_status,
+            "mode": self._cmd_mode,
+            "mute": self._simple("mute"),
+            "unmute": self._simple("unmute"),
+            "ptt_start": self._simple("ptt_start"),
+            "ptt_stop": self._simple("ptt_stop"),
+            "stop_speaking": self._simple("stop_speaking"),
+            "say": self._cmd_say,
+            "reload": self._cmd_reload,
+            "stop": self._cmd_stop,
+        }
+
+    async def _cmd_ping(self, args: dict[str, Any]) -> dict[str, Any]:
+        _no_args("ping", args)
+        return {"pong": True, "pid": os.getpid(), "version": __version__}
+
+    async def _cmd_status(self, args: dict[str, Any]) -> dict[str, Any]:
+        _no_args("status", args)
+        result: dict[str, Any] = {}
+        if self.controller is not None and self._ready:
+            result.update(self.controller.status())
+        result.update(
+            {
+                "daemon": {
+                    "pid": os.getpid(),
+                    "version": __version__,
+                    "phase": self._phase,
+                    "ready": self._ready,
+                    "uptime_s": round(time.monotonic() - self._started, 1),
+                    "reloads": self._reloads,
+                    "reload_error": self._reload_note.removeprefix("reload failed: ") or None,
+                    "config_layers": list(self.loaded.layers),
+                    "socket": str(self.socket_path),
+                    "status_line": self._status_text(),
+                }
+            }
+        )
+        return result
+
+    async def _cmd_mode(self, args: dict[str, Any]) -> dict[str, Any]:
+        _only_args("mode", args, {"mode", "source", "target"})
+        mode = args.get("mode")
+        if mode not in MODES:
+            raise ControlError(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
+        source, target = args.get("source"), args.get("target")
+        if source is not None and not (source == "auto" or (isinstance(source, str) and is_language_code(source))):
+            raise ControlError(f'source must be a two-letter language code or "auto", not {source!r}.')
+        if target is not None and not (isinstance(target, str) and is_language_code(target)):
+            raise ControlError(f"target must be a two-letter language code such as de, not {target!r}.")
+        controller = self._controller()
+        await _call(controller.set_mode, mode, source, target)
+        return self._brief_status(controller)
+
+    async def _cmd_say(self, args: dict[str, Any]) -> dict[str, Any]:
+        _only_args("say", args, {"text", "lang"})
+        text, lang = args.get("text"), args.get("lang", "en")
+        if not isinstance(text, str) or not text.strip():
+            raise ControlError("say needs some text in args.text.")
+        limit = self.loaded.config.limits.max_text_chars
+        if len(text) > limit:
+            raise ControlError(f"The text is {len(text)} characters, over the {limit} limit (limits.max_text_chars).")
+        if not isinstance(lang, str) or not is_language_code(lang):
+            raise ControlError(f"lang must be a two-letter language code such as en, not {lang!r}.")
+        controller = self._controller()
+        await _call(controller.say, " ".join(text.split()), lang)
+        return self._brief_status(controller)
+
+    async def _cmd_reload(self, args: dict[str, Any]) -> dict[str, Any]:
+        _no_args("reload", args)
+        return await self.reload()
+
+    async def _cmd_stop(self, args: dict[str, Any]) -> dict[str, Any]:
+        _no_args("stop", args)
+        # Reply first; the stop starts once this handler has returned.
+        asyncio.get_running_loop().call_soon(self.request_stop, "stop requested over the control socket")
+        return {"stopping": True}
+
+    def _simple(self, name: str) -> Callable[[dict[str, Any]], Awaitable[Any]]:
+        async def handler(args: dict[str, Any]) -> dict[str, Any]:
+            _no_args(name, args)
+            controller = self._controller()
+            await _call(getattr(controller, name))
+            return self._brief_status(controller)
+
+        return handler
+
+    def _controller(self) -> Controller:
+        if self.controller is None or not self._ready:
+            raise ControlError(f"The daemon is {self._phase}, not ready yet; retry in a few seconds.")
+        return self.controller
+
+    def _brief_status(self, controller: Controller) -> dict[str, Any]:
+        status = dict(controller.status())
+        status["status_line"] = self._status_text()
+        return status
+
+    # Background tasks ----------------------------------------------------------
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _watchdog(self) -> None:
+        """WATCHDOG=1 from the event loop itself: if the loop stalls, the pings stop."""
+        interval = self.notifier.watchdog_interval
+        if interval is None:
+            return
+        log.debug("systemd watchdog: pinging every %.1f s", interval)
+        while True:
+            self.notifier.watchdog()
+            await asyncio.sleep(interval)
+
+    async def _status_loop(self) -> None:
+        while True:
+            await asyncio.sleep(STATUS_POLL_SECONDS)
+            if self._phase == "running":
+                self.notifier.status(self._status_text())
+
+    def _status_text(self) -> str:
+        if self._phase == "running" and self.controller is not None and self._ready:
+            try:
+                text = describe(self.controller.status())
+            except Exception:
+                log.exception("the pipeline's status() failed")
+                text = "running"
+        else:
+            text = self._phase
+        return f"{text} ({self._reload_note})" if self._reload_note else text
+
+
+# Helpers ---------------------------------------------------------------------
+
+
+def changed_sections(old: Config, new: Config) -> set[str]:
+    return {f.name for f in dataclasses.fields(Config) if getattr(old, f.name) != getattr(new, f.name)}
+
+
+def needed_models(config: Config) -> list[str]:
+    """Every model the configuration names (some may be needed only in some modes)."""
+    names = [config.stt.model, config.stt.english_model, config.lm.translate_model, config.lm.assist_model]
+    names += [voice.removeprefix("piper:") for voice in config.tts.voices.values() if voice.startswith("piper:")]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def check_models(config: Config) -> None:
+    """Fail fast on a damaged model (sha256 of every file); a missing one is the pipeline's call.
+
+    Missing models are left alone because a mode that is never used need not
+    have its model installed; the pipeline names the install command if it does.
+    """
+    from voiceslm.models.store import ModelStore
+
+    store = ModelStore(config.model_store())
+    for name in needed_models(config):
+        if store.status(name).state == "missing":
+            log.debug("model %s is not installed", name)
+            continue
+        started = time.perf_counter()
+        store.verify(name)
+        log.debug("model %s verified in %.2f s", name, time.perf_counter() - started)
+
+
+async def _call(method: Callable[..., Any], *args: Any) -> Any:
+    result = method(*args)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+async def _as_awaitable(value: Any) -> Any:
+    """`ready` as a future, a coroutine function or an asyncio.Event."""
+    if isinstance(value, asyncio.Event):
+        return await value.wait()
+    if callable(value) and not inspect.isawaitable(value):
+        value = value()
+    return await value
+
+
+def _no_args(cmd: str, args: Mapping[str, Any]) -> None:
+    if args:
+        raise ControlError(f"{cmd} takes no arguments, got {', '.join(sorted(args))}.")
+
+
+def _only_args(cmd: str, args: Mapping[str, Any], allowed: set[str]) -> None:
+    unknown = set(args) - allowed
+    if unknown:
+        raise ControlError(f"{cmd} does not take {', '.join(sorted(unknown))}; it takes {', '.join(sorted(allowed))}.")

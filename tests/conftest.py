@@ -98,3 +98,24 @@ def whisper_base(model_store: _DevStore):
     stt = WhisperSTT.load(model_store.require("whisper-base"), SttConfig(), "whisper-base")
     yield stt
     stt.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_marian_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny real opus-mt-style model (random weights), built in seconds with no download."""
+    for package in ("torch", "transformers", "sentencepiece"):
+        pytest.importorskip(package, reason="building the tiny translation model needs the convert extra")
+    from tiny_models import build_tiny_marian
+
+    root = tmp_path_factory.mktemp("tiny-marian")
+    return build_tiny_marian(root / "tiny-opus-mt-en-es", root / "work")
+
+
+@pytest.fixture(scope="session")
+def tiny_marian(tiny_marian_dir: Path):
+    from voiceslm.config import LmConfig
+    from voiceslm.mt import load_translator
+
+    translator = load_translator(tiny_marian_dir, "marian", LmConfig(threads=1))
+    yield translator
+    translator.close()

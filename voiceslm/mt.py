@@ -1,0 +1,431 @@
+"""Translation with dedicated sequence-to-sequence models on CTranslate2.
+
+opus-mt (Marian), NLLB-200 and M2M100 translate better than a small language
+model of the same size and cost less per word, but they only translate. They
+plug in where a language model does (`lm.translate_model`), behind the same
+`LanguageModel` interface, and answering a question with one is a clear error.
+
+Input is split into sentences and translated one at a time, so the first
+sentence is spoken while the next is still being translated; within a
+sentence the text streams token by token.
+
+Each family marks languages its own way:
+- marian: one direction per model; multi-target models want a `>>es<<` token
+  before the source text.
+- nllb: FLORES-200 codes (`eng_Latn`) before the source and as the first target token.
+- m2m100: `__en__` before the source and as the first target token.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import re
+import threading
+import time
+import weakref
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from voiceslm.errors import ModelMissingError, UserError
+from voiceslm.lm import GenerationStats, LanguageModel, StopReason
+from voiceslm.text import split_sentences
+
+if TYPE_CHECKING:
+    import ctranslate2
+    import sentencepiece
+
+    from voiceslm.config import LmConfig
+
+log = logging.getLogger(__name__)
+
+FAMILIES = ("marian", "nllb", "m2m100")
+"""Catalog families served by this module rather than by a language model."""
+
+ANSWER_REFUSAL = "a translation model and cannot answer questions; set lm.assist_model to a language model"
+
+# Marian models were trained on sentences of at most a few hundred pieces and
+# CTranslate2 truncates input past 1024 tokens: longer stretches with no full
+# stop (a long transcript) are cut at word boundaries into chunks of this size.
+MAX_SOURCE_PIECES = 200
+
+# ISO 639-1 (and whisper's) codes to FLORES-200 codes, for the languages NLLB-200 knows.
+NLLB_CODES = {
+    "af": "afr_Latn", "am": "amh_Ethi", "ar": "arb_Arab", "as": "asm_Beng", "az": "azj_Latn", "ba": "bak_Cyrl",
+    "be": "bel_Cyrl", "bg": "bul_Cyrl", "bn": "ben_Beng", "bo": "bod_Tibt", "bs": "bos_Latn", "ca": "cat_Latn",
+    "cs": "ces_Latn", "cy": "cym_Latn", "da": "dan_Latn", "de": "deu_Latn", "el": "ell_Grek", "en": "eng_Latn",
+    "eo": "epo_Latn", "es": "spa_Latn", "et": "est_Latn", "eu": "eus_Latn", "fa": "pes_Arab", "fi": "fin_Latn",
+    "fo": "fao_Latn", "fr": "fra_Latn", "ga": "gle_Latn", "gd": "gla_Latn", "gl": "glg_Latn", "gu": "guj_Gujr",
+    "ha": "hau_Latn", "he": "heb_Hebr", "hi": "hin_Deva", "hr": "hrv_Latn", "ht": "hat_Latn", "hu": "hun_Latn",
+    "hy": "hye_Armn", "id": "ind_Latn", "ig": "ibo_Latn", "is": "isl_Latn", "it": "ita_Latn", "ja": "jpn_Jpan",
+    "jv": "jav_Latn", "jw": "jav_Latn", "ka": "kat_Geor", "kk": "kaz_Cyrl", "km": "khm_Khmr", "kn": "kan_Knda",
+    "ko": "kor_Hang", "ky": "kir_Cyrl", "lb": "ltz_Latn", "ln": "lin_Latn", "lo": "lao_Laoo", "lt": "lit_Latn",
+    "lv": "lvs_Latn", "mg": "plt_Latn", "mi": "mri_Latn", "mk": "mkd_Cyrl", "ml": "mal_Mlym", "mn": "khk_Cyrl",
+    "mr": "mar_Deva", "ms": "zsm_Latn", "mt": "mlt_Latn", "my": "mya_Mymr", "ne": "npi_Deva", "nl": "nld_Latn",
+    "nn": "nno_Latn", "no": "nob_Latn", "oc": "oci_Latn", "pa": "pan_Guru", "pl": "pol_Latn", "ps": "pbt_Arab",
+    "pt": "por_Latn", "ro": "ron_Latn", "ru": "rus_Cyrl", "sa": "san_Deva", "sd": "snd_Arab", "si": "sin_Sinh",
+    "sk": "slk_Latn", "sl": "slv_Latn", "sn": "sna_Latn", "so": "som_Latn", "sq": "als_Latn", "sr": "srp_Cyrl",
+    "su": "sun_Latn", "sv": "swe_Latn", "sw": "swh_Latn", "ta": "tam_Taml", "te": "tel_Telu", "tg": "tgk_Cyrl",
+    "th": "tha_Thai", "tk": "tuk_Latn", "tl": "tgl_Latn", "tr": "tur_Latn", "tt": "tat_Cyrl", "uk": "ukr_Cyrl",
+    "ur": "urd_Arab", "uz": "uzn_Latn", "vi": "vie_Latn", "xh": "xho_Latn", "yi": "ydd_Hebr", "yo": "yor_Latn",
+    "yue": "yue_Hant", "zh": "zho_Hans", "zu": "zul_Latn",
+}  # fmt: skip
+
+# Whisper's codes that M2M100 spells differently.
+M2M100_ALIASES = {"jw": "jv", "nn": "no"}
+
+_LANGUAGE_TOKEN = {
+    "marian": re.compile(r"^>>\w+<<$"),
+    "nllb": re.compile(r"^[a-z]{3}_[A-Z][a-z]{3}$"),
+    "m2m100": re.compile(r"^__[a-z]{2,3}__$"),
+}
+# Languages the caller may not know (speech of unknown language, `--from auto`).
+_UNKNOWN_SOURCES = ("", "auto")
+
+
+class SeqToSeqTranslator(LanguageModel):
+    """A CTranslate2 `Translator` with its sentencepiece tokenizers; thread-safe."""
+
+    def __init__(
+        self,
+        translator: ctranslate2.Translator,
+        source_tokenizer: sentencepiece.SentencePieceProcessor,
+        target_tokenizer: sentencepiece.SentencePieceProcessor,
+        *,
+        family: str,
+        name: str,
+        config: LmConfig,
+        source_vocabulary: frozenset[str],
+        target_vocabulary: frozenset[str],
+        special_tokens: frozenset[str],
+        pair: tuple[str, str] | None = None,
+    ) -> None:
+        self._translator: ctranslate2.Translator | None = translator
+        self._source_tokenizer = source_tokenizer
+        self._target_tokenizer = target_tokenizer
+        self.family = family
+        self.name = name
+        self._config = config
+        self._source_vocabulary = source_vocabulary
+        self._target_vocabulary = target_vocabulary
+        self._special_tokens = special_tokens
+        self.pair = pair
+        """(source, target) of a one-direction Marian model when its tokenizer config records it."""
+        self._language_token = _LANGUAGE_TOKEN[family]
+        # Multi-target Marian models choose the output language with a >>xx<< token.
+        self._marian_targets = (
+            frozenset(t for t in source_vocabulary if self._language_token.match(t))
+            if family == "marian"
+            else frozenset()
+        )
+        # One translation at a time; close() waits for a running one.
+        self._lock = threading.Lock()
+        self.last_stats = None
+        _OPEN_MODELS.add(self)
+
+    @classmethod
+    def load(cls, model_dir: Path, family: str, config: LmConfig) -> SeqToSeqTranslator:
+        """Load a converted model directory (model.bin, vocabulary, sentencepiece files)."""
+        import ctranslate2
+        import sentencepiece
+
+        if family not in FAMILIES:
+            raise UserError(
+                f"Model family {family!r} is not a translation model family; use one of {', '.join(FAMILIES)}."
+            )
+        model_dir = Path(model_dir)
+        name = model_dir.name
+        if family == "marian":
+            source_spm, target_spm = model_dir / "source.spm", model_dir / "target.spm"
+        else:
+            source_spm = target_spm = model_dir / "sentencepiece.bpe.model"
+        for required in (model_dir / "model.bin", source_spm, target_spm):
+            if not required.is_file():
+                raise ModelMissingError(
+                    f"Translation model {name} in {model_dir} is incomplete (no {required.name}); "
+                    f"reinstall it with `voiceslm models install {name}`."
+                )
+        started = time.perf_counter()
+        try:
+            translator = ctranslate2.Translator(
+                str(model_dir), device="cpu", compute_type="int8", intra_threads=config.threads
+            )
+            source_tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(source_spm))
+            target_tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(target_spm))
+        except (RuntimeError, OSError, ValueError) as exc:
+            raise ModelMissingError(
+                f"Translation model {name} in {model_dir} cannot be loaded ({str(exc).splitlines()[0]}); "
+                f"reinstall it with `voiceslm models install {name}`."
+            ) from exc
+        model_config = _read_json(model_dir / "config.json")
+        special_tokens = frozenset(
+            str(model_config[key]) for key in ("bos_token", "eos_token", "unk_token") if model_config.get(key)
+        ) | {"<pad>", "<s>", "</s>", "<unk>"}
+        model = cls(
+            translator,
+            source_tokenizer,
+            target_tokenizer,
+            family=family,
+            name=name,
+            config=config,
+            source_vocabulary=_read_vocabulary(model_dir, "source"),
+            target_vocabulary=_read_vocabulary(model_dir, "target"),
+            special_tokens=special_tokens,
+            pair=_marian_pair(model_dir) if family == "marian" else None,
+        )
+        log.debug("loaded %s translation model %s in %.2f s", family, name, time.perf_counter() - started)
+        return model
+
+    # LanguageModel --------------------------------------------------------
+
+    def translate(
+        self, text: str, source: str | None, target: str, *, cancel: threading.Event | None = None
+    ) -> Iterator[str]:
+        """Translate `text` from `source` to `target`, streaming text pieces.
+
+        Sentences are separated by a space. Text already in the target
+        language comes back unchanged. Raises UserError (before the first
+        piece) for empty text or a language the model does not handle.
+        """
+        if not text or not text.strip():
+            raise UserError("Text to translate is empty; give some words to translate.")
+        source = (source or "").strip()
+        target = (target or "").strip()
+        if source == target:
+            return iter([" ".join(text.split())])
+        source_prefix, target_prefix = self._language_tokens(source, target)
+        return self._stream(text, source_prefix, target_prefix, cancel)
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        *,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[str]:
+        raise UserError(f"Model {self.name} is {ANSWER_REFUSAL}.")
+
+    def close(self) -> None:
+        """Free the model (waits for a running translation to finish)."""
+        with self._lock:
+            self._translator = None
+        _OPEN_MODELS.discard(self)
+
+    # Internals ------------------------------------------------------------
+
+    def _language_tokens(self, source: str, target: str) -> tuple[list[str], list[str]]:
+        """Tokens before the source text and at the start of the target, per family."""
+        if self.family == "marian":
+            return self._marian_tokens(source, target), []
+        if source in _UNKNOWN_SOURCES:
+            raise UserError(
+                f"Translation model {self.name} needs to know the language it translates from; "
+                "set translate.source (or --from) to a language code such as en."
+            )
+        if self.family == "nllb":
+            source_token, target_token = NLLB_CODES.get(source, source), NLLB_CODES.get(target, target)
+        else:
+            source_token = f"__{M2M100_ALIASES.get(source, source)}__"
+            target_token = f"__{M2M100_ALIASES.get(target, target)}__"
+        for language, token, vocabulary in ((source, source_token, self._source_vocabulary),
+                                            (target, target_token, self._target_vocabulary)):  # fmt: skip
+            if token not in vocabulary:
+                raise UserError(
+                    f"Translation model {self.name} does not know language {language!r}; "
+                    "use an ISO 639-1 code such as en, es or de that the model covers."
+                )
+        return [source_token], [target_token]
+
+    def _marian_tokens(self, source: str, target: str) -> list[str]:
+        if self.pair is not None:
+            pair_source, pair_target = self.pair
+            if target != pair_target or (source not in _UNKNOWN_SOURCES and source != pair_source):
+                raise UserError(
+                    f"Translation model {self.name} translates only {pair_source} to {pair_target}, "
+                    f"not {source or 'unknown'} to {target}; install opus-mt-{source or pair_source}-{target} "
+                    "and set lm.translate_model to it."
+                )
+        if not self._marian_targets:
+            return []
+        wanted = f">>{target}<<"
+        if wanted not in self._marian_targets:
+            raise UserError(
+                f"Translation model {self.name} cannot translate into {target!r}; "
+                "choose a target language it lists, or another model."
+            )
+        return [wanted]
+
+    def _stream(
+        self, text: str, source_prefix: list[str], target_prefix: list[str], cancel: threading.Event | None
+    ) -> Iterator[str]:
+        run = _Run(started=time.perf_counter())
+        try:
+            for chunk in self._chunks(text):
+                if cancel is not None and cancel.is_set():
+                    run.reason = "cancelled"
+                    return
+                separator = " " if run.text else ""
+                for piece in self._translate_chunk(chunk, source_prefix, target_prefix, cancel, run):
+                    yield separator + piece
+                    separator = ""
+                if run.reason == "cancelled":
+                    return
+        finally:
+            self.last_stats = run.stats()
+            log.debug(
+                "%s: %d source tokens, first piece %s, %d tokens, %.2f s in all, stopped: %s",
+                self.name, self.last_stats.prompt_tokens,
+                "-" if run.first_at is None else f"{(run.first_at - run.started) * 1000:.0f} ms",
+                self.last_stats.generated_tokens, self.last_stats.total_s, self.last_stats.stop_reason,
+            )  # fmt: skip
+
+    def _chunks(self, text: str) -> Iterator[str]:
+        """Sentences, with any sentence too long for the model cut at word boundaries."""
+        for sentence in split_sentences(text):
+            if len(self._source_tokenizer.encode(sentence)) <= MAX_SOURCE_PIECES:
+                yield sentence
+                continue
+            words: list[str] = []
+            for word in sentence.split():
+                if words and len(self._source_tokenizer.encode(" ".join([*words, word]))) > MAX_SOURCE_PIECES:
+                    yield " ".join(words)
+                    words = []
+                words.append(word)
+            if words:
+                yield " ".join(words)
+
+    def _translate_chunk(
+        self,
+        chunk: str,
+        source_prefix: list[str],
+        target_prefix: list[str],
+        cancel: threading.Event | None,
+        run: _Run,
+    ) -> Iterator[str]:
+        pieces = self._source_tokenizer.encode(chunk, out_type=str)
+        source_tokens = [*source_prefix, *pieces, "</s>"]
+        run.prompt_tokens += len(source_tokens)
+        # Room for a translation somewhat longer than its source, capped by lm.max_tokens.
+        max_length = len(target_prefix) + min(self._config.max_tokens, 2 * len(pieces) + 16)
+        output: list[str] = []
+        emitted = ""
+        with self._lock:
+            if self._translator is None:
+                raise RuntimeError(f"translation model {self.name} has been closed")
+            steps = self._translator.generate_tokens(
+                source_tokens,
+                target_prefix=target_prefix or None,
+                max_decoding_length=max_length,
+                max_input_length=0,
+            )
+            # Until the loop ends on its own, an early exit means the reader closed us.
+            run.reason = "closed"
+            try:
+                for step in steps:
+                    if cancel is not None and cancel.is_set():
+                        run.reason = "cancelled"
+                        return
+                    if step.is_last:
+                        run.reason = "end" if step.token in self._special_tokens else "max_tokens"
+                    # The target prefix is reported as steps too; control and
+                    # language tokens are not text.
+                    if (
+                        step.step < len(target_prefix)
+                        or step.token in self._special_tokens
+                        or self._language_token.match(step.token)
+                    ):
+                        continue
+                    output.append(step.token)
+                    run.generated_tokens += 1
+                    decoded = self._target_tokenizer.decode_pieces(output)
+                    # A character spread over byte pieces decodes to U+FFFD until
+                    # its last byte arrives: hold it back until then.
+                    if decoded.endswith("\ufffd") or not decoded.startswith(emitted):
+                        continue
+                    new, emitted = decoded[len(emitted) :], decoded
+                    if new:
+                        if run.first_at is None:
+                            run.first_at = time.perf_counter()
+                        run.text += new
+                        yield new
+            finally:
+                if run.reason == "closed" and cancel is not None and cancel.is_set():
+                    run.reason = "cancelled"
+                # Closing the step stream tells CTranslate2 to stop after the
+                # current step and waits for it, so the model is idle when the
+                # lock is released.
+                steps.close()
+
+
+@dataclass
+class _Run:
+    """What one `translate` call has done so far, for `last_stats`."""
+
+    started: float
+    first_at: float | None = None
+    prompt_tokens: int = 0
+    generated_tokens: int = 0
+    reason: StopReason = "end"
+    text: str = ""
+
+    def stats(self) -> GenerationStats:
+        total_s = time.perf_counter() - self.started
+        decode_s = total_s - (self.first_at - self.started) if self.first_at is not None else 0.0
+        return GenerationStats(
+            prompt_tokens=self.prompt_tokens,
+            generated_tokens=self.generated_tokens,
+            first_token_s=None if self.first_at is None else self.first_at - self.started,
+            total_s=total_s,
+            tokens_per_s=(self.generated_tokens - 1) / decode_s if self.generated_tokens > 1 and decode_s > 0 else None,
+            stop_reason=self.reason,
+            raw_text=self.text,
+        )
+
+
+def load_translator(model_dir: Path, family: str, config: LmConfig) -> SeqToSeqTranslator:
+    """Load a dedicated translation model of a catalog family ("marian", "nllb", "m2m100")."""
+    return SeqToSeqTranslator.load(model_dir, family, config)
+
+
+# CTranslate2 models left for interpreter teardown to free have aborted the
+# process at exit; close every one still open before teardown.
+_OPEN_MODELS: weakref.WeakSet[SeqToSeqTranslator] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_models() -> None:
+    for model in list(_OPEN_MODELS):
+        model.close()
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _read_vocabulary(model_dir: Path, side: str) -> frozenset[str]:
+    """Tokens of one side of a converted model (shared, or per side), as CTranslate2 saved them."""
+    for stem in ("shared_vocabulary", f"{side}_vocabulary"):
+        json_path = model_dir / f"{stem}.json"
+        if json_path.is_file():
+            return frozenset(json.loads(json_path.read_text(encoding="utf-8")))
+        text_path = model_dir / f"{stem}.txt"
+        if text_path.is_file():
+            return frozenset(text_path.read_text(encoding="utf-8").splitlines())
+    return frozenset()
+
+
+def _marian_pair(model_dir: Path) -> tuple[str, str] | None:
+    """The one direction an opus-mt model translates, when its tokenizer config says so."""
+    config = _read_json(model_dir / "tokenizer_config.json")
+    source, target = config.get("source_lang"), config.get("target_lang")
+    # Two-letter codes only: multilingual models record group names ("ROMANCE").
+    if isinstance(source, str) and isinstance(target, str) and len(source) == 2 and len(target) == 2:
+        return source.lower(), target.lower()
+    return None

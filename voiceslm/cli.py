@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "voiceslm.commands.translate",
     "voiceslm.commands.ask",
     "voiceslm.commands.say",
+    "voiceslm.commands.run",
+    "voiceslm.commands.devices",
     "voiceslm.commands.demo",
     "voiceslm.commands.models",
     "voiceslm.commands.config",

@@ -54,7 +54,9 @@ class SileroVad:
 
         path = model_path or silero_model_path()
         if not path.exists():
-            raise UserError(f"The Silero VAD model {path} is missing; reinstall faster-whisper (pip install faster-whisper).")
+            raise UserError(
+                f"The Silero VAD model {path} is missing; reinstall faster-whisper (pip install faster-whisper)."
+            )
         options = onnxruntime.SessionOptions()
         # One frame is ~0.2 ms of work: more threads only add hand-over cost,
         # and the cores are needed by speech-to-text and the language model.
@@ -62,7 +64,9 @@ class SileroVad:
         options.intra_op_num_threads = 1
         options.enable_cpu_mem_arena = False
         options.log_severity_level = 4
-        self._session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"], sess_options=options)
+        self._session = onnxruntime.InferenceSession(
+            str(path), providers=["CPUExecutionProvider"], sess_options=options
+        )
         self.reset()
 
     def reset(self) -> None:
@@ -230,14 +234,14 @@ class PushToTalkRecorder:
         self._voiced = 0
         self._min_speech_frames = max(1, round(config.min_speech_ms / 1000 / FRAME_S))
         self._max_frames = max(1, round(config.max_utterance_s / FRAME_S))
-        self._started_at = 0.0
+        self.started_at = 0.0
         self._first_voice: float | None = None
         self.active = False
 
     def start(self, at: float) -> None:
         self._frames = []
         self._voiced = 0
-        self._started_at = at
+        self.started_at = at
         self._first_voice = None
         self.active = True
 
@@ -262,4 +266,4 @@ class PushToTalkRecorder:
             log.info("push-to-talk: no speech heard while the key was down")
             return None
         # The key release is the end of the turn the user chose: latency counts from it.
-        return TurnEnd(np.concatenate(frames), self._first_voice or self._started_at, at, at, "ptt")
+        return TurnEnd(np.concatenate(frames), self._first_voice or self.started_at, at, at, "ptt")

@@ -23,7 +23,7 @@ import numpy as np
 from voiceslm import espeak
 from voiceslm.config import TtsConfig
 from voiceslm.errors import UserError
-from voiceslm.text import SentenceSplitter
+from voiceslm.text import split_sentences
 
 if TYPE_CHECKING:
     from piper import PiperVoice
@@ -111,11 +111,6 @@ class TextToSpeech(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def split_sentences(text: str) -> list[str]:
-    splitter = SentenceSplitter()
-    return [*splitter.feed(text), *splitter.flush()]
 
 
 class PiperTTS(TextToSpeech):

@@ -112,6 +112,17 @@ def tiny_marian_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_multilingual_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny real M2M100-architecture model with both M2M100 and NLLB language tokens (en, es)."""
+    for package in ("torch", "transformers", "sentencepiece"):
+        pytest.importorskip(package, reason="building the tiny translation model needs the convert extra")
+    from tiny_models import build_tiny_multilingual
+
+    root = tmp_path_factory.mktemp("tiny-multilingual")
+    return build_tiny_multilingual(root / "tiny-m2m100", root / "work")
+
+
+@pytest.fixture(scope="session")
 def tiny_marian(tiny_marian_dir: Path):
     from voiceslm.config import LmConfig
     from voiceslm.mt import load_translator

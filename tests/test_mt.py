@@ -12,17 +12,49 @@ import threading
 from pathlib import Path
 
 import pytest
-from tiny_models import TINY_MARIAN_PAIR
+from tiny_models import TINY_MARIAN_PAIR, TINY_MULTILINGUAL_LANGUAGES
 
 from voiceslm.config import LmConfig
 from voiceslm.errors import ModelMissingError, UserError
 from voiceslm.lm import LanguageModel
 from voiceslm.models import catalog
-from voiceslm.mt import FAMILIES, MAX_SOURCE_PIECES, load_translator
+from voiceslm.mt import FAMILIES, MAX_SOURCE_PIECES, NLLB_CODES, load_translator
 from voiceslm.text import split_sentences
 
 SOURCE, TARGET = TINY_MARIAN_PAIR
+ONE_SENTENCE = "Where is the nearest station?"
 THREE_SENTENCES = "Good morning, how are you today? The train leaves at nine. Thank you very much for your help."
+
+
+@pytest.fixture(scope="module", params=["nllb", "m2m100"])
+def tiny_multilingual(request: pytest.FixtureRequest, tiny_multilingual_dir: Path):
+    """The tiny M2M100-architecture model, loaded as each family that uses that architecture."""
+    translator = load_translator(tiny_multilingual_dir, request.param, LmConfig(threads=1))
+    yield translator
+    translator.close()
+
+
+def _batch_translation(model_dir: Path, spm_file: str, source_prefix: list[str], target_prefix: list[str]) -> str:
+    """What CTranslate2's documented batch recipe gives for one sentence, greedy, decoded text pieces only."""
+    import ctranslate2
+    import sentencepiece
+
+    tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(model_dir / spm_file))
+    source = [*source_prefix, *tokenizer.encode(ONE_SENTENCE, out_type=str), "</s>"]
+    translator = ctranslate2.Translator(str(model_dir), device="cpu", compute_type="int8", intra_threads=1)
+    try:
+        result = translator.translate_batch(
+            [source], target_prefix=[target_prefix] if target_prefix else None, beam_size=1, max_decoding_length=120
+        )
+    finally:
+        del translator
+    generated = result[0].hypotheses[0][len(target_prefix) :]
+    text_pieces = [
+        piece
+        for piece in generated
+        if tokenizer.piece_to_id(piece) != tokenizer.unk_id() and not tokenizer.is_control(tokenizer.piece_to_id(piece))
+    ]
+    return tokenizer.decode_pieces(text_pieces)
 
 
 def _target_characters(model_dir: Path) -> set[str]:
@@ -39,7 +71,7 @@ def _target_characters(model_dir: Path) -> set[str]:
 
 def test_translates_into_streamed_target_vocabulary_text(tiny_marian, tiny_marian_dir: Path) -> None:
     assert isinstance(tiny_marian, LanguageModel)
-    pieces = list(tiny_marian.translate("Where is the nearest station?", SOURCE, TARGET))
+    pieces = list(tiny_marian.translate(ONE_SENTENCE, SOURCE, TARGET))
 
     assert len(pieces) > 1, "a sentence streams in several pieces"
     assert all(pieces), "no empty pieces"
@@ -49,6 +81,39 @@ def test_translates_into_streamed_target_vocabulary_text(tiny_marian, tiny_maria
     assert not {"</s>", "<unk>", "<pad>", "\ufffd"} & {*pieces, *text}
     stats = tiny_marian.last_stats
     assert stats is not None and stats.raw_text == text and stats.generated_tokens >= len(pieces)
+
+
+def test_marian_stream_matches_the_batch_translation(tiny_marian, tiny_marian_dir: Path) -> None:
+    streamed = "".join(tiny_marian.translate(ONE_SENTENCE, SOURCE, TARGET))
+    batch = _batch_translation(tiny_marian_dir, "source.spm", [], [])
+    # The stream stops at its length cap; the batch reference runs longer.
+    assert streamed and batch.startswith(streamed)
+
+
+def test_multilingual_stream_matches_the_batch_translation(tiny_multilingual, tiny_multilingual_dir: Path) -> None:
+    source, target = TINY_MULTILINGUAL_LANGUAGES
+    if tiny_multilingual.family == "nllb":
+        tokens = [NLLB_CODES[source]], [NLLB_CODES[target]]
+    else:
+        tokens = [f"__{source}__"], [f"__{target}__"]
+    pieces = list(tiny_multilingual.translate(ONE_SENTENCE, source, target))
+    streamed = "".join(pieces)
+    batch = _batch_translation(tiny_multilingual_dir, "sentencepiece.bpe.model", *tokens)
+
+    assert len(pieces) > 1
+    assert streamed and batch.startswith(streamed)
+    assert not any(token in streamed for token in (*tokens[0], *tokens[1], "</s>"))
+
+
+@pytest.mark.parametrize("source", [None, "auto"])
+def test_multilingual_model_needs_the_source_language(tiny_multilingual, source: str | None) -> None:
+    with pytest.raises(UserError, match="needs to know the language it translates from; set translate.source"):
+        tiny_multilingual.translate(ONE_SENTENCE, source, "es")
+
+
+def test_a_language_the_multilingual_model_lacks_is_a_user_error(tiny_multilingual) -> None:
+    with pytest.raises(UserError, match="does not know language 'fr'"):
+        tiny_multilingual.translate(ONE_SENTENCE, "en", "fr")
 
 
 def test_same_input_gives_the_same_translation(tiny_marian) -> None:

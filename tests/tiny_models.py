@@ -1,11 +1,14 @@
 """Builders of tiny real models, so tests run the real runtimes with no download.
 
-A tiny Marian translation model: a real sentencepiece tokenizer trained on the
+Tiny translation models: a real sentencepiece tokenizer trained on the
 sentences below, a real transformer with random weights (one layer each side,
-d_model 32), converted to CTranslate2 int8 exactly as an opus-mt checkpoint is.
-Its translations are nonsense, but loading, tokenising, streaming, cancelling
-and decoding all run for real. Building it takes a few seconds; model.bin is
-~46 KB (each sentencepiece file ~240 KB, most of it the NFKC normalisation table).
+d_model 32), converted to CTranslate2 int8 as a real checkpoint is. Their
+translations are nonsense, but loading, tokenising, streaming, cancelling and
+decoding all run for real. Each builds in a few seconds; model.bin is ~50 KB
+(each sentencepiece file ~240 KB, most of it the NFKC normalisation table).
+
+Building needs the convert extra (torch, transformers, sentencepiece); the
+results load with ctranslate2 and sentencepiece alone.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import json
 import logging
 import shutil
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 # A few dozen short sentences in the two languages of the pair, so every
 # character the tests feed is in the sentencepiece model.
@@ -56,86 +61,136 @@ _CORPUS = (
 TINY_MARIAN_PAIR = ("en", "es")
 """Source and target language the tiny Marian model claims, as opus-mt models do."""
 
-# Marian's conventions: </s> is id 0 (eos), <unk> id 1, <pad> the last id and
-# also the decoder start token.
-_EOS, _UNK, _PAD = "</s>", "<unk>", "<pad>"
+TINY_MULTILINGUAL_LANGUAGES = ("en", "es")
+"""Languages the tiny M2M100-architecture model has language tokens for."""
+
+# The layer sizes of every tiny model.
+_TINY_LAYERS = {
+    "d_model": 32,
+    "encoder_layers": 1,
+    "decoder_layers": 1,
+    "encoder_attention_heads": 2,
+    "decoder_attention_heads": 2,
+    "encoder_ffn_dim": 64,
+    "decoder_ffn_dim": 64,
+    "max_position_embeddings": 128,
+}
 
 
 def build_tiny_marian(out_dir: Path, work_dir: Path) -> Path:
-    """Build a tiny opus-mt-style CTranslate2 model in `out_dir`; `work_dir` is scratch.
+    """Build a tiny opus-mt-style CTranslate2 model (source.spm, target.spm) in `out_dir`.
 
-    Needs the convert extra (torch, transformers, sentencepiece) at build time
-    only; the result loads with ctranslate2 and sentencepiece alone.
+    `work_dir` is scratch. As in Marian's vocab.json, </s> is id 0, <unk> id 1,
+    and <pad>, the last id, is also the decoder start token.
     """
+    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+    spm_model = _train_sentencepiece(work_dir, eos_id=0, unk_id=1, bos_id=-1, pad_id=-1)
+    vocab = _numbered(["</s>", "<unk>", *_pieces(spm_model), "<pad>"])
+    vocab_file = work_dir / "vocab.json"
+    vocab_file.write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    source, target = TINY_MARIAN_PAIR
     with warnings.catch_warnings():
-        # Every load of the Marian tokenizer suggests Moses pre-processing,
-        # which only matters for real training data.
+        # The Marian tokenizer suggests Moses pre-processing, which only
+        # matters for real training data.
         warnings.filterwarnings("ignore", message=".*sacremoses")
-        _build_tiny_marian(out_dir, work_dir)
+        tokenizer = MarianTokenizer(
+            source_spm=str(spm_model),
+            target_spm=str(spm_model),
+            vocab=str(vocab_file),
+            source_lang=source,
+            target_lang=target,
+        )
+        config = MarianConfig(
+            vocab_size=len(vocab),
+            pad_token_id=vocab["<pad>"],
+            decoder_start_token_id=vocab["<pad>"],
+            eos_token_id=vocab["</s>"],
+            forced_eos_token_id=vocab["</s>"],
+            **_TINY_LAYERS,
+        )
+        _save_and_convert(lambda: MarianMTModel(config), tokenizer, work_dir, out_dir, ("source.spm", "target.spm"))
     return out_dir
 
 
-def _build_tiny_marian(out_dir: Path, work_dir: Path) -> None:
-    import ctranslate2.converters
+def build_tiny_multilingual(out_dir: Path, work_dir: Path) -> Path:
+    """Build a tiny M2M100-architecture CTranslate2 model (sentencepiece.bpe.model) in `out_dir`.
+
+    NLLB-200 checkpoints are the same architecture with FLORES-200 language
+    tokens, so the vocabulary holds both kinds (`__en__` and `eng_Latn`) and
+    the one model stands in for either family.
+
+    The language tokens are written into vocab.json rather than left for the
+    tokenizer to add: with transformers 5 the M2M100 tokenizer no longer
+    reports the ones it adds, and the converter would leave them out.
+    """
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
+
+    from voiceslm.mt import NLLB_CODES
+
+    spm_model = _train_sentencepiece(work_dir, bos_id=0, pad_id=1, eos_id=2, unk_id=3)
+    language_tokens = [f"__{code}__" for code in TINY_MULTILINGUAL_LANGUAGES]
+    language_tokens += [NLLB_CODES[code] for code in TINY_MULTILINGUAL_LANGUAGES]
+    vocab = _numbered(["<s>", "<pad>", "</s>", "<unk>", *_pieces(spm_model), *language_tokens])
+    vocab_file = work_dir / "vocab.json"
+    vocab_file.write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    tokenizer = M2M100Tokenizer(vocab_file=str(vocab_file), spm_file=str(spm_model), num_madeup_words=0)
+    config = M2M100Config(
+        vocab_size=len(vocab),
+        bos_token_id=vocab["<s>"],
+        pad_token_id=vocab["<pad>"],
+        eos_token_id=vocab["</s>"],
+        decoder_start_token_id=vocab["</s>"],
+        **_TINY_LAYERS,
+    )
+    _save_and_convert(
+        lambda: M2M100ForConditionalGeneration(config), tokenizer, work_dir, out_dir, ("sentencepiece.bpe.model",)
+    )
+    return out_dir
+
+
+def _train_sentencepiece(work_dir: Path, **special_ids: int) -> Path:
+    """Train a unigram sentencepiece model on the corpus; `special_ids` as the model's vocab.json numbers them."""
     import sentencepiece
-    import torch
-    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
     work_dir.mkdir(parents=True, exist_ok=True)
-    spm_prefix = work_dir / "spm"
+    prefix = work_dir / "spm"
     sentencepiece.SentencePieceTrainer.train(
         sentence_iterator=iter(_CORPUS),
-        model_prefix=str(spm_prefix),
+        model_prefix=str(prefix),
         vocab_size=64,  # the corpus has ~58 distinct characters, each needs a piece
         hard_vocab_limit=False,
         character_coverage=1.0,
         model_type="unigram",
-        # Same ids as Marian's vocab.json, so pieces and ids agree everywhere.
-        eos_id=0,
-        unk_id=1,
-        bos_id=-1,
-        pad_id=-1,
         minloglevel=2,
+        **special_ids,
     )
-    processor = sentencepiece.SentencePieceProcessor(model_file=f"{spm_prefix}.model")
-    pieces = [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
-    vocab = {_EOS: 0, _UNK: 1}
-    for piece in pieces:
-        vocab.setdefault(piece, len(vocab))
-    vocab[_PAD] = len(vocab)
-    vocab_file = work_dir / "vocab.json"
-    vocab_file.write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    return prefix.with_suffix(".model")
+
+
+def _pieces(spm_model: Path) -> list[str]:
+    import sentencepiece
+
+    processor = sentencepiece.SentencePieceProcessor(model_file=str(spm_model))
+    return [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
+
+
+def _numbered(tokens: list[str]) -> dict[str, int]:
+    return {token: index for index, token in enumerate(dict.fromkeys(tokens))}
+
+
+def _save_and_convert(
+    make_model: Callable[[], Any], tokenizer: Any, work_dir: Path, out_dir: Path, spm_files: tuple[str, ...]
+) -> None:
+    """Build and save with random weights, convert to CTranslate2 int8, keep the tokenizer files run time reads."""
+    import ctranslate2.converters
+    import torch
 
     hf_dir = work_dir / "hf"
-    source, target = TINY_MARIAN_PAIR
-    tokenizer = MarianTokenizer(
-        source_spm=f"{spm_prefix}.model",
-        target_spm=f"{spm_prefix}.model",
-        vocab=str(vocab_file),
-        source_lang=source,
-        target_lang=target,
-    )
-    pad_id = vocab[_PAD]
-    config = MarianConfig(
-        vocab_size=len(vocab),
-        d_model=32,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
-        max_position_embeddings=128,
-        pad_token_id=pad_id,
-        decoder_start_token_id=pad_id,
-        eos_token_id=vocab[_EOS],
-        forced_eos_token_id=vocab[_EOS],
-    )
-    torch.manual_seed(0)
-    MarianMTModel(config).save_pretrained(str(hf_dir))
+    torch.manual_seed(0)  # the same random weights every build
+    make_model().save_pretrained(str(hf_dir))
     tokenizer.save_pretrained(str(hf_dir))
-
-    copy_files = [name for name in ("source.spm", "target.spm", "tokenizer_config.json") if (hf_dir / name).is_file()]
+    copy_files = [name for name in (*spm_files, "tokenizer_config.json") if (hf_dir / name).is_file()]
     # The converter logs every skipped optional weight at WARNING.
     logging.getLogger("ctranslate2").setLevel(logging.ERROR)
     converter = ctranslate2.converters.TransformersConverter(str(hf_dir), copy_files=copy_files)

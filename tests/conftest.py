@@ -130,3 +130,82 @@ def tiny_marian(tiny_marian_dir: Path):
     translator = load_translator(tiny_marian_dir, "marian", LmConfig(threads=1))
     yield translator
     translator.close()
+
+
+class PulseServer:
+    """A private PulseAudio server with virtual devices (scripts/pulse.sh): vspeaker, vmic_in -> vmic."""
+
+    SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "pulse.sh"
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def start(self) -> None:
+        """Start the server, or put back any virtual device a test removed."""
+        import subprocess
+
+        subprocess.run([str(self.SCRIPT), "start", str(self.directory)], check=True, capture_output=True, timeout=30)
+
+    def stop(self) -> None:
+        import subprocess
+
+        subprocess.run([str(self.SCRIPT), "stop", str(self.directory)], check=False, capture_output=True, timeout=30)
+
+    def pactl(self, *args: str) -> str:
+        import subprocess
+
+        return subprocess.run(["pactl", *args], check=True, capture_output=True, text=True, timeout=10).stdout
+
+    def module_ids(self, needle: str) -> list[str]:
+        return [line.split("\t")[0] for line in self.pactl("list", "short", "modules").splitlines() if needle in line]
+
+    def play(self, path: Path, device: str = "vmic_in"):  # noqa: ANN201 - subprocess.Popen
+        """Speak a recording into the virtual microphone from another process, as a person would."""
+        import subprocess
+
+        return subprocess.Popen(["paplay", "-d", device, str(path)])
+
+    def record(self, path: Path, device: str = "vspeaker.monitor"):  # noqa: ANN201 - subprocess.Popen
+        """Record what the virtual speaker plays: raw 16 kHz mono s16le into `path`."""
+        import subprocess
+
+        handle = path.open("wb")
+        command = ["parec", "-d", device, "--format=s16le", "--rate=16000", "--channels=1", "--latency-msec=20"]
+        return subprocess.Popen(command, stdout=handle)
+
+
+@pytest.fixture(scope="session")
+def pulse(tmp_path_factory: pytest.TempPathFactory):
+    """PulseAudio virtual devices: the server scripts/test.sh started, or a private one for this session."""
+    import shutil
+    import subprocess
+
+    reused = os.environ.get("VOICESLM_PULSE_DIR")
+    if reused and os.environ.get("PULSE_SERVER"):
+        server = PulseServer(Path(reused))
+        server.start()  # idempotent: reuses it, restoring any missing device
+        yield server
+        return
+    if not (shutil.which("pulseaudio") and shutil.which("pactl") and shutil.which("paplay")):
+        pytest.skip("PulseAudio is not installed; run scripts/setup.sh (pulseaudio, pulseaudio-utils, libportaudio2)")
+    server = PulseServer(tmp_path_factory.mktemp("pulse"))
+    try:
+        server.start()
+    except subprocess.CalledProcessError as exc:
+        pytest.skip(f"PulseAudio would not start: {exc.stderr.decode(errors='replace').strip()}")
+    keys = ("PULSE_SERVER", "PULSE_RUNTIME_PATH", "PULSE_STATE_PATH", "PULSE_CONFIG_PATH", "VOICESLM_PULSE_DIR")
+    saved = {key: os.environ.get(key) for key in keys}
+    os.environ.update(
+        PULSE_SERVER=f"unix:{server.directory}/run/native",
+        PULSE_RUNTIME_PATH=f"{server.directory}/run",
+        PULSE_STATE_PATH=f"{server.directory}/state",
+        PULSE_CONFIG_PATH=f"{server.directory}/config",
+        VOICESLM_PULSE_DIR=str(server.directory),
+    )
+    yield server
+    server.stop()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

@@ -125,6 +125,29 @@ def test_cancel_set_before_the_start_speaks_nothing():
     assert list(EspeakTTS("es").synthesize("Hola. Adiós.", cancel=cancel)) == []
 
 
+class _BargeInDuringSecondSentence(EspeakTTS):
+    """The real espeak-ng voice, with a cancel arriving while sentence two is synthesised."""
+
+    def __init__(self, cancel: threading.Event) -> None:
+        super().__init__("en")
+        self._cancel = cancel
+        self.synthesised: list[str] = []
+
+    def _speak(self, sentence: str) -> np.ndarray:
+        self.synthesised.append(sentence)
+        if len(self.synthesised) == 2:
+            self._cancel.set()
+        return super()._speak(sentence)
+
+
+def test_a_sentence_cancelled_while_synthesised_is_not_handed_out():
+    cancel = threading.Event()
+    voice = _BargeInDuringSecondSentence(cancel)
+    spoken = [chunk.text for chunk in voice.synthesize(THREE_SENTENCES, cancel=cancel)]
+    assert spoken == ["The train leaves at noon."]
+    assert voice.synthesised == ["The train leaves at noon.", "Please buy two tickets."]
+
+
 @pytest.mark.parametrize("text", ["", "   ", "\n\t"])
 def test_empty_text_is_a_user_error(piper_en: TextToSpeech, text: str):
     for voice in (piper_en, EspeakTTS("es")):
@@ -178,11 +201,13 @@ def test_broken_piper_voice_files_are_a_user_error(model_store, tmp_path: Path):
         PiperTTS.load(tmp_path)
 
 
-def test_length_scale_slows_speech_down():
+def test_length_scale_and_volume_are_applied():
     text = "Hablamos despacio para entender mejor."
     normal = speak(EspeakTTS("es"), text)[0]
     slow = speak(EspeakTTS("es", length_scale=2.0), text)[0]
+    quiet = speak(EspeakTTS("es", volume=0.5), text)[0]
     assert slow.size > 1.5 * normal.size
+    assert 0.4 < rms(quiet) / rms(normal) < 0.6
 
 
 def test_piper_english_is_intelligible(piper_en: TextToSpeech, whisper_tiny_en):

@@ -14,7 +14,8 @@ import pytest
 
 from voiceslm.audio import resample
 from voiceslm.config import TtsConfig
-from voiceslm.errors import UserError
+from voiceslm.errors import ModelMissingError, UserError
+from voiceslm.models.store import ModelStore
 from voiceslm.tts import EspeakTTS, PiperTTS, SpeechChunk, TextToSpeech, VoiceBank
 
 STT_RATE = 16000
@@ -180,10 +181,7 @@ def test_piper_voice_for_another_language_is_refused_before_loading(model_store)
 
 
 def test_missing_piper_voice_names_the_install_command(tmp_path: Path):
-    store_module = pytest.importorskip("voiceslm.models.store")
-    from voiceslm.errors import ModelMissingError
-
-    bank = VoiceBank(TtsConfig(voices={"en": "piper:piper-en_US-joe-medium"}), store_module.ModelStore(tmp_path))
+    bank = VoiceBank(TtsConfig(voices={"en": "piper:piper-en_US-joe-medium"}), ModelStore(tmp_path))
     with pytest.raises(ModelMissingError, match="voiceslm models install piper-en_US-joe-medium"):
         bank.for_language("en")
 

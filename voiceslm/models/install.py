@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -32,7 +33,7 @@ from voiceslm.config import Config
 from voiceslm.errors import UserError
 from voiceslm.models import catalog
 from voiceslm.models.catalog import CatalogEntry, PinnedFile
-from voiceslm.models.convert import MISSING_EXTRA_EXIT
+from voiceslm.models.convert import MISSING_EXTRA, MISSING_EXTRA_EXIT
 from voiceslm.models.store import MANIFEST, OLD_PREFIX, TEMP_PREFIX, ModelStore, sha256_file
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,8 @@ def install(
             say(f"{entry.name}: the installed copy is damaged ({checked.detail}); rebuilding it")
         if not entry.offline:
             _check_hub_reachable(entry)
+        if entry.source.build in ("gguf-ct2", "hf-ct2"):
+            _check_convert_extra()
         _check_free_space(store, entry)
         temp = store.root / f"{TEMP_PREFIX}{entry.name}-{os.getpid()}"
         temp.mkdir(parents=True)
@@ -282,6 +285,17 @@ def _convert(entry: CatalogEntry, arguments: list[str], say: Progress) -> dict[s
     summary: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
     say(f"{entry.name}: converted in {_since(started)}")
     return summary
+
+
+def _check_convert_extra() -> None:
+    """Fail before downloading hundreds of MB when the converter could not run anyway."""
+    for package in ("torch", "transformers"):
+        try:
+            found = importlib.util.find_spec(package) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise UserError(MISSING_EXTRA)
 
 
 # Online: the Hugging Face hub -------------------------------------------------

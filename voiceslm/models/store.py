@@ -91,7 +91,7 @@ class ModelStore:
         """Whether a model is installed: existence and sizes, or every sha256 when `full`."""
         entry = self.entry(name)
         if entry.source.kind == "package":
-            return _package_status(entry)
+            return _package_status(entry, full=full)
         directory = self.model_dir(name)
         if not directory.is_dir():
             return ModelStatus(name, "missing")
@@ -169,8 +169,11 @@ def _usable_or_raise(entry: CatalogEntry, status: ModelStatus) -> Path:
     raise ModelMissingError(f"Model {name} is damaged ({status.detail}); run: {install_command(name, force=True)}")
 
 
-def _package_status(entry: CatalogEntry) -> ModelStatus:
-    """espeak-ng comes with a Python dependency: installed when it imports and has its data."""
+def _package_status(entry: CatalogEntry, *, full: bool) -> ModelStatus:
+    """espeak-ng comes with a Python dependency: installed when it imports and has its data.
+
+    A full check compares the package's files with the sha256s pip recorded at install (RECORD).
+    """
     import importlib
 
     try:
@@ -184,4 +187,30 @@ def _package_status(entry: CatalogEntry) -> ModelStatus:
         return ModelStatus(entry.name, "damaged", f"{entry.source.package}: {exc}")
     if not library.is_file():
         return ModelStatus(entry.name, "damaged", f"{library} is missing")
-    return ModelStatus(entry.name, "installed", "", data)
+    if not full:
+        return ModelStatus(entry.name, "installed", "", data)
+    problem = _record_problem(entry.source.package)
+    if problem:
+        return ModelStatus(entry.name, "damaged", problem, data)
+    return ModelStatus(entry.name, "verified", "", data)
+
+
+def _record_problem(package: str) -> str:
+    """The first file of an installed distribution that differs from its RECORD, or ""."""
+    import base64
+    from importlib import metadata
+
+    try:
+        distribution = metadata.distribution(package.replace("_", "-"))
+    except metadata.PackageNotFoundError:
+        return f"no install record for {package}"
+    for record in distribution.files or ():
+        if record.hash is None or record.hash.mode != "sha256":
+            continue  # RECORD lists itself and compiled files without a hash
+        path = Path(str(record.locate()))
+        if not path.is_file():
+            return f"{record} is missing"
+        digest = hashlib.sha256(path.read_bytes()).digest()
+        if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != record.hash.value:
+            return f"{record} does not match its sha256"
+    return ""

@@ -19,6 +19,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Literal
 
+from voiceslm.errors import UserError
+
 Role = Literal["stt", "lm", "tts", "mt"]
 SourceKind = Literal["wheels", "package", "hub"]
 Build = Literal["copy", "gguf-ct2", "hf-ct2", "piper", "none"]
@@ -434,6 +436,20 @@ def names() -> tuple[str, ...]:
 
 def find(name: str) -> CatalogEntry | None:
     return _BY_NAME.get(name)
+
+
+def get(name: str) -> CatalogEntry:
+    """The entry of a model; UserError naming close matches if there is none."""
+    entry = _BY_NAME.get(name)
+    if entry is None:
+        raise unknown_model_error(name)
+    return entry
+
+
+def unknown_model_error(name: str) -> UserError:
+    matches = close_matches(name)
+    hint = f"did you mean {', '.join(matches)}?" if matches else "none is close to that name;"
+    return UserError(f"Unknown model {name!r}: {hint} `voiceslm models list` shows every model.")
 
 
 def close_matches(name: str, limit: int = 3) -> list[str]:

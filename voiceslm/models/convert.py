@@ -58,7 +58,7 @@ def gguf_to_hf(gguf: Path, hf_dir: Path) -> None:
     model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
     # The weights are plain float32 now; without this save_pretrained refuses
     # ("quantized with gguf") and the converter rejects the leftover config key.
-    model.hf_quantizer = None
+    model.hf_quantizer = None  # type: ignore[assignment]
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     model.save_pretrained(str(hf_dir))

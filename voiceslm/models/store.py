@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from voiceslm.errors import ModelMissingError, UserError
+from voiceslm.errors import ModelMissingError
 from voiceslm.models import catalog
 from voiceslm.models.catalog import CatalogEntry
 
@@ -67,10 +67,7 @@ class ModelStore:
 
     def entry(self, name: str) -> CatalogEntry:
         """The catalog entry of a model; UserError naming close matches if there is none."""
-        found = catalog.find(name)
-        if found is None:
-            raise unknown_model_error(name)
-        return found
+        return catalog.get(name)
 
     # State ------------------------------------------------------------------
 
@@ -145,12 +142,6 @@ class ModelStore:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def unknown_model_error(name: str) -> UserError:
-    matches = catalog.close_matches(name)
-    hint = f"did you mean {', '.join(matches)}?" if matches else "none is close to that name;"
-    return UserError(f"Unknown model {name!r}: {hint} `voiceslm models list` shows every model.")
 
 
 def _usable_or_raise(entry: CatalogEntry, status: ModelStatus) -> Path:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from voiceslm import __version__
 from voiceslm.errors import UserError
+from voiceslm.netguard import TELEMETRY_OPT_OUTS
 
 # One module per command group, in the order `--help` lists them.
 COMMAND_MODULES = (
@@ -64,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     # Threads spin-waiting between ops made decoding 20x slower on small CPUs.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # voiceslm runs offline: onnxruntime (>= 1.29, under Piper and Silero VAD)
+    # otherwise writes a device id under ~/.cache and sends usage events to
+    # Microsoft a few seconds after import. Must be set before it loads.
+    os.environ.update(TELEMETRY_OPT_OUTS)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

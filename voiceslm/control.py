@@ -23,7 +23,7 @@ import socket
 import stat
 import struct
 import tempfile
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,18 @@ Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 
 class ControlError(Exception):
     """A request the daemon refuses; its message (one sentence) is the reply's error."""
+
+
+class Stream:
+    """A handler's result that is followed by more lines: the reply, then one line per item.
+
+    The stream ends when `items` ends, when the client closes its end or sends
+    anything, or when a line cannot be delivered within the write timeout.
+    """
+
+    def __init__(self, result: Any, items: AsyncIterator[dict[str, Any]]) -> None:
+        self.result = result
+        self.items = items
 
 
 class DaemonNotRunningError(UserError):
@@ -253,14 +265,56 @@ class ControlServer:
                 return
             if not line.strip():
                 continue
-            await self._reply(writer, await self.handle_line(line))
+            reply, stream = await self._dispatch(line)
+            await self._reply(writer, reply)
+            if stream is not None:
+                await self._stream(reader, writer, stream)
+                return
 
     async def _reply(self, writer: asyncio.StreamWriter, reply: dict[str, Any]) -> None:
         writer.write(json.dumps(reply, ensure_ascii=False, default=str).encode() + b"\n")
         await asyncio.wait_for(writer.drain(), self.write_timeout)
 
+    async def _stream(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stream: Stream) -> None:
+        """Send the stream's items until it ends or the client hangs up (or writes anything)."""
+        items = stream.items.__aiter__()
+        hang_up = asyncio.ensure_future(reader.read(1))
+        try:
+            while True:
+                following = asyncio.ensure_future(items.__anext__())
+                await asyncio.wait({following, hang_up}, return_when=asyncio.FIRST_COMPLETED)
+                if not following.done():
+                    following.cancel()
+                    return
+                try:
+                    item = following.result()
+                except StopAsyncIteration:
+                    return
+                await self._reply(writer, item)
+        finally:
+            hang_up.cancel()
+            close = getattr(items, "aclose", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    await close()
+
     async def handle_line(self, line: bytes) -> dict[str, Any]:
         """The reply to one raw request line; never raises for bad input."""
+        reply, stream = await self._dispatch(line)
+        if stream is not None:
+            close = getattr(stream.items, "aclose", None)
+            if close is not None:
+                await close()
+        return reply
+
+    async def _dispatch(self, line: bytes) -> tuple[dict[str, Any], Stream | None]:
+        reply = await self._handle(line)
+        if reply.get("ok") and isinstance(reply.get("result"), Stream):
+            stream: Stream = reply["result"]
+            return {**reply, "result": stream.result}, stream
+        return reply, None
+
+    async def _handle(self, line: bytes) -> dict[str, Any]:
         if len(line.rstrip(b"\r\n")) > MAX_MESSAGE_BYTES:
             self.requests_refused += 1
             return _error(None, f"Message is over {MAX_MESSAGE_BYTES} bytes; send at most 64 KiB per line.")
@@ -391,6 +445,23 @@ class ControlClient:
         if not reply.get("ok"):
             raise UserError(str(reply.get("error") or "The daemon refused the request without saying why."))
         return reply.get("result")
+
+    def stream(self, cmd: str, args: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> Iterator[Any]:
+        """Send a streaming command (such as "events") and yield each line that follows its reply.
+
+        `timeout` bounds the wait for each line (None: wait for ever); the
+        iteration ends when the daemon closes the stream.
+        """
+        self.request(cmd, args)
+        assert self._sock is not None
+        self._sock.settimeout(timeout)
+        while True:
+            try:
+                yield self._read_reply()
+            except ConnectionResetError:
+                return
+            except TimeoutError:
+                raise UserError(f"No event from the daemon within {timeout} s.") from None
 
     def _read_reply(self) -> dict[str, Any]:
         assert self._sock is not None

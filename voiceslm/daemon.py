@@ -24,6 +24,7 @@ stop_speaking, status. docs/control-protocol.md lists them.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import errno
@@ -33,13 +34,20 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from voiceslm import __version__
 from voiceslm.config import Config, LoadedConfig, is_language_code
-from voiceslm.control import ControlError, ControlServer, default_socket_path, ensure_private_dir, runtime_dir
+from voiceslm.control import (
+    ControlError,
+    ControlServer,
+    Stream,
+    default_socket_path,
+    ensure_private_dir,
+    runtime_dir,
+)
 from voiceslm.errors import UserError
 from voiceslm.sdnotify import Notifier
 
@@ -50,6 +58,9 @@ STOP_GRACE_SECONDS = 1.2
 """How long the pipeline gets to close its streams on stop; the whole stop stays under 2 s."""
 STATUS_POLL_SECONDS = 0.5
 LOCK_NAME = "daemon.lock"
+MAX_RESTARTS = 3
+"""Unexpected pipeline failures restarted in process within `RESTART_WINDOW_SECONDS`; one more exits."""
+RESTART_WINDOW_SECONDS = 600.0
 
 # Sections a reload applies without touching the pipeline.
 _IN_PLACE_SECTIONS = {"log", "daemon", "privacy"}
@@ -77,10 +88,14 @@ ControllerFactory = Callable[[Config], Controller]
 
 
 def live_controller(config: Config) -> Controller:
-    """The real pipeline, imported only when a daemon starts one."""
+    """The real pipeline, imported only when a daemon starts one.
+
+    fail_fast: a device missing at start fails the start with one sentence
+    (systemd retries); once open, a device that goes away is reopened.
+    """
     from voiceslm import live
 
-    return live.LivePipeline(config)  # type: ignore[attr-defined,no-any-return]
+    return live.LivePipeline(config, fail_fast=True)  # type: ignore[return-value]
 
 
 # Single instance -----------------------------------------------------------
@@ -176,6 +191,8 @@ class Daemon:
         self._lock: InstanceLock | None = None
         self._server: ControlServer | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        self._restarts: collections.deque[float] = collections.deque(maxlen=MAX_RESTARTS)
+        self._recorder: asyncio.Task[Any] | None = None
         self.socket_path = default_socket_path(loaded.config.daemon.socket)
 
     # Entry point ---------------------------------------------------------
@@ -247,6 +264,9 @@ class Daemon:
             await asyncio.wait({ready, self._pipeline, stop}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             stop.cancel()
+        if not self._pipeline.done() and ready.done() and ready.exception() is not None:
+            # The pipeline reported its start-up error; let it finish unwinding.
+            await asyncio.wait({self._pipeline}, timeout=STOP_GRACE_SECONDS)
         if self._pipeline.done():
             ready.cancel()
             self._raise_pipeline_end(self._pipeline, during_start=True)
@@ -256,6 +276,7 @@ class Daemon:
         ready.result()
         self._ready = True
         self._phase = "running"
+        self._start_recorder(controller, config)
 
     def _raise_pipeline_end(self, task: asyncio.Task[Any], *, during_start: bool) -> None:
         when = "while starting" if during_start else "unexpectedly"
@@ -280,10 +301,27 @@ class Daemon:
                 if stop.done():
                     return 0
                 if pipeline is self._pipeline:
-                    self._raise_pipeline_end(pipeline, during_start=False)
+                    await self._recover(pipeline)
                 # else: a reload swapped the pipeline in the meantime; watch the new one.
         finally:
             stop.cancel()
+
+    async def _recover(self, pipeline: asyncio.Task[Any]) -> None:
+        """Restart a pipeline that died of an unexpected error, a few times; then give up loudly."""
+        error = None if pipeline.cancelled() else pipeline.exception()
+        now = time.monotonic()
+        recent = [t for t in self._restarts if now - t < RESTART_WINDOW_SECONDS]
+        if isinstance(error, UserError) or len(recent) >= MAX_RESTARTS:
+            # A user-fixable problem (a device gone for good) or a crash loop:
+            # exit non-zero and let systemd's restart policy and the log speak.
+            self._raise_pipeline_end(pipeline, during_start=False)
+        log.error("the live pipeline failed; restarting it", exc_info=error)
+        self._restarts.append(now)
+        self._phase = "restarting after an error"
+        self.notifier.status(f"restarting after an error: {type(error).__name__}: {error}")
+        await self._stop_pipeline()
+        await self._start_pipeline(self.loaded.config)
+        self.notifier.status(self._status_text())
 
     # Shutdown ---------------------------------------------------------------
 
@@ -304,16 +342,23 @@ class Daemon:
 
     async def _stop_pipeline(self) -> None:
         pipeline, self._pipeline = self._pipeline, None
-        self.controller = None
+        controller, self.controller = self.controller, None
         self._ready = False
         if pipeline is None or pipeline.done():
             return
-        pipeline.cancel()
-        done, _ = await asyncio.wait({pipeline}, timeout=STOP_GRACE_SECONDS)
-        if not done:
-            log.warning("the live pipeline did not stop within %.1f s; exiting anyway", STOP_GRACE_SECONDS)
+        # A clean stop first (it cuts the reply and closes the streams), then
+        # cancellation if that does not end it in time.
+        stop = getattr(controller, "stop", None)
+        if callable(stop):
+            stop()
+            await asyncio.wait({pipeline}, timeout=STOP_GRACE_SECONDS / 2)
+        if not pipeline.done():
+            pipeline.cancel()
+            await asyncio.wait({pipeline}, timeout=STOP_GRACE_SECONDS / 2)
+        if not pipeline.done():
+            log.warning("the live pipeline did not stop within %.1f s; going on without it", STOP_GRACE_SECONDS)
         elif not pipeline.cancelled() and pipeline.exception() is not None:
-            log.warning("the live pipeline failed while stopping: %s", pipeline.exception())
+            log.debug("the live pipeline ended with %r while stopping", pipeline.exception())
 
     # Reload -----------------------------------------------------------------
 
@@ -376,6 +421,11 @@ class Daemon:
         self.loaded = new
         if self._server is not None:
             self._server.idle_timeout = new.config.daemon.control_idle_timeout
+        if "privacy" in changed and not rebuilt and self.controller is not None:
+            if self._recorder is not None:
+                self._recorder.cancel()
+                self._recorder = None
+            self._start_recorder(self.controller, new.config)
         if self._on_config_applied is not None:
             self._on_config_applied(new)
         return {"changed": sorted(changed), "pipeline_restarted": rebuilt}
@@ -410,6 +460,7 @@ class Daemon:
             "say": self._cmd_say,
             "reload": self._cmd_reload,
             "stop": self._cmd_stop,
+            "events": self._cmd_events,
         }
 
     async def _cmd_ping(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -467,6 +518,30 @@ class Daemon:
         await _call(controller.say, " ".join(text.split()), lang)
         return self._brief_status(controller)
 
+    async def _cmd_events(self, args: dict[str, Any]) -> Stream:
+        _only_args("events", args, {"types"})
+        types = args.get("types")
+        if types is not None and (not isinstance(types, list) or not all(isinstance(t, str) for t in types)):
+            raise ControlError('types must be a list of event names, such as ["TranscriptReady", "ReplyText"].')
+        wanted = set(types or ())
+        unknown = wanted - EVENT_NAMES
+        if unknown:
+            raise ControlError(f"Unknown event type {sorted(unknown)[0]!r}; known: {', '.join(sorted(EVENT_NAMES))}.")
+        subscribe = getattr(self._controller(), "subscribe", None)
+        if subscribe is None:
+            raise ControlError("This pipeline publishes no events.")
+        subscription = subscribe()
+
+        async def items() -> AsyncIterator[dict[str, Any]]:
+            try:
+                async for event in subscription:
+                    if not wanted or type(event).__name__ in wanted:
+                        yield event_to_dict(event)
+            finally:
+                subscription.close()
+
+        return Stream({"events": sorted(wanted) or "all"}, items())
+
     async def _cmd_reload(self, args: dict[str, Any]) -> dict[str, Any]:
         _no_args("reload", args)
         return await self.reload()
@@ -496,12 +571,58 @@ class Daemon:
         status["status_line"] = self._status_text()
         return status
 
+    # What is kept on disk (only when the user turned it on) ---------------------
+
+    def _start_recorder(self, controller: Controller, config: Config) -> None:
+        privacy = config.privacy
+        subscribe = getattr(controller, "subscribe", None)
+        if not (privacy.transcript_log or privacy.save_audio) or subscribe is None:
+            return
+        from voiceslm.privacy import AudioArchive, TranscriptLog, default_data_dir, retention_of
+
+        retention = retention_of(privacy.retention_days, privacy.retention_mb)
+        data_dir = default_data_dir()
+        transcripts = None
+        if privacy.transcript_log:
+            path = Path(privacy.transcript_path).expanduser() if privacy.transcript_path else None
+            transcripts = TranscriptLog(path or data_dir / "transcripts.jsonl", retention)
+            log.info("transcript log on: %s", transcripts.path)
+        archive = None
+        if privacy.save_audio:
+            directory = Path(privacy.audio_dir).expanduser() if privacy.audio_dir else data_dir / "audio"
+            archive = AudioArchive(directory, retention)
+            log.info("saving utterance audio to %s", directory)
+        if self._recorder is not None:
+            self._recorder.cancel()
+        self._recorder = self._spawn(self._record(subscribe(), transcripts, archive))
+
+    async def _record(self, subscription: Any, transcripts: Any, archive: Any) -> None:
+        """Write transcripts and audio as the pipeline publishes them; errors are logged, not fatal."""
+        from voiceslm.events import ReplyText, TranscriptReady, Utterance
+
+        try:
+            async for event in subscription:
+                try:
+                    if transcripts is not None and isinstance(event, TranscriptReady) and event.text:
+                        entry = {"utterance": event.utterance_id, "heard": event.text, "language": event.language}
+                        await asyncio.to_thread(transcripts.append, entry)
+                    elif transcripts is not None and isinstance(event, ReplyText) and event.final and event.text:
+                        entry = {"utterance": event.utterance_id, "reply": event.text, "language": event.language}
+                        await asyncio.to_thread(transcripts.append, entry)
+                    elif archive is not None and isinstance(event, Utterance):
+                        await asyncio.to_thread(archive.save, event.audio, event.sample_rate, event.id)
+                except (OSError, UserError) as exc:
+                    log.error("could not keep utterance data on disk: %s", exc)
+        finally:
+            subscription.close()
+
     # Background tasks ----------------------------------------------------------
 
-    def _spawn(self, coro: Awaitable[Any]) -> None:
+    def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
 
     async def _watchdog(self) -> None:
         """WATCHDOG=1 from the event loop itself: if the loop stalls, the pings stop."""
@@ -532,6 +653,39 @@ class Daemon:
 
 
 # Helpers ---------------------------------------------------------------------
+
+
+EVENT_NAMES = frozenset(
+    {
+        "SpeechStarted",
+        "Utterance",
+        "TranscriptReady",
+        "ReplyText",
+        "ReplySentence",
+        "PlaybackStarted",
+        "PlaybackStopped",
+        "Cancel",
+        "DeviceFault",
+        "DeviceReady",
+        "ModeChanged",
+        "UtteranceStats",
+    }
+)
+
+
+def event_to_dict(event: Any) -> dict[str, Any]:
+    """A pipeline event as JSON-ready data; audio samples are never included."""
+    data: dict[str, Any] = {"event": type(event).__name__}
+    if dataclasses.is_dataclass(event):
+        for f in dataclasses.fields(event):
+            value = getattr(event, f.name)
+            if hasattr(value, "__array__") or isinstance(value, bytes | bytearray):
+                continue
+            data[f.name] = round(value, 3) if isinstance(value, float) else value
+    duration = getattr(event, "duration_s", None)
+    if isinstance(duration, float):
+        data["duration_s"] = round(duration, 3)
+    return data
 
 
 def changed_sections(old: Config, new: Config) -> set[str]:

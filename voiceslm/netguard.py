@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import socket
 import sys
 import threading
@@ -28,6 +29,21 @@ log = logging.getLogger(__name__)
 _ALLOWED_FAMILIES = {int(socket.AF_UNIX), -1}  # -1: wrapping an existing descriptor, checked on use
 _ADDRESS_EVENTS = {"socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"}
 _NAME_EVENTS = {"socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr", "socket.getnameinfo"}
+
+TELEMETRY_OPT_OUTS = {
+    "ORT_DISABLE_TELEMETRY": "1",  # onnxruntime >= 1.29 (under Piper and Silero VAD)
+    "ORT_TELEMETRY_DISABLED": "1",  # its newer spelling
+    "HF_HUB_DISABLE_TELEMETRY": "1",  # huggingface_hub, imported by faster-whisper
+    "DO_NOT_TRACK": "1",
+}
+"""Environment that turns off the libraries' own phone-home. onnxruntime
+otherwise writes a device id under ~/.cache and sends usage events to
+Microsoft a few seconds after import, from native code the audit hook cannot
+see; it must be set before onnxruntime loads. `voiceslm.cli.main` sets it for
+every command."""
+
+OFFLINE_ENV = {**TELEMETRY_OPT_OUTS, "HF_HUB_OFFLINE": "1"}
+"""What `install()` adds: no library may even try to reach a model hub."""
 
 _installed = False
 _install_lock = threading.Lock()
@@ -46,6 +62,7 @@ def install() -> bool:
     with _install_lock:
         if _installed:
             return False
+        os.environ.update(OFFLINE_ENV)
         sys.addaudithook(_hook)
         _installed = True
     log.debug("network guard installed: only AF_UNIX sockets are allowed")

@@ -128,3 +128,60 @@ def _entry_time(line: bytes) -> float:
         return float(value)
     except (ValueError, AttributeError, TypeError):
         return 0.0
+
+
+class AudioArchive:
+    """Utterance recordings kept as WAV files (only with `privacy.save_audio`), with retention."""
+
+    def __init__(self, directory: Path, retention: Retention, clock: Any = time.time) -> None:
+        self.directory = directory
+        self.retention = retention
+        self._clock = clock
+        try:
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(
+                f"Cannot create the audio directory {directory} ({exc.strerror}); fix privacy.audio_dir or turn "
+                "privacy.save_audio off."
+            ) from exc
+        self.prune()
+
+    def save(self, samples: Any, sample_rate: int, utterance_id: int) -> Path:
+        """Write one utterance (float32 mono) and apply the retention; returns the file written."""
+        from voiceslm.audio import write_wav
+
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self._clock()))
+        path = self.directory / f"{stamp}-{utterance_id:05d}.wav"
+        write_wav(path, samples, sample_rate)  # through mkstemp: mode 0600
+        self.prune()
+        return path
+
+    def prune(self) -> int:
+        """Delete recordings past the age or size limit, oldest first; returns how many."""
+        files = []
+        for path in self.directory.glob("*.wav"):
+            with contextlib.suppress(FileNotFoundError):
+                info = path.stat()
+                files.append((info.st_mtime, info.st_size, path))
+        files.sort()
+        doomed = []
+        if self.retention.days > 0:
+            cutoff = self._clock() - self.retention.days * 86400
+            doomed = [f for f in files if f[0] < cutoff]
+            files = [f for f in files if f[0] >= cutoff]
+        if self.retention.max_bytes:
+            total = sum(size for _, size, _ in files)
+            while files and total > self.retention.max_bytes:
+                oldest = files.pop(0)
+                total -= oldest[1]
+                doomed.append(oldest)
+        for _, _, path in doomed:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        if doomed:
+            log.info("saved audio: removed %d recordings past the retention limit", len(doomed))
+        return len(doomed)
+
+
+def retention_of(days: float, megabytes: float) -> Retention:
+    return Retention(days=days, max_bytes=int(megabytes * 1_000_000))

@@ -13,38 +13,59 @@ MODES = ("translate", "assist", "transcribe")
 _SLOW_TIMEOUT = 300.0
 
 
+def _connection_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    def value(v: Any) -> Any:
+        return argparse.SUPPRESS if default is argparse.SUPPRESS else v
+
+    parser.add_argument(
+        "--socket",
+        metavar="PATH",
+        default=value(None),
+        help="control socket (default: your daemon's, else the system one)",
+    )
+    parser.add_argument(
+        "--system", action="store_true", default=value(False), help="talk to the system service (/run/voiceslm)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=value(10.0), help="seconds to wait for an answer (default: 10)"
+    )
+    parser.add_argument("--json", action="store_true", default=value(False), help="print the daemon's JSON result")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "ctl",
         help="control the running daemon: status, mode, mute, push-to-talk, say, reload, stop",
         description="Send one command to the running `voiceslm daemon` over its control socket.",
     )
-    parser.add_argument(
-        "--socket", metavar="PATH", help="control socket (default: this user's daemon, else the system one)"
-    )
-    parser.add_argument("--system", action="store_true", help="talk to the system service's socket, /run/voiceslm")
-    parser.add_argument(
-        "--timeout", type=float, default=10.0, help="seconds to wait for an answer (default: %(default)s)"
-    )
-    parser.add_argument("--json", action="store_true", help="print the daemon's JSON result")
+    _connection_options(parser, None)
+    # The same options are accepted after the action too (`ctl status --json`).
+    common = argparse.ArgumentParser(add_help=False)
+    _connection_options(common, argparse.SUPPRESS)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    actions.add_parser("status", help="what the daemon is doing")
-    mode = actions.add_parser("mode", help="switch mode: translate [--from LANG] [--to LANG], assist, transcribe")
+    def action(name: str, summary: str) -> argparse.ArgumentParser:
+        return actions.add_parser(name, help=summary, parents=[common])
+
+    action("status", "what the daemon is doing")
+    mode = action("mode", "switch mode: translate [--from LANG] [--to LANG], assist, transcribe")
     mode.add_argument("mode", choices=MODES)
     mode.add_argument("--from", dest="source", metavar="LANG", help='spoken language, or "auto"')
     mode.add_argument("--to", dest="target", metavar="LANG", help="language to translate into")
-    actions.add_parser("mute", help="stop listening (the microphone is ignored)")
-    actions.add_parser("unmute", help="listen again")
-    ptt = actions.add_parser("ptt", help="push-to-talk: start holds the microphone open, stop sends what was said")
+    action("mute", "stop listening (the microphone is ignored)")
+    action("unmute", "listen again")
+    ptt = action("ptt", "push-to-talk: start holds the microphone open, stop sends what was said")
     ptt.add_argument("ptt_action", choices=("start", "stop"))
-    say = actions.add_parser("say", help="speak TEXT through the daemon")
+    say = action("say", "speak TEXT through the daemon")
     say.add_argument("text")
     say.add_argument("--lang", default="en", help="language of TEXT (default: %(default)s)")
-    actions.add_parser("hush", help="stop speaking now")
-    actions.add_parser("reload", help="re-read the configuration (kept as it was if the new one is invalid)")
-    actions.add_parser("stop", help="stop the daemon")
-    actions.add_parser("ping", help="check that the daemon answers")
+    action("hush", "stop speaking now")
+    action("reload", "re-read the configuration (kept as it was if the new one is invalid)")
+    action("stop", "stop the daemon")
+    action("ping", "check that the daemon answers")
+    events = action("events", "print the pipeline's events as JSON lines until interrupted")
+    events.add_argument("--type", dest="types", action="append", metavar="EVENT", help="only this event type")
+    events.add_argument("--count", type=int, metavar="N", help="stop after N events")
     parser.set_defaults(handler=run)
 
 
@@ -64,6 +85,8 @@ def request_for(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         return "say", {"text": args.text, "lang": args.lang}
     if action == "hush":
         return "stop_speaking", {}
+    if action == "events":
+        return "events", {"types": args.types} if args.types else {}
     return action, {}
 
 
@@ -94,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
     from voiceslm.control import ControlClient
 
     cmd, request = request_for(args)
+    if cmd == "events":
+        return watch_events(args, request)
     timeout = max(args.timeout, _SLOW_TIMEOUT) if cmd == "reload" else args.timeout
     with ControlClient(socket_for(args), timeout=timeout) as client:
         result = client.request(cmd, request)
@@ -101,6 +126,22 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         print(format_result(cmd, result))
+    return 0
+
+
+def watch_events(args: argparse.Namespace, request: dict[str, Any]) -> int:
+    from voiceslm.control import ControlClient
+
+    seen = 0
+    with ControlClient(socket_for(args), timeout=args.timeout) as client:
+        try:
+            for event in client.stream("events", request):
+                print(json.dumps(event, ensure_ascii=False), flush=True)
+                seen += 1
+                if args.count is not None and seen >= args.count:
+                    break
+        except KeyboardInterrupt:
+            pass
     return 0
 
 

@@ -20,7 +20,7 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -77,6 +77,31 @@ class Backoff:
         return wait
 
 
+class FaultReporter:
+    """Says once what is wrong with a device, then retries quietly with growing waits."""
+
+    def __init__(self, kind: Literal["input", "output"], backoff: Backoff, publish: Publish) -> None:
+        self.kind = kind
+        self.backoff = backoff
+        self.publish = publish
+        self._last = ""
+
+    async def report(self, fault: DeviceError) -> None:
+        wait = self.backoff.next()
+        message = str(fault)
+        if message != self._last:
+            log.warning("%s Retrying until it is back.", message)
+            self.publish(DeviceFault(self.kind, message, time.monotonic(), wait))
+            self._last = message
+        else:
+            log.debug("%s device still failing; next try in %.1f s", self.kind, wait)
+        await asyncio.sleep(wait)
+
+    def clear(self) -> None:
+        self._last = ""
+        self.backoff.reset()
+
+
 class MicrophoneInput(AudioInput):
     """A PortAudio input stream, resampled to 16 kHz mono."""
 
@@ -112,6 +137,7 @@ class MicrophoneInput(AudioInput):
     async def run(self, deliver: Deliver, publish: Publish) -> None:
         loop = asyncio.get_running_loop()
         recovering = False
+        faults = FaultReporter("input", self.backoff, publish)
         try:
             while True:
                 try:
@@ -122,11 +148,7 @@ class MicrophoneInput(AudioInput):
                     if self.fail_fast and not recovering:
                         raise
                     recovering = True
-                    self.faults += 1
-                    wait = self.backoff.next()
-                    log.warning("%s Retrying in %.1f s.", exc, wait)
-                    publish(DeviceFault("input", str(exc), time.monotonic(), wait))
-                    await asyncio.sleep(wait)
+                    await faults.report(exc)
                     continue
                 assert self.choice is not None
                 log.info("listening on %s at %d Hz", self.choice.label, self.choice.sample_rate)
@@ -135,16 +157,13 @@ class MicrophoneInput(AudioInput):
                         "input", self.choice.label, self.choice.sample_rate, time.monotonic(), recovered=recovering
                     )
                 )
-                self.backoff.reset()
+                faults.clear()
                 self.fail_fast = False
                 recovering = True
                 fault = await self._watch()
                 await self._close()
                 self.faults += 1
-                wait = self.backoff.next()
-                log.warning("%s Retrying in %.1f s.", fault, wait)
-                publish(DeviceFault("input", str(fault), time.monotonic(), wait))
-                await asyncio.sleep(wait)
+                await faults.report(fault)
         finally:
             await self._close()
 

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "voiceslm.commands.say",
     "voiceslm.commands.run",
     "voiceslm.commands.devices",
+    "voiceslm.commands.bench",
     "voiceslm.commands.demo",
     "voiceslm.commands.models",
     "voiceslm.commands.config",

@@ -114,6 +114,8 @@ class VadConfig:
     """A turn longer than this is cut and handled."""
     min_speech_ms: int = 120
     """Voice shorter than this (a click, a cough) is ignored; also how long speech must last to barge in."""
+    speculate_ms: int = 200
+    """Silence after which transcription and the reply start, before the turn is known to be over; 0: off."""
 
 
 @dataclass(frozen=True)
@@ -478,6 +480,12 @@ def _check_live_values(config: Config, require: Any) -> None:
     require(0 <= vad.preroll_ms <= 2000, "vad.preroll_ms", "between 0 and 2000", vad.preroll_ms)
     require(1.0 <= vad.max_utterance_s <= 120, "vad.max_utterance_s", "between 1 and 120 seconds", vad.max_utterance_s)
     require(30 <= vad.min_speech_ms <= 2000, "vad.min_speech_ms", "between 30 and 2000", vad.min_speech_ms)
+    require(
+        vad.speculate_ms == 0 or 64 <= vad.speculate_ms < vad.min_silence_ms,
+        "vad.speculate_ms",
+        "0 (off) or from 64 up to below vad.min_silence_ms",
+        vad.speculate_ms,
+    )
     require(0 <= echo.tail_ms <= 5000, "echo.tail_ms", "between 0 and 5000", echo.tail_ms)
     require(
         4 <= live.audio_queue_blocks <= 10000, "live.audio_queue_blocks", "between 4 and 10000", live.audio_queue_blocks

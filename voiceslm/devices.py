@@ -93,6 +93,41 @@ def quiet_stderr() -> Iterator[None]:
                 os.write(2, ("\n".join(kept) + "\n").encode())
 
 
+@contextlib.contextmanager
+def filtered_stderr() -> Iterator[None]:
+    """For a whole session: drop the lines PortAudio's ALSA back end prints from its own
+    threads when a device vanishes; everything else still reaches stderr."""
+    try:
+        read_end, write_end = os.pipe()
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+
+    def pump() -> None:
+        with os.fdopen(read_end, "rb") as pipe:
+            for raw in pipe:
+                line = raw.decode("utf-8", "replace")
+                if _NOISE.match(line.rstrip("\n")):
+                    log.debug("audio back end said: %s", line.strip())
+                else:
+                    os.write(saved, raw)
+
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    thread = threading.Thread(target=pump, name="stderr-filter", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        import sys
+
+        sys.stderr.flush()
+        os.dup2(saved, 2)  # closes the pipe's last write end: the pump sees EOF
+        thread.join(timeout=1.0)
+        os.close(saved)
+
+
 def sounddevice() -> Any:
     """The sounddevice module, or a DeviceError naming the missing library."""
     try:

@@ -86,9 +86,12 @@ class DropOldestQueue(asyncio.Queue[_T]):
             self.dropped += 1
         super().put_nowait(item)
 
-    def clear(self) -> None:
+    def clear(self) -> list[_T]:
+        """Empty the queue; returns what it held."""
+        items = []
         while not self.empty():
-            self.get_nowait()
+            items.append(self.get_nowait())
+        return items
 
 
 class Subscription:
@@ -166,6 +169,43 @@ class _Request:
     kind: str  # "translate" | "assist" | "say"
     target: str
     times: _TurnTimes | None = None
+    started: _Generation | None = None
+    """Generation already under way (started speculatively before the turn ended)."""
+
+
+@dataclass
+class _Generation:
+    """A language-model stream running in the LM worker thread."""
+
+    pieces: asyncio.Queue[Any]
+    future: asyncio.Future[None]
+    cancel: threading.Event
+
+
+@dataclass
+class _Speculation:
+    """Work started when the speaker paused, kept only if the pause becomes the end of the turn."""
+
+    speech_start: float
+    speech_end: float
+    cancel: threading.Event
+    transcript: asyncio.Future[tuple[Any, float]]
+    task: asyncio.Task[None] | None = None
+    request: _Request | None = None
+
+    def matches(self, utterance: Utterance) -> bool:
+        return (
+            self.speech_start == utterance.speech_start
+            and self.speech_end == utterance.speech_end
+            and not self.cancel.is_set()
+        )
+
+    def drop(self) -> None:
+        self.cancel.set()
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+        if not self.transcript.done():
+            self.transcript.cancel()
 
 
 @dataclass
@@ -281,6 +321,7 @@ class LivePipeline:
         self._vad_executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="voiceslm-vad")
         self._vad: Any = None
         self._turn: _Turn | None = None
+        self._speculation: _Speculation | None = None
         self._speaking = False
         self._muted = False
         self._ptt_active = False
@@ -626,7 +667,10 @@ class LivePipeline:
     def _cancel(self, reason: CancelReason, speech_at: float | None = None) -> None:
         """Cut the reply in progress now: flush the output, stop generation and synthesis."""
         if reason in ("stop", "mode", "shutdown"):
-            self._request_q.clear()
+            for request in self._request_q.clear():
+                if request.started is not None:
+                    request.started.cancel.set()
+            self._drop_speculation()
         turn = self._turn
         if turn is None:
             return
@@ -713,10 +757,14 @@ class LivePipeline:
             self._ptt_stopped_at = at
 
     def _listen_hands_free(self, detector: Any, at: float, frame: np.ndarray, probability: float) -> None:
-        from voiceslm.vad import TurnEnd, TurnStart
+        from voiceslm.vad import TurnEnd, TurnPause, TurnResume, TurnStart
 
         for decision in detector.feed(at, frame, probability):
-            if isinstance(decision, TurnStart):
+            if isinstance(decision, TurnPause):
+                self._speculate(decision)
+            elif isinstance(decision, TurnResume):
+                self._drop_speculation()
+            elif isinstance(decision, TurnStart):
                 self._set_user_speaking(True)
                 during = self._speaking
                 self._publish(SpeechStarted(decision.speech_start, during_playback=during))
@@ -769,23 +817,37 @@ class LivePipeline:
             finally:
                 self._stt_busy = False
 
-    async def _transcribe(self, utterance: Utterance) -> None:
+    async def _run_stt(self, audio: np.ndarray) -> tuple[Any, float]:
+        """(Transcript, seconds taken), the decoding done in a worker thread."""
         language = self._stt_language()
         languages = (
             (self._source, self._target) if language is None and self._mode == "translate" and self._source else None
         )
         stt = self._engines.stt(language)
-        started = time.perf_counter()
         extra = {"languages": languages} if languages else {}
+        started = time.perf_counter()
+        transcript = await asyncio.to_thread(stt.transcribe, audio, language, **extra)
+        return transcript, time.perf_counter() - started
+
+    async def _transcribe(self, utterance: Utterance) -> None:
+        speculation, self._speculation = self._speculation, None
         try:
-            transcript = await asyncio.to_thread(stt.transcribe, utterance.audio, language, **extra)
+            if speculation is not None and speculation.matches(utterance):
+                # The pause it was started on became the end of the turn: keep its work.
+                transcript, stt_seconds = await speculation.transcript
+                log.debug("utterance %d: kept the transcript started at the pause", utterance.id)
+            else:
+                if speculation is not None:
+                    speculation.drop()
+                    speculation = None
+                transcript, stt_seconds = await self._run_stt(utterance.audio)
         except UserError as exc:
             log.warning("%s", exc)
             return
         now = time.monotonic()
         times = _TurnTimes(utterance.speech_end, utterance.detected_at, utterance.duration_s)
         times.transcript_at = now
-        times.stt_seconds = time.perf_counter() - started
+        times.stt_seconds = stt_seconds
         event = TranscriptReady(utterance.id, transcript.text, transcript.language, now, times.stt_seconds)
         self._publish(event)
         text: str | None = transcript.text
@@ -797,19 +859,61 @@ class LivePipeline:
             self._finish_stats(utterance.id, times)
             return
         request = self._request_for(utterance.id, text, transcript.language, times)
+        started = speculation.request if speculation is not None else None
+        if request is not None and started is not None and started.started is not None:
+            if (started.text, started.language, started.target) == (request.text, request.language, request.target):
+                request.started = started.started
+            else:
+                started.started.cancel.set()  # a voice-command hook changed the text
         if request is None:
             self._finish_stats(utterance.id, times)
             return
         self._request_q.put_nowait(request)
 
-    def _request_for(self, utterance_id: int, text: str, language: str, times: _TurnTimes) -> _Request | None:
+    def _speculate(self, pause: Any) -> None:
+        """The speaker paused: transcribe (and start the reply) now, in case the turn is over."""
+        assert self._tg is not None
+        self._drop_speculation()
+        loop = asyncio.get_running_loop()
+        speculation = _Speculation(pause.speech_start, pause.speech_end, threading.Event(), loop.create_future())
+        speculation.task = self._tg.create_task(self._run_speculation(speculation, pause.audio), name="speculate")
+        self._speculation = speculation
+
+    def _drop_speculation(self) -> None:
+        if self._speculation is not None:
+            self._speculation.drop()
+            self._speculation = None
+
+    async def _run_speculation(self, speculation: _Speculation, audio: np.ndarray) -> None:
+        try:
+            result = await self._run_stt(audio)
+        except UserError as exc:
+            if not speculation.transcript.done():
+                speculation.transcript.set_exception(exc)
+            return
+        if speculation.transcript.done():
+            return  # dropped meanwhile
+        speculation.transcript.set_result(result)
+        transcript = result[0]
+        if not transcript.text or self._mode == "transcribe" or speculation.cancel.is_set():
+            return
+        request = self._request_for(0, transcript.text, transcript.language, None, quiet=True)
+        if request is not None:
+            # Nothing is published or spoken from this until the turn is known to be over.
+            request.started = self._start_generation(request, speculation.cancel)
+            speculation.request = request
+
+    def _request_for(
+        self, utterance_id: int, text: str, language: str, times: _TurnTimes | None, *, quiet: bool = False
+    ) -> _Request | None:
         if self._mode == "assist":
             return _Request(utterance_id, text, language, "assist", language, times)
         target = self._target
         if self.config.live.two_way and self._source and language == self._target:
             target = self._source
         if language == target:
-            log.info("utterance %d is already in %s; nothing to translate", utterance_id, target)
+            if not quiet:
+                log.info("utterance %d is already in %s; nothing to translate", utterance_id, target)
             return None
         return _Request(utterance_id, text, language, "translate", target, times)
 
@@ -826,6 +930,8 @@ class LivePipeline:
         while True:
             request = await self._request_q.get()
             turn = _Turn(request)
+            if request.started is not None:
+                turn.cancel = request.started.cancel
             self._turn = turn
             task = self._tg.create_task(self._reply(turn), name=f"reply-{request.id}")
             turn.tasks.append(task)
@@ -866,10 +972,9 @@ class LivePipeline:
             sentences.put_nowait(None)
             turn.reply_parts.append(request.text)
             return
-        pieces: asyncio.Queue[str | BaseException | None] = asyncio.Queue()
-        loop = asyncio.get_running_loop()
         self.counts["replies"] += 1
-        future = loop.run_in_executor(self._lm_executor, self._produce, turn, loop, pieces)
+        generation = request.started or self._start_generation(request, turn.cancel)
+        pieces, future = generation.pieces, generation.future
         language = request.target
         while (piece := await pieces.get()) is not None:
             if isinstance(piece, BaseException):
@@ -897,25 +1002,32 @@ class LivePipeline:
         self._publish(ReplySentence(turn.request.id, sentence, turn.request.target, now))
         sentences.put_nowait(sentence)
 
-    def _produce(self, turn: _Turn, loop: asyncio.AbstractEventLoop, pieces: asyncio.Queue[Any]) -> None:
+    def _start_generation(self, request: _Request, cancel: threading.Event) -> _Generation:
+        loop = asyncio.get_running_loop()
+        pieces: asyncio.Queue[Any] = asyncio.Queue()
+        future = loop.run_in_executor(self._lm_executor, self._produce, request, cancel, loop, pieces)
+        return _Generation(pieces, future, cancel)
+
+    def _produce(
+        self, request: _Request, cancel: threading.Event, loop: asyncio.AbstractEventLoop, pieces: asyncio.Queue[Any]
+    ) -> None:
         """Worker thread: iterate the language model and hand each piece to the loop."""
-        request = turn.request
 
         def hand(item: Any) -> None:
             with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is listening
                 loop.call_soon_threadsafe(pieces.put_nowait, item)
 
         try:
-            if turn.cancel.is_set():
+            if cancel.is_set():
                 return
             model = self._engines.lm("assist" if request.kind == "assist" else "translate")
             stream: Iterator[str]
             if request.kind == "assist":
-                stream = model.answer(request.text, tuple(self._history), cancel=turn.cancel)
+                stream = model.answer(request.text, tuple(self._history), cancel=cancel)
             else:
-                stream = model.translate(request.text, request.language, request.target, cancel=turn.cancel)
+                stream = model.translate(request.text, request.language, request.target, cancel=cancel)
             for piece in stream:
-                if turn.cancel.is_set():
+                if cancel.is_set():
                     return
                 hand(piece)
         except Exception as exc:  # noqa: BLE001 - handed to the reply task, which re-raises it on the loop

@@ -23,10 +23,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from voiceslm.capture import FIRST_CALLBACK_TIMEOUT_S, STALL_TIMEOUT_S, Backoff, Publish
+from voiceslm.capture import FIRST_CALLBACK_TIMEOUT_S, STALL_TIMEOUT_S, Backoff, FaultReporter, Publish
 from voiceslm.devices import DeviceChoice, open_error, pulse_target, quiet_stderr, resolve, sounddevice
 from voiceslm.errors import DeviceError
-from voiceslm.events import DeviceFault, DeviceReady
+from voiceslm.events import DeviceReady
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +162,7 @@ class SpeakerOutput(AudioOutput):
 
     async def run(self, publish: Publish) -> None:
         recovering = False
+        faults = FaultReporter("output", self.backoff, publish)
         try:
             while True:
                 try:
@@ -172,27 +173,22 @@ class SpeakerOutput(AudioOutput):
                     if self.fail_fast and not recovering:
                         raise
                     recovering = True
-                    await self._fault(exc, publish)
+                    self.buffer.flush()
+                    await faults.report(exc)
                     continue
                 log.info("speaking on %s at %d Hz, %.0f ms latency", self.name, self.sample_rate, self.latency * 1000)
                 publish(DeviceReady("output", self.name, self.sample_rate, time.monotonic(), recovered=recovering))
-                self.backoff.reset()
+                faults.clear()
                 self.fail_fast = False
                 recovering = True
                 fault = await self._watch()
                 await self._close()
-                await self._fault(fault, publish)
+                self.faults += 1
+                # What was queued would play late, out of context, once the device is back.
+                self.buffer.flush()
+                await faults.report(fault)
         finally:
             await self._close()
-
-    async def _fault(self, exc: DeviceError, publish: Publish) -> None:
-        self.faults += 1
-        # What was queued would play late, out of context, once the device is back.
-        self.buffer.flush()
-        wait = self.backoff.next()
-        log.warning("%s Retrying in %.1f s.", exc, wait)
-        publish(DeviceFault("output", str(exc), time.monotonic(), wait))
-        await asyncio.sleep(wait)
 
     async def _open(self) -> None:
         # Re-resolve: the device may have come back under another index. The

@@ -119,12 +119,29 @@ class TurnStart:
 
 
 @dataclass(frozen=True)
+class TurnPause:
+    """The speaker paused for `vad.speculate_ms`: the turn may be over (or may go on)."""
+
+    audio: np.ndarray
+    speech_start: float
+    speech_end: float
+
+
+@dataclass(frozen=True)
+class TurnResume:
+    """Speech went on after a `TurnPause`: whatever was started on it is void."""
+
+
+@dataclass(frozen=True)
 class TurnEnd:
     audio: np.ndarray
     speech_start: float
     speech_end: float
     detected_at: float
     reason: Literal["silence", "max-length", "ptt", "end-of-input"]
+
+
+Decision = TurnStart | TurnPause | TurnResume | TurnEnd
 
 
 class TurnDetector:
@@ -143,6 +160,8 @@ class TurnDetector:
         self._min_silence_frames = max(1, round(config.min_silence_ms / 1000 / FRAME_S))
         self._max_frames = max(1, round(config.max_utterance_s / FRAME_S))
         self._tail_frames = round(_TAIL_PAD_S / FRAME_S)
+        speculate = round(config.speculate_ms / 1000 / FRAME_S)
+        self._pause_frames = speculate if 0 < speculate < self._min_silence_frames else 0
         self.reset()
 
     @property
@@ -165,10 +184,11 @@ class TurnDetector:
         self._speech_start = 0.0
         self._last_voiced_end = 0.0
         self._preroll_count = 0
+        self._paused = False
 
-    def feed(self, at: float, frame: np.ndarray, probability: float) -> list[TurnStart | TurnEnd]:
+    def feed(self, at: float, frame: np.ndarray, probability: float) -> list[Decision]:
         """One frame starting at monotonic `at`; returns what it decided."""
-        out: list[TurnStart | TurnEnd] = []
+        out: list[Decision] = []
         if not self._triggered:
             if probability >= self.threshold:
                 self._triggered = True
@@ -186,8 +206,16 @@ class TurnDetector:
             self._silence_run = 0
             self._voiced += 1
             self._last_voiced_end = at + FRAME_S
+            if self._paused:
+                self._paused = False
+                out.append(TurnResume())
         else:
             self._silence_run += 1
+            if self._confirmed and self._pause_frames and self._silence_run == self._pause_frames:
+                # Long enough to guess the turn is over: work on it can start now and
+                # is kept if the silence lasts vad.min_silence_ms.
+                self._paused = True
+                out.append(TurnPause(self._audio(), self._speech_start, self._last_voiced_end))
         if not self._confirmed and self._voiced >= self._min_speech_frames:
             self._confirmed = True
             out.append(TurnStart(self._speech_start))
@@ -211,10 +239,13 @@ class TurnDetector:
         self.reset()
         return None
 
-    def _end(self, detected_at: float, reason: Literal["silence", "max-length", "ptt", "end-of-input"]) -> TurnEnd:
+    def _audio(self) -> np.ndarray:
+        """The turn so far, pre-roll included, with at most `_TAIL_PAD_S` of trailing silence."""
         keep = len(self._frames) - max(0, self._silence_run - self._tail_frames)
-        audio = np.concatenate(self._frames[:keep]) if keep else np.zeros(0, dtype=np.float32)
-        end = TurnEnd(audio, self._speech_start, self._last_voiced_end, detected_at, reason)
+        return np.concatenate(self._frames[:keep]) if keep else np.zeros(0, dtype=np.float32)
+
+    def _end(self, detected_at: float, reason: Literal["silence", "max-length", "ptt", "end-of-input"]) -> TurnEnd:
+        end = TurnEnd(self._audio(), self._speech_start, self._last_voiced_end, detected_at, reason)
         self.reset()
         return end
 

@@ -81,8 +81,11 @@ def handle_run(args: argparse.Namespace) -> int:
     keyboard = None
     if args.push_to_talk:
         keyboard = Keyboard.open(sys.stdin)
+    from voiceslm.devices import filtered_stderr
+
     try:
-        return asyncio.run(_main(config, args, keyboard))
+        with filtered_stderr():
+            return asyncio.run(_main(config, args, keyboard))
     finally:
         if keyboard is not None:
             keyboard.restore()

@@ -1,0 +1,76 @@
+"""`voiceslm bench`: latency of the live pipeline on real recordings played in real time."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from voiceslm.commands.common import load
+from voiceslm.errors import UserError
+
+# The project's own test recordings, when run from a source checkout.
+DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "tests" / "data" / "manifest.tsv"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "bench",
+        help="measure live latency (end of speech to first audio, ...) on recordings played in real time",
+        description=(
+            "Play each recording of a manifest at real-time pace through the full live pipeline and report, per "
+            "clip and as p50/p90: end of speech to first reply audio, end of speech to transcript, first to last "
+            "reply audio, peak RSS and CPU time. --via pulse plays them into the PulseAudio virtual microphone "
+            "(scripts/pulse.sh start) instead of a recording input."
+        ),
+    )
+    parser.add_argument("--mode", choices=("translate", "assist", "transcribe"), default="translate")
+    parser.add_argument("--from", dest="source", metavar="LANG", default="en", help='spoken language or "auto"')
+    parser.add_argument("--to", dest="target", metavar="LANG", help="language to translate into (translate.target)")
+    parser.add_argument("--manifest", type=Path, help="TSV with file, language, reference_text columns")
+    parser.add_argument("--via", choices=("file", "pulse"), default="file", help="how the clips reach the pipeline")
+    parser.add_argument("--limit", type=int, help="only the first N clips")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    overrides = {"translate.target": args.target}
+    if args.via == "pulse":
+        overrides |= {"audio.input_device": "vmic", "audio.output_device": "vspeaker"}
+    loaded = load(args, overrides)
+    from voiceslm.bench import format_report, read_manifest, run_bench
+
+    manifest = args.manifest or DEFAULT_MANIFEST
+    if args.manifest is None and not manifest.is_file():
+        raise UserError("No default recordings here (not a source checkout); give --manifest FILE.tsv.")
+    if args.via == "pulse" and not os.environ.get("PULSE_SERVER"):
+        raise UserError('--via pulse needs the virtual devices: run `eval "$(scripts/pulse.sh start)"` first.')
+    source = None if args.source == "auto" else args.source
+    clips = read_manifest(manifest, (source,) if source else None)
+    if args.limit:
+        clips = clips[: args.limit]
+
+    def progress(result: object) -> None:
+        if not args.json:
+            print(f"  {result.clip}: {result.error or result.transcript}", file=sys.stderr)  # type: ignore[attr-defined]
+
+    report = asyncio.run(
+        run_bench(
+            loaded.config,
+            clips,
+            mode=args.mode,
+            source=source,
+            target=args.target or loaded.config.translate.target,
+            via=args.via,
+            progress=progress,
+        )
+    )
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(format_report(report))
+    return 0 if all(not c.error for c in report.clips) else 1

@@ -9,6 +9,11 @@ import pytest
 
 from voiceslm.config import Config, SttConfig, TtsConfig
 from voiceslm.errors import ModelMissingError
+from voiceslm.netguard import TELEMETRY_OPT_OUTS
+
+# Tests load onnxruntime in this process and in the commands they start: keep
+# them as offline as the program (onnxruntime otherwise phones home).
+os.environ.update(TELEMETRY_OPT_OUTS)
 
 PIPER_EN = "piper-en_US-joe-medium"
 

@@ -169,10 +169,12 @@ def test_verify_catches_a_flipped_byte_and_install_repairs_it(store_copy):
 def test_require_is_a_quick_check_naming_the_fix(store_copy):
     store = ModelStore(store_copy)
     assert store.require(TINY) == store_copy / TINY
+    assert store.installed() == [TINY, "espeak-ng"]
     with (store_copy / TINY / "tokenizer.json").open("r+b") as handle:
         handle.truncate(100)
     with pytest.raises(ModelMissingError, match=rf"damaged \(tokenizer.json has 100 bytes.*install --force {TINY}"):
         store.require(TINY)
+    assert not store.is_installed(TINY)
     shutil.rmtree(store_copy / TINY)
     with pytest.raises(ModelMissingError, match=rf"not installed; run: voiceslm models install {TINY}$"):
         store.require(TINY)

@@ -150,7 +150,8 @@ def install_models(args: argparse.Namespace) -> int:
         if result.action == "already installed":
             _say(f"{entry.name}: already installed and verified ({size}) at {result.path}")
         elif result.action == "provided by a Python package":
-            _say(f"{entry.name}: comes with the {entry.source.package} package, nothing to install ({result.path})")
+            package = entry.source.package.replace("_", "-")
+            _say(f"{entry.name}: comes with the {package} package, nothing to install ({result.path})")
         else:
             _say(f"{entry.name}: {result.action} in {result.seconds:.1f} s ({size}) at {result.path}")
     if len(entries) > 1:

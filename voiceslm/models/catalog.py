@@ -448,8 +448,8 @@ def get(name: str) -> CatalogEntry:
 
 def unknown_model_error(name: str) -> UserError:
     matches = close_matches(name)
-    hint = f"did you mean {', '.join(matches)}?" if matches else "none is close to that name;"
-    return UserError(f"Unknown model {name!r}: {hint} `voiceslm models list` shows every model.")
+    hint = f" (did you mean {', '.join(matches)}?)" if matches else ""
+    return UserError(f"Unknown model {name!r}{hint}; `voiceslm models list` shows every model.")
 
 
 def close_matches(name: str, limit: int = 3) -> list[str]:

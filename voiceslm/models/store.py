@@ -119,9 +119,13 @@ class ModelStore:
         """Like `require`, but checks the sha256 of every file against the manifest."""
         return _usable_or_raise(self.entry(name), self.status(name, full=True))
 
+    def is_installed(self, name: str) -> bool:
+        """Whether a model passes the quick check (existence and sizes)."""
+        return self.status(name).state == "installed"
+
     def installed(self) -> list[str]:
         """Catalog names of the models that pass the quick check, in catalog order."""
-        return [name for name in catalog.names() if self.status(name).state == "installed"]
+        return [name for name in catalog.names() if self.is_installed(name)]
 
     # Locking ----------------------------------------------------------------
 

@@ -204,6 +204,9 @@ class ControlServer:
         if self._server is not None:
             self._server.close()
             self._server = None
+            # Connections accepted just now have their task scheduled but not
+            # yet running: let them register so they are closed too.
+            await asyncio.sleep(0)
         for task in list(self._connections):
             task.cancel()
         if self._connections:
@@ -430,7 +433,12 @@ class ControlClient:
             raise UserError(f"The {cmd} request is over 64 KiB; shorten it.")
         self._sock.settimeout(timeout if timeout is not None else self.timeout)
         try:
-            self._sock.sendall(line)
+            try:
+                self._sock.sendall(line)
+            except (BrokenPipeError, ConnectionResetError):
+                # The daemon may have refused the connection (permission, too
+                # many clients) and closed it: its reason is still readable.
+                pass
             reply = self._read_reply()
         except TimeoutError as exc:
             self.close()

@@ -79,7 +79,7 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
     if event == "socket.__new__":
         family = args[1]
         if int(family) not in _ALLOWED_FAMILIES:
-            _refuse(event, f"a {_family_name(family)} socket")
+            _refuse(event, f"creating an {_family_name(family)} socket")
     elif event in _ADDRESS_EVENTS:
         sock = args[0]
         family = getattr(sock, "family", socket.AF_UNIX)

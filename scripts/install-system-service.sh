@@ -105,7 +105,20 @@ if [ "$uninstall" = 1 ]; then
     exit 0
 fi
 
-# 1. The service user ----------------------------------------------------------
+# 1. The program given with --bin: checked before anything changes ------------
+if [ -n "$bin" ]; then
+    case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
+    [ -x "$bin" ] || die "$bin is not an executable voiceslm; pass --bin with the right path."
+    if [ "$staged" = 0 ]; then
+        case $bin in
+        /home/* | /root/* | /tmp/* | /var/tmp/* | /run/user/*)
+            die "$bin is hidden from the service (ProtectHome=, PrivateTmp=); install into /opt with --venv instead." ;;
+        esac
+    fi
+    "$bin" --version >/dev/null || die "$bin --version fails; reinstall it."
+fi
+
+# 2. The service user ----------------------------------------------------------
 if [ "$staged" = 0 ]; then
     getent group audio >/dev/null || groupadd --system audio
     if ! getent passwd "$USER_NAME" >/dev/null; then
@@ -120,17 +133,8 @@ if [ "$staged" = 0 ]; then
 fi
 own() { [ "$staged" = 1 ] || chown "$@"; }
 
-# 2. The program ------------------------------------------------------------------
-if [ -n "$bin" ]; then
-    case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
-    [ -x "$bin" ] || die "$bin is not an executable voiceslm; pass --bin with the right path."
-    if [ "$staged" = 0 ]; then
-        case $bin in
-        /home/* | /root/* | /tmp/* | /var/tmp/* | /run/user/*)
-            die "$bin is hidden from the service (ProtectHome=, PrivateTmp=); install into /opt with --venv instead." ;;
-        esac
-    fi
-else
+# 3. The program, built into a virtual environment --------------------------------
+if [ -z "$bin" ]; then
     [ "$staged" = 1 ] && die "--root needs --bin: a staged install does not build a virtual environment."
     bin=$venv/bin/voiceslm
     stamp=$venv/.voiceslm-source
@@ -150,10 +154,10 @@ else
         say "$venv is up to date"
     fi
     chmod -R go+rX,go-w "$venv"
+    "$bin" --version >/dev/null || die "$bin --version fails; reinstall it."
 fi
-"$bin" --version >/dev/null || die "$bin --version fails; reinstall it."
 
-# 3. Configuration and state --------------------------------------------------
+# 4. Configuration and state --------------------------------------------------
 install -d -m 0755 "$ETC"
 if [ ! -e "$ETC/config.yaml" ]; then
     cat >"$ETC/config.yaml" <<'YAML'
@@ -182,7 +186,7 @@ install -d -m 0750 "$STATE"
 install -d -m 0755 "$STATE/models"
 own -R "$USER_NAME:$USER_NAME" "$STATE"
 
-# 4. Models -------------------------------------------------------------------------
+# 5. Models -------------------------------------------------------------------------
 copy_models() {
     local from=$1 copied=0 name
     for dir in "$from"/*/; do
@@ -216,7 +220,7 @@ if [ "$models" = 1 ]; then
     chmod -R go+rX,go-w "$STATE/models"
 fi
 
-# 5. The unit ---------------------------------------------------------------------
+# 6. The unit ---------------------------------------------------------------------
 exec_path=${bin//%/%%}
 case $exec_path in *' '*) exec_path="\"$exec_path\"" ;; esac
 install -d -m 0755 "$(dirname "$UNIT_PATH")"

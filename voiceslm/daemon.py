@@ -220,7 +220,9 @@ class Daemon:
             self.notifier.ready(self._status_text())
             return await self._wait_for_end()
         except UserError as exc:
-            self.notifier.status(f"failed: {exc}")
+            # Kept as the last STATUS, so `systemctl status` shows why it stopped.
+            self._phase = "stopping"
+            self.notifier.stopping(f"failed: {exc}")
             raise
         finally:
             await self._shutdown()
@@ -515,8 +517,11 @@ class Daemon:
         if not isinstance(lang, str) or not is_language_code(lang):
             raise ControlError(f"lang must be a two-letter language code such as en, not {lang!r}.")
         controller = self._controller()
-        await _call(controller.say, " ".join(text.split()), lang)
-        return self._brief_status(controller)
+        said = await _call(controller.say, " ".join(text.split()), lang)
+        result = self._brief_status(controller)
+        if isinstance(said, int):
+            result["said"] = said
+        return result
 
     async def _cmd_events(self, args: dict[str, Any]) -> Stream:
         _only_args("events", args, {"types"})

@@ -574,3 +574,43 @@ def test_transcript_log_keeps_text_only_and_no_audio_is_written(tiny: Callable[.
     written = [p for p in daemon.home.rglob("*") if p.is_file()]
     assert not [p for p in written if p.suffix in (".wav", ".raw", ".pcm", ".npy")]
     assert all(p.stat().st_size < 200_000 for p in written), written
+
+
+def test_ptt_daemon_drives_push_to_talk_from_a_terminal(tiny: Callable[..., Daemon], pulse: Any) -> None:
+    daemon = tiny().start().wait_ready()
+    events = Events(daemon, ["Utterance", "TranscriptReady"])
+    ptt = subprocess.Popen(
+        [sys.executable, "-m", "voiceslm", "ptt", "--daemon"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=daemon.env,
+    )
+    try:
+        assert ptt.stdin is not None
+        ptt.stdin.write("start\n")
+        ptt.stdin.flush()
+        deadline = time.monotonic() + 30
+        while not daemon.request("status")["ptt_active"]:
+            assert time.monotonic() < deadline, "push-to-talk never started"
+            time.sleep(0.05)
+        speak_into_mic(pulse, CLIP_SHORT)
+        ptt.stdin.write("stop\n")
+        ptt.stdin.flush()
+        utterance = events.wait_for(lambda e: e["event"] == "Utterance" and e["reason"] == "ptt", 30, "utterance")
+        heard = events.wait_for(
+            lambda e: e["event"] == "TranscriptReady" and e["utterance_id"] == utterance["id"], REPLY_TIMEOUT, "text"
+        )
+        time.sleep(0.5)
+        ptt.stdin.write("quit\n")
+        ptt.stdin.flush()
+        _, stderr = ptt.communicate(timeout=30)
+    finally:
+        events.close()
+        if ptt.poll() is None:
+            ptt.kill()
+    assert ptt.returncode == 0, stderr
+    assert "recording... SPACE to send" in stderr and "sent" in stderr
+    assert f"heard (en): {heard['text']}" in stderr
+    assert daemon.request("status")["ptt_active"] is False

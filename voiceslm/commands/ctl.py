@@ -173,50 +173,75 @@ def format_result(cmd: str, result: Any) -> str:
 
 
 def drive_ptt(args: argparse.Namespace) -> int:
-    """Push-to-talk on the daemon from a terminal: Enter or space toggles talking, q quits.
+    """`voiceslm ptt --daemon`: push-to-talk on the running daemon from a terminal.
 
-    A terminal reports no key releases, so "hold to talk" becomes "press to
-    start, press again to send". The microphone is always released on exit.
+    The keys of `voiceslm ptt`: SPACE starts talking and SPACE again sends, s
+    stops the reply being spoken, q quits. What the daemon hears and replies
+    is shown as it happens. Piped input (no terminal) takes one word a line:
+    start, stop, hush, quit. The microphone is always released on exit.
     """
-    import select
-    import termios
-    import tty
+    import threading
 
     from voiceslm.control import ControlClient
 
-    client = ControlClient(socket_for(args), timeout=getattr(args, "timeout", 10.0)).connect()
+    path = socket_for(args)
+    client = ControlClient(path, timeout=getattr(args, "timeout", 10.0)).connect()
+    client.request("ping")
+    watcher = ControlClient(path).connect()
+    threading.Thread(target=_show_events, args=(watcher,), daemon=True).start()
     talking = False
-    interactive = sys.stdin.isatty()
-    print("push-to-talk on the daemon: Enter or space to talk, again to send, q to quit", file=sys.stderr)
-    saved = termios.tcgetattr(sys.stdin) if interactive else None
+    keys = _terminal_keys() if sys.stdin.isatty() else _piped_words()
+    print("push-to-talk on the daemon: SPACE to talk, SPACE again to send, s to hush, q to quit", file=sys.stderr)
     try:
-        if interactive:
-            tty.setcbreak(sys.stdin.fileno())
-        while True:
-            if interactive:
-                select.select([sys.stdin], [], [])
-                key = sys.stdin.read(1)
-            else:
-                # Piped input: "start", "stop", an empty line to toggle, "q" or end of input to quit.
-                line = sys.stdin.readline()
-                word = line.strip().lower()
-                key = "q" if not line else {"start": "start", "stop": "stop"}.get(word, word[:1] or "\n")
-            if key in ("q", "Q", "\x04", "\x1b"):
+        for key in keys:
+            if key in ("q", "quit", "\x04"):
                 break
-            if key not in ("\n", "\r", " ", "start", "stop"):
+            if key in ("s", "hush"):
+                client.request("stop_speaking")
                 continue
-            wanted = (not talking) if key not in ("start", "stop") else key == "start"
-            if wanted == talking:
+            wanted = {"start": True, "stop": False}.get(key, not talking) if key in (" ", "start", "stop") else None
+            if wanted is None or wanted == talking:
                 continue
             talking = wanted
             client.request("ptt_start" if talking else "ptt_stop")
-            print("talking... (press again to send)" if talking else "sent", file=sys.stderr)
+            print("recording... SPACE to send" if talking else "sent", file=sys.stderr)
     except KeyboardInterrupt:
         pass
     finally:
-        if saved is not None:
-            termios.tcsetattr(sys.stdin, termios.TCSADRAIN, saved)
         if talking:
             client.request("ptt_stop")
         client.close()
+        watcher.close()
     return 0
+
+
+def _terminal_keys() -> Any:
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    # cbreak, not raw: Ctrl-C still interrupts, and the terminal is given back.
+    tty.setcbreak(fd)
+    try:
+        while key := sys.stdin.read(1):
+            yield key.lower() if key in "SQ" else key
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def _piped_words() -> Any:
+    for line in sys.stdin:
+        word = line.strip().lower()
+        yield {"": " ", "toggle": " "}.get(word, word)
+
+
+def _show_events(watcher: Any) -> None:
+    try:
+        for event in watcher.stream("events", {"types": ["TranscriptReady", "ReplyText"]}):
+            if event["event"] == "TranscriptReady" and event.get("text"):
+                print(f"heard ({event['language']}): {event['text']}", file=sys.stderr, flush=True)
+            elif event["event"] == "ReplyText" and event.get("final") and event.get("text"):
+                print(f"reply ({event['language']}): {event['text']}", file=sys.stderr, flush=True)
+    except Exception:  # noqa: BLE001 - the display ends with the connection; push-to-talk goes on
+        return

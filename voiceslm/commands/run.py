@@ -44,6 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         ),
     )
     _add_common(ptt)
+    ptt.add_argument(
+        "--daemon", action="store_true", help="drive the running daemon's push-to-talk instead (voiceslm ctl)"
+    )
     ptt.set_defaults(handler=handle_run, push_to_talk=True)
 
 
@@ -65,6 +68,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def handle_run(args: argparse.Namespace) -> int:
+    if getattr(args, "daemon", False):
+        from voiceslm.commands.ctl import drive_ptt
+
+        return drive_ptt(args)
+    from voiceslm import netguard
+
+    netguard.install()  # offline by construction: no network socket from here on
     overrides = {
         "live.mode": args.mode,
         "translate.source": args.source,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -614,3 +615,81 @@ def test_ptt_daemon_drives_push_to_talk_from_a_terminal(tiny: Callable[..., Daem
     assert "recording... SPACE to send" in stderr and "sent" in stderr
     assert f"heard (en): {heard['text']}" in stderr
     assert daemon.request("status")["ptt_active"] is False
+
+
+def test_a_broken_utterance_does_not_take_the_daemon_down(
+    pulse: Any, model_store: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A reply that fails inside the pipeline (here: a language no voice speaks, sent past the control
+    socket's own check) is logged; the daemon stays ready (restarting the pipeline if it had to) and the
+    next request is served."""
+    import asyncio
+
+    from voiceslm.config import load_config
+    from voiceslm.daemon import Daemon as DaemonService
+    from voiceslm.sdnotify import Notifier
+
+    model_store.require("whisper-tiny.en")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    config = tmp_path / "config.yaml"
+    config.write_text(TINY_CONFIG)
+
+    def read() -> Any:
+        return load_config(config, use_system_layers=False)
+
+    service = DaemonService(read(), read, notifier=Notifier(environ={}), verify_models=False)
+
+    async def ready() -> Any:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not (service.controller is not None and (await service._cmd_status({}))["daemon"]["ready"]):
+            assert time.monotonic() < deadline, "the daemon never became ready"
+            await asyncio.sleep(0.1)
+        return service.controller
+
+    async def scenario() -> tuple[int, Any]:
+        serving = asyncio.ensure_future(service.serve())
+        try:
+            broken = await ready()
+            await broken.say("This cannot be spoken.", "zz")
+            await asyncio.sleep(3)
+            controller = await ready()
+            events = controller.subscribe()
+            said = await controller.say("Hola.", "es")
+            while True:
+                event = await events.next(timeout=60)
+                assert event is not None, "the next request was never played"
+                if type(event).__name__ == "PlaybackStarted" and event.utterance_id == said:
+                    break
+            events.close()
+            status = await service._cmd_status({})
+            return status["daemon"]["ready"], controller is broken
+        finally:
+            service.request_stop("test over")
+            assert await asyncio.wait_for(serving, 30) == 0
+
+    caplog.set_level(logging.INFO, logger="voiceslm")
+    still_ready, same_pipeline = asyncio.run(scenario())
+    assert still_ready
+    messages = caplog.text
+    assert "zz" in messages  # the failure was logged, with its reason
+    if not same_pipeline:
+        assert "restarting it" in messages
+
+
+def test_reload_that_changes_the_pipeline_rebuilds_it_keeping_mute(tiny: Callable[..., Daemon]) -> None:
+    daemon = tiny().start().wait_ready()
+    assert daemon.ctl("mute").returncode == 0
+    daemon.config.write_text(TINY_CONFIG + "vad:\n  min_silence_ms: 700\n")
+    mark = len(daemon.notify.messages)
+    reloaded = daemon.ctl("--json", "reload")
+    assert reloaded.returncode == 0, reloaded.stderr + daemon.log_text()
+    assert json.loads(reloaded.stdout) == {"changed": ["vad"], "pipeline_restarted": True}
+    after = daemon.notify.messages[mark:]
+    assert any("RELOADING" in fields for _, fields in after)
+    assert any(fields.get("WATCHDOG_USEC") == "300000000" for _, fields in after)  # room to load models
+    assert any(fields.get("WATCHDOG_USEC") == "2000000" for _, fields in after)  # and back
+    assert "READY" in after[-1][1] or daemon.notify.wait_for(lambda m: "READY" in m, 10, "READY", mark)
+    status = daemon.request("status")
+    assert status["ready"] is True and status["muted"] is True
+    assert status["daemon"]["reloads"] == 1
+    assert "settings of the live pipeline changed: restarting it" in daemon.log_text()

@@ -61,6 +61,8 @@ LOCK_NAME = "daemon.lock"
 MAX_RESTARTS = 3
 """Unexpected pipeline failures restarted in process within `RESTART_WINDOW_SECONDS`; one more exits."""
 RESTART_WINDOW_SECONDS = 600.0
+REBUILD_WATCHDOG_SECONDS = 300.0
+"""Watchdog timeout while a reload rebuilds the pipeline (it loads models)."""
 
 # Sections a reload applies without touching the pipeline.
 _IN_PLACE_SECTIONS = {"log", "daemon", "privacy"}
@@ -193,6 +195,7 @@ class Daemon:
         self._background: set[asyncio.Task[Any]] = set()
         self._restarts: collections.deque[float] = collections.deque(maxlen=MAX_RESTARTS)
         self._recorder: asyncio.Task[Any] | None = None
+        self._pipeline_changed = asyncio.Event()
         self.socket_path = default_socket_path(loaded.config.daemon.socket)
 
     # Entry point ---------------------------------------------------------
@@ -260,6 +263,7 @@ class Daemon:
         controller = self._factory(config)
         self.controller = controller
         self._pipeline = asyncio.ensure_future(controller.run())
+        self._pipeline_changed.set()
         ready = asyncio.ensure_future(_as_awaitable(controller.ready))
         stop = asyncio.ensure_future(self._stop_requested.wait())
         try:
@@ -298,13 +302,18 @@ class Daemon:
         try:
             while True:
                 pipeline = self._pipeline
-                assert pipeline is not None
-                await asyncio.wait({stop, pipeline}, return_when=asyncio.FIRST_COMPLETED)
+                self._pipeline_changed.clear()
+                changed = asyncio.ensure_future(self._pipeline_changed.wait())
+                waits = {stop, changed} if pipeline is None else {stop, changed, pipeline}
+                try:
+                    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    changed.cancel()
                 if stop.done():
                     return 0
-                if pipeline is self._pipeline:
+                # A pipeline a reload stopped on purpose is no longer self._pipeline.
+                if pipeline is not None and pipeline.done() and pipeline is self._pipeline:
                     await self._recover(pipeline)
-                # else: a reload swapped the pipeline in the meantime; watch the new one.
         finally:
             stop.cancel()
 
@@ -313,11 +322,14 @@ class Daemon:
         error = None if pipeline.cancelled() else pipeline.exception()
         now = time.monotonic()
         recent = [t for t in self._restarts if now - t < RESTART_WINDOW_SECONDS]
-        if isinstance(error, UserError) or len(recent) >= MAX_RESTARTS:
-            # A user-fixable problem (a device gone for good) or a crash loop:
-            # exit non-zero and let systemd's restart policy and the log speak.
+        if len(recent) >= MAX_RESTARTS:
+            # A crash loop: exit non-zero and let systemd's restart policy and the log speak.
+            log.error("the live pipeline failed %d times in %.0f s; giving up", len(recent) + 1, RESTART_WINDOW_SECONDS)
             self._raise_pipeline_end(pipeline, during_start=False)
-        log.error("the live pipeline failed; restarting it", exc_info=error)
+        if isinstance(error, UserError):
+            log.error("the live pipeline stopped: %s; restarting it", error)
+        else:
+            log.error("the live pipeline failed; restarting it", exc_info=error)
         self._restarts.append(now)
         self._phase = "restarting after an error"
         self.notifier.status(f"restarting after an error: {type(error).__name__}: {error}")
@@ -346,6 +358,7 @@ class Daemon:
         pipeline, self._pipeline = self._pipeline, None
         controller, self.controller = self.controller, None
         self._ready = False
+        self._pipeline_changed.set()
         if pipeline is None or pipeline.done():
             return
         # A clean stop first (it cuts the reply and closes the streams), then
@@ -436,14 +449,20 @@ class Daemon:
         """Swap in a pipeline built from `config`; put the old config back if it cannot start."""
         muted = bool(self.controller and self.controller.status().get("muted"))
         log.info("settings of the live pipeline changed: restarting it")
-        await self._stop_pipeline()
+        # Loading models can hold the interpreter for a while; give the
+        # watchdog the start-up allowance meanwhile, then the usual one back.
+        self.notifier.extend_watchdog(REBUILD_WATCHDOG_SECONDS)
         try:
-            await self._start_pipeline(config)
-        except UserError:
-            log.error("the new settings do not start; restarting with the previous ones")
             await self._stop_pipeline()
-            await self._start_pipeline(self.loaded.config)
-            raise
+            try:
+                await self._start_pipeline(config)
+            except UserError:
+                log.error("the new settings do not start; restarting with the previous ones")
+                await self._stop_pipeline()
+                await self._start_pipeline(self.loaded.config)
+                raise
+        finally:
+            self.notifier.restore_watchdog()
         if muted and self.controller is not None:
             await _call(self.controller.mute)
 
@@ -517,6 +536,10 @@ class Daemon:
         if not isinstance(lang, str) or not is_language_code(lang):
             raise ControlError(f"lang must be a two-letter language code such as en, not {lang!r}.")
         controller = self._controller()
+        # Checked here because a language nobody speaks would otherwise fail
+        # inside the pipeline, after the request was accepted.
+        if not await asyncio.to_thread(speakable, self.loaded.config, lang):
+            raise ControlError(f"No voice speaks language {lang!r}; add one to tts.voices or choose another language.")
         said = await _call(controller.say, " ".join(text.split()), lang)
         result = self._brief_status(controller)
         if isinstance(said, int):
@@ -691,6 +714,15 @@ def event_to_dict(event: Any) -> dict[str, Any]:
     if isinstance(duration, float):
         data["duration_s"] = round(duration, 3)
     return data
+
+
+def speakable(config: Config, language: str) -> bool:
+    """Whether a Piper voice is configured for `language` or espeak-ng speaks it."""
+    if config.tts.voices.get(language, "").startswith("piper:"):
+        return True
+    from voiceslm import espeak
+
+    return bool(espeak.engine().supports(language))
 
 
 def changed_sections(old: Config, new: Config) -> set[str]:

@@ -106,6 +106,17 @@ class Notifier:
     def watchdog(self) -> bool:
         return self.send(WATCHDOG=1)
 
+    def extend_watchdog(self, seconds: float) -> bool:
+        """Lengthen the watchdog timeout for a while (never shorten it); `restore_watchdog` ends it."""
+        if not self._watchdog_usec or seconds * 1_000_000 <= self._watchdog_usec:
+            return False
+        return self.send(WATCHDOG_USEC=int(seconds * 1_000_000), WATCHDOG=1)
+
+    def restore_watchdog(self) -> bool:
+        if not self._watchdog_usec:
+            return False
+        return self.send(WATCHDOG_USEC=self._watchdog_usec, WATCHDOG=1)
+
     def close(self) -> None:
         if self._sock is not None:
             self._sock.close()

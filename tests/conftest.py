@@ -179,3 +179,30 @@ def pulse(tmp_path_factory: pytest.TempPathFactory):
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+def _language_model(model_store: InstalledModels, name: str):
+    from voiceslm.lm import load_language_model
+
+    model_dir = model_store.require(name)
+    model = load_language_model(model_dir, model_store.store.entry(name).family, _packaged_lm_config())
+    yield model
+    model.close()
+
+
+def _packaged_lm_config():
+    from voiceslm.config import load_config
+
+    return load_config(use_system_layers=False).config.lm
+
+
+@pytest.fixture(scope="session")
+def lm_translate(model_store: InstalledModels):
+    """The default translate language model (lm.translate_model), with the packaged lm settings."""
+    yield from _language_model(model_store, _packaged_lm_config().translate_model)
+
+
+@pytest.fixture(scope="session")
+def lm_assist(model_store: InstalledModels):
+    """The default assistant language model (lm.assist_model), with the packaged lm settings."""
+    yield from _language_model(model_store, _packaged_lm_config().assist_model)

@@ -13,6 +13,7 @@ the async pipeline runs it in a worker thread and stops it through a
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import json
 import logging
 import threading
@@ -30,6 +31,8 @@ from voiceslm.config import LmConfig
 from voiceslm.errors import ModelMissingError, UserError
 
 logger = logging.getLogger(__name__)
+
+_TRANSLATION_TOKENS_PER_SOURCE_TOKEN = 3
 
 StopReason = Literal["end", "stop_string", "max_tokens", "cancelled", "closed"]
 """Why generation ended; "closed": the reader stopped early (say, the translation was complete)."""
@@ -197,14 +200,18 @@ class CT2LanguageModel(LanguageModel):
             return iter(())
         if source == target:
             return iter((text,))
+        # A small model can fall into a loop ("No, no, no, ..."); a translation
+        # rarely needs three times as many tokens as its source, so cap it there.
+        source_tokens = len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+        max_tokens = min(self._config.max_tokens, _TRANSLATION_TOKENS_PER_SOURCE_TOKEN * source_tokens + 16)
         if self._template is not None:
             prompt = self._template.render(prompts.translation_messages(text, source, target))
-            special, stop = False, ()
+            request = _Request(prompt, add_special_tokens=False, stop=(), max_tokens=max_tokens, dynamic=text)
         else:
             prompt = prompts.translation_completion(text, source, target)
-            special, stop = True, ("\n",)
-        cleaner = prompts.StreamCleaner.for_translation(text)
-        return self._stream_cleaned(prompt, special, stop, cleaner, cancel)
+            one_line = " ".join(text.split())
+            request = _Request(prompt, add_special_tokens=True, stop=("\n",), max_tokens=max_tokens, dynamic=one_line)
+        return self._stream_cleaned(request, prompts.StreamCleaner.for_translation(text), cancel)
 
     def answer(
         self,
@@ -217,14 +224,17 @@ class CT2LanguageModel(LanguageModel):
         if not question:
             return iter(())
         config = self._config
+        recent = list(history)[-config.history_turns :] if config.history_turns > 0 else []
+        first_asked = recent[0][0].strip() if recent else question
         if self._template is not None:
-            messages = prompts.answer_messages(question, history, config.system_prompt, config.history_turns)
+            messages = prompts.answer_messages(question, recent, config.system_prompt, config.history_turns)
             prompt = self._template.render(messages)
-            special, stop = False, ()
+            request = _Request(prompt, add_special_tokens=False, stop=(), max_tokens=config.max_tokens)
         else:
-            prompt = prompts.answer_completion(question, history, config.system_prompt, config.history_turns)
-            special, stop = True, ("\n",)
-        return self._stream_cleaned(prompt, special, stop, prompts.StreamCleaner.for_answer(), cancel)
+            prompt = prompts.answer_completion(question, recent, config.system_prompt, config.history_turns)
+            request = _Request(prompt, add_special_tokens=True, stop=("\n",), max_tokens=config.max_tokens)
+        request = dataclasses.replace(request, dynamic=" ".join(first_asked.split()))
+        return self._stream_cleaned(request, prompts.StreamCleaner.for_answer(), cancel)
 
     def generate(
         self,
@@ -241,7 +251,8 @@ class CT2LanguageModel(LanguageModel):
         carries its own. Generation ends at an end token, at `stop` (not
         included), at `max_tokens`, or when `cancel` is set.
         """
-        return self._generate(prompt, add_special_tokens, tuple(stop), cancel)
+        request = _Request(prompt, add_special_tokens, tuple(stop), self._config.max_tokens)
+        return self._generate(request, cancel)
 
     def render_chat(self, messages: Sequence[Mapping[str, str]]) -> str:
         """The prompt text for chat messages, ending with the assistant's turn."""
@@ -261,14 +272,9 @@ class CT2LanguageModel(LanguageModel):
     # ------------------------------------------------------------ internals
 
     def _stream_cleaned(
-        self,
-        prompt: str,
-        add_special_tokens: bool,
-        stop: tuple[str, ...],
-        cleaner: prompts.StreamCleaner,
-        cancel: threading.Event | None,
+        self, request: _Request, cleaner: prompts.StreamCleaner, cancel: threading.Event | None
     ) -> Iterator[str]:
-        raw = self._generate(prompt, add_special_tokens, stop, cancel)
+        raw = self._generate(request, cancel)
         try:
             for piece in raw:
                 if cancel is not None and cancel.is_set():
@@ -286,21 +292,36 @@ class CT2LanguageModel(LanguageModel):
         if rest:
             yield rest
 
-    def _generate(
-        self,
-        prompt: str,
-        add_special_tokens: bool,
-        stop: tuple[str, ...],
-        cancel: threading.Event | None,
-    ) -> Iterator[str]:
+    def _tokens(self, request: _Request) -> tuple[list[str], list[str]]:
+        """(static prefix, the rest) of the prompt's tokens.
+
+        The lines before the first text that changes between calls (few-shot
+        examples, instructions, the system prompt) are passed as CTranslate2's
+        static prompt, whose processed state it caches: the next call starts
+        decoding sooner. The split is used only when it tokenises exactly as the
+        whole prompt does.
+        """
+        prompt, special = request.prompt, request.add_special_tokens
+        tokens = self._tokenizer.encode(prompt, add_special_tokens=special).tokens
+        at = prompt.find(request.dynamic) if request.dynamic else -1
+        cut = prompt.rfind("\n", 0, at) + 1 if at > 0 else 0
+        if cut > 0:
+            static = self._tokenizer.encode(prompt[:cut], add_special_tokens=special).tokens
+            if 0 < len(static) < len(tokens) and tokens[: len(static)] == static:
+                return static, tokens[len(static) :]
+        return [], tokens
+
+    def _generate(self, request: _Request, cancel: threading.Event | None) -> Iterator[str]:
+        stop = request.stop
         with self._lock:
             if self._generator is None:
                 raise RuntimeError("the language model has been closed")
             started = time.perf_counter()
-            encoding = self._tokenizer.encode(prompt, add_special_tokens=add_special_tokens)
+            static, tokens = self._tokens(request)
             steps = self._generator.generate_tokens(
-                encoding.tokens,
-                max_length=self._config.max_tokens,
+                tokens,
+                static_prompt=static or None,
+                max_length=request.max_tokens,
                 end_token=self._end_tokens,
                 repetition_penalty=self._config.repetition_penalty,
                 # Lets the decoding loop itself stop on cancel, even between reads.
@@ -328,10 +349,11 @@ class CT2LanguageModel(LanguageModel):
                     ids.append(step.token_id)
                     decoded = self._tokenizer.decode(ids, skip_special_tokens=True)
                     # An incomplete UTF-8 sequence decodes to U+FFFD: wait for the
-                    # token that completes it.
+                    # token that completes it. Bytes that never form a character
+                    # are dropped rather than spoken as a replacement character.
                     if decoded.endswith("\ufffd"):
                         continue
-                    text = decoded
+                    text = decoded.replace("\ufffd", "")
                     cut = _find_stop(text, stop, released)
                     if cut is not None:
                         text = text[:cut]
@@ -347,7 +369,10 @@ class CT2LanguageModel(LanguageModel):
                 if reason in ("end", "max_tokens"):
                     # What is left: a held-back partial stop string, or a last
                     # token that never completed its character.
-                    text = self._tokenizer.decode(ids, skip_special_tokens=True).rstrip("\ufffd")
+                    text = self._tokenizer.decode(ids, skip_special_tokens=True).replace("\ufffd", "")
+                    cut = _find_stop(text, stop, released)
+                    if cut is not None:
+                        text, reason = text[:cut], "stop_string"
                     if len(text) > released:
                         piece, released = text[released:], len(text)
                         yield piece
@@ -357,7 +382,7 @@ class CT2LanguageModel(LanguageModel):
                 # Closing the stream tells CTranslate2 to stop and waits for its
                 # decoding thread, so the generator is idle when the lock is released.
                 steps.close()
-                self._record(started, first_at, last_at, len(encoding.ids), len(ids), reason, text)
+                self._record(started, first_at, last_at, len(static) + len(tokens), len(ids), reason, text)
 
     def _record(
         self,
@@ -395,6 +420,16 @@ class CT2LanguageModel(LanguageModel):
         if self._config.temperature <= 0:
             return {"sampling_topk": 1}
         return {"sampling_topk": 50, "sampling_topp": 0.95, "sampling_temperature": self._config.temperature}
+
+
+@dataclass(frozen=True)
+class _Request:
+    prompt: str
+    add_special_tokens: bool
+    stop: tuple[str, ...]
+    max_tokens: int
+    dynamic: str = ""
+    """The first text in `prompt` that changes from call to call; the lines before it are cached."""
 
 
 # A CTranslate2 Generator for Gemma, left for interpreter teardown to free,

@@ -38,6 +38,7 @@ FAMILIES = {
         Family("qwen-instruct", chat=True, end_tokens=("<|im_end|>", "<|endoftext|>")),
         Family("gemma-base", chat=False, end_tokens=("<eos>", "<end_of_turn>")),
         Family("gemma-instruct", chat=True, end_tokens=("<eos>", "<end_of_turn>")),
+        Family("phi3-instruct", chat=True, end_tokens=("<|end|>", "<|endoftext|>")),
     )
 }
 
@@ -178,9 +179,9 @@ PARALLEL_EXAMPLES: dict[str, tuple[str, ...]] = {
 
 # Few-shot question/answer pairs for base models asked to act as an assistant.
 ANSWER_EXAMPLES = (
-    ("What is the capital of Italy?", "The capital of Italy is Rome."),
-    ("How many days are in a week?", "There are seven days in a week."),
-    ("What color is the sky on a clear day?", "On a clear day the sky is blue."),
+    ("What is the opposite of hot?", "The opposite of hot is cold."),
+    ("How many wheels does a bicycle have?", "A bicycle has two wheels."),
+    ("Who painted the Mona Lisa?", "Leonardo da Vinci painted the Mona Lisa."),
 )
 
 
@@ -252,6 +253,7 @@ def _one_line(text: str) -> str:
 # (the "settled" prefix); the final text is the same function with final=True,
 # so the streamed pieces always join to exactly the batch result.
 
+_DOUBLE_QUOTES = '"\u201c\u201d\u00ab\u00bb\u201e\u300c\u300d'
 _QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e\u300c\u300d`"
 _LABEL_NAMES = "|".join(
     sorted({*LANGUAGE_NAMES.values(), "Español", "Deutsch", "Français", "Italiano", "Português", "Nederlands"})
@@ -272,6 +274,8 @@ _NOTE_START = re.compile(
     r"|\s+(?:note|nota|notes|explanation)\s*:",
     re.IGNORECASE,
 )
+# A closing quote at the very end, perhaps before the final punctuation.
+_CLOSING_QUOTE = re.compile(f"\\s*[{re.escape(_QUOTES)}]+(?=[.!?\u2026]*\\s*$)")
 # How long a first line without a colon must be before it cannot be a label any
 # more: short for ordinary text, longer when it reads like the start of one.
 _LABEL_MIN_CHARS = 64
@@ -299,15 +303,21 @@ def _translation_state(raw: str, source: str, *, final: bool) -> tuple[str, bool
     note = _NOTE_START.search(body)
     if note:
         body, done = body[: note.start()], True
-    opened_quote = body[:1] in _QUOTES if body else False
-    body = body.lstrip(_QUOTES + " ")
+    # Quotes around the whole translation are the model's, unless the source was quoted too.
+    opened_quote = body[:1] in _QUOTES and source[:1] not in _QUOTES if body else False
+    if opened_quote:
+        double = body[0] in _DOUBLE_QUOTES
+        body = body.lstrip(_QUOTES + " ")
+        if double:
+            # Its partner goes too, wherever it is: '"Hola", dijo' -> 'Hola, dijo'.
+            body = re.sub(f"[{_DOUBLE_QUOTES}]", "", body, count=1)
     if not done:
         return body[: _settled_end(body, source)], False
     body = body.rstrip()
     if "(" not in source:
         body = re.sub(r"\s*[(\[][^()\[\]]*[)\]][\s.]*$", "", body)
-    if opened_quote or sum(body.count(q) for q in '"\u201c\u201d\u00ab\u00bb') % 2 == 1:
-        body = body.rstrip(_QUOTES + " ")
+    if opened_quote:
+        body = _CLOSING_QUOTE.sub("", body)
     return body.rstrip(), True
 
 

@@ -108,7 +108,7 @@ def normalize_for_scoring(text: str) -> str:
     Apostrophes inside words are removed rather than split on ("don't" ->
     "dont"), so both spellings of a contraction score the same.
     """
-    text = unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFKC", text).lower()
     text = re.sub(r"(?<=\w)['\u2019](?=\w)", "", text)
     kept = [" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in text]
     return " ".join("".join(kept).split())

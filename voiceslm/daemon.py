@@ -62,6 +62,8 @@ MAX_RESTARTS = 3
 """Unexpected pipeline failures restarted in process within `RESTART_WINDOW_SECONDS`; one more exits."""
 RESTART_WINDOW_SECONDS = 600.0
 REBUILD_WATCHDOG_SECONDS = 300.0
+PRUNE_INTERVAL_SECONDS = 3600.0
+"""How often the transcript log and saved audio are pruned even when nothing new is kept."""
 """Watchdog timeout while a reload rebuilds the pipeline (it loads models)."""
 
 # Sections a reload applies without touching the pipeline.
@@ -628,6 +630,8 @@ class Daemon:
         """Write transcripts and audio as the pipeline publishes them; errors are logged, not fatal."""
         from voiceslm.events import ReplyText, TranscriptReady, Utterance
 
+        # Retention also applies while nothing is said: prune on a timer too.
+        pruner = asyncio.ensure_future(self._prune_periodically([transcripts, archive]))
         try:
             async for event in subscription:
                 try:
@@ -642,7 +646,20 @@ class Daemon:
                 except (OSError, UserError) as exc:
                     log.error("could not keep utterance data on disk: %s", exc)
         finally:
+            pruner.cancel()
             subscription.close()
+
+    @staticmethod
+    async def _prune_periodically(stores: list[Any]) -> None:
+        while True:
+            await asyncio.sleep(PRUNE_INTERVAL_SECONDS)
+            for store in stores:
+                if store is None:
+                    continue
+                try:
+                    await asyncio.to_thread(store.prune)
+                except OSError as exc:
+                    log.error("could not apply the retention limit: %s", exc)
 
     # Background tasks ----------------------------------------------------------
 

@@ -693,3 +693,20 @@ def test_reload_that_changes_the_pipeline_rebuilds_it_keeping_mute(tiny: Callabl
     assert status["ready"] is True and status["muted"] is True
     assert status["daemon"]["reloads"] == 1
     assert "settings of the live pipeline changed: restarting it" in daemon.log_text()
+
+
+def test_a_socket_placed_elsewhere_leaves_its_folder_alone(tiny: Callable[..., Daemon], tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    custom = shared / "voiceslm.sock"
+    daemon = tiny(args=("--socket", str(custom)))
+    daemon.socket = custom
+    daemon.start().wait_ready()
+    assert oct(custom.stat().st_mode & 0o777) == "0o600"
+    assert oct(shared.stat().st_mode & 0o777) == "0o755"
+    status = daemon.ctl("--socket", str(custom), "--json", "status")
+    assert status.returncode == 0 and json.loads(status.stdout)["daemon"]["socket"] == str(custom)
+    daemon.request("stop")
+    assert daemon.wait_exit(30) == 0
+    assert not custom.exists() and shared.is_dir()

@@ -248,7 +248,16 @@ class Daemon:
     def _claim_runtime_dir(self) -> None:
         directory = ensure_private_dir(runtime_dir())
         if self.socket_path.parent != directory:
-            ensure_private_dir(self.socket_path.parent)
+            # A socket placed elsewhere by daemon.socket: create its folder if
+            # needed but never change an existing one (it may be /tmp); the
+            # socket itself is 0600 and peers are checked.
+            try:
+                self.socket_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UserError(
+                    f"Cannot create {self.socket_path.parent} for the control socket ({exc.strerror}); "
+                    "fix daemon.socket."
+                ) from exc
         self._lock = InstanceLock(directory / LOCK_NAME)
         self._lock.acquire()
 

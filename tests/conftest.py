@@ -181,6 +181,19 @@ def pulse(tmp_path_factory: pytest.TempPathFactory):
             os.environ[key] = value
 
 
+@pytest.fixture(scope="session")
+def live_engines():
+    """One engine set for every live pipeline test: each model loads once, on first use."""
+    from live_support import live_config, require_models, translate_model
+
+    from voiceslm.engines import Engines
+
+    require_models("whisper-tiny.en")
+    engines = Engines(live_config(**{"lm.translate_model": translate_model()}))
+    yield engines
+    engines.close()
+
+
 def _language_model(model_store: InstalledModels, name: str):
     from voiceslm.lm import load_language_model
 

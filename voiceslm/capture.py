@@ -24,7 +24,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from voiceslm.devices import DeviceChoice, open_error, pulse_target, quiet_stderr, resolve, sounddevice
+from voiceslm.devices import (
+    DeviceChoice,
+    open_error,
+    pulse_devices,
+    pulse_target,
+    quiet_stderr,
+    resolve,
+    sounddevice,
+)
 from voiceslm.errors import DeviceError
 from voiceslm.events import AudioBlock, DeviceFault, DeviceReady, Event
 
@@ -36,6 +44,9 @@ FIRST_CALLBACK_TIMEOUT_S = 6.0
 """A new PortAudio stream on PulseAudio takes 1-2 s to deliver its first block."""
 STALL_TIMEOUT_S = 1.5
 """No block for this long from a running stream means the device is gone."""
+STEADY_S = 0.3
+"""A stream counts as running once its callbacks have kept coming this long: on PulseAudio
+the first callback is followed by a pause of 1-2 s before the steady flow starts."""
 _CLOSE_TIMEOUT_S = 3.0
 
 Deliver = Callable[[AudioBlock], None]
@@ -59,6 +70,43 @@ class AudioInput(ABC):
 
     def status(self) -> dict[str, Any]:
         return {"input": self.name}
+
+
+async def wait_until_flowing(callback_times: Callable[[], tuple[float, float]]) -> bool:
+    """True once a stream's callbacks have kept coming for STEADY_S; False after FIRST_CALLBACK_TIMEOUT_S.
+
+    `callback_times` gives the (first, last) callback times, 0.0 before any.
+    """
+    deadline = time.monotonic() + FIRST_CALLBACK_TIMEOUT_S
+    while time.monotonic() < deadline:
+        first, last = callback_times()
+        if first and last - first >= STEADY_S:
+            return True
+        await asyncio.sleep(0.02)
+    return False
+
+
+class PresenceCheck:
+    """Whether a PulseAudio device still exists, asked about once a second.
+
+    PulseAudio moves a stream whose source or sink disappears to the default
+    one, so the stream keeps running, on the wrong device; only the server can
+    say that the device asked for is gone.
+    """
+
+    INTERVAL_S = 1.0
+
+    def __init__(self, choice: DeviceChoice) -> None:
+        self.choice = choice
+        self._next = time.monotonic() + self.INTERVAL_S
+
+    async def still_there(self) -> bool:
+        if self.choice.pulse_name is None or time.monotonic() < self._next:
+            return True
+        self._next = time.monotonic() + self.INTERVAL_S
+        names = await asyncio.to_thread(pulse_devices, self.choice.kind)
+        # An empty list means the server did not answer: no verdict.
+        return not names or any(d.name == self.choice.pulse_name for d in names)
 
 
 class Backoff:
@@ -178,11 +226,12 @@ class MicrophoneInput(AudioInput):
         )
         blocksize = max(1, round(rate * self.block_ms / 1000))
         self._last_callback = 0.0
-        self.started_at = time.monotonic()
+        self._first_callback = 0.0
 
         def callback(indata: np.ndarray, frames: int, stream_time: Any, status: Any) -> None:
             now = time.monotonic()
             self._last_callback = now
+            self._first_callback = self._first_callback or now
             if status.input_overflow:
                 self.overflows += 1
             mono = indata[:, 0] if indata.shape[1] == 1 else indata.mean(axis=1)
@@ -217,23 +266,23 @@ class MicrophoneInput(AudioInput):
             raise open_error(choice, exc) from exc
 
     async def _wait_first_block(self) -> None:
-        deadline = time.monotonic() + FIRST_CALLBACK_TIMEOUT_S
-        while self._last_callback == 0.0:
-            if time.monotonic() > deadline:
-                assert self.choice is not None
-                raise DeviceError(
-                    f"Microphone {self.choice.label} opened but delivers no audio; "
-                    "check that it is not muted or suspended, or choose another with --input-device."
-                )
-            await asyncio.sleep(0.02)
+        if not await wait_until_flowing(lambda: (self._first_callback, self._last_callback)):
+            assert self.choice is not None
+            raise DeviceError(
+                f"Microphone {self.choice.label} opened but delivers no audio; "
+                "check that it is not muted or suspended, or choose another with --input-device."
+            )
         self.started.set()
 
     async def _watch(self) -> DeviceError:
         """Return when the stream has stopped delivering."""
         assert self.choice is not None
+        present = PresenceCheck(self.choice)
         while True:
             await asyncio.sleep(0.25)
             stream = self._stream
+            if not await present.still_there():
+                return DeviceError(f"Microphone {self.choice.label} was removed; plug it back in or choose another.")
             if stream is None or not stream.active:
                 return DeviceError(f"Microphone {self.choice.label} stopped; it may have been unplugged or taken away.")
             if time.monotonic() - self._last_callback > STALL_TIMEOUT_S:

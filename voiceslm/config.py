@@ -112,7 +112,7 @@ class VadConfig:
     """Audio kept from before speech was detected, so the first syllable is not lost."""
     max_utterance_s: float = 20.0
     """A turn longer than this is cut and handled."""
-    min_speech_ms: int = 120
+    min_speech_ms: int = 96
     """Voice shorter than this (a click, a cough) is ignored; also how long speech must last to barge in."""
     speculate_ms: int = 200
     """Silence after which transcription and the reply start, before the turn is known to be over; 0: off."""

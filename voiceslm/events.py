@@ -49,6 +49,8 @@ class SpeechStarted:
     """Monotonic seconds of the first voiced frame."""
     during_playback: bool = False
     """True when the pipeline was speaking at the time (a barge-in candidate)."""
+    detected_at: float = 0.0
+    """Monotonic seconds when the pipeline decided it was speech (`vad.min_speech_ms` later, plus any lag)."""
 
 
 @dataclass(frozen=True)

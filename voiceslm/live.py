@@ -315,7 +315,7 @@ class LivePipeline:
         self._ids = itertools.count(1)
         self._audio_q: DropOldestQueue[AudioBlock] = DropOldestQueue(config.live.audio_queue_blocks)
         self._utterance_q: DropOldestQueue[Utterance] = DropOldestQueue(4)
-        self._request_q: DropOldestQueue[_Request] = DropOldestQueue(4)
+        self._request_q: DropOldestQueue[_Request] = DropOldestQueue(16)
         self._control_q: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self._lm_executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="voiceslm-lm")
         self._vad_executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="voiceslm-vad")
@@ -345,7 +345,7 @@ class LivePipeline:
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         try:
-            await self._load()
+            # Devices are looked up first: a mistyped name fails in a second, not after the models load.
             self._audio_in = self._audio_in or MicrophoneInput(
                 self._input_spec(),
                 sample_rate=self.config.audio.input_sample_rate,
@@ -358,6 +358,7 @@ class LivePipeline:
             if self._audio_out is None:
                 self._audio_out = await asyncio.to_thread(self._open_speaker)
             self._audio_out.buffer.notify = self._notice_threadsafe
+            await self._load()
             async with asyncio.TaskGroup() as tg:
                 self._tg = tg
                 self._stages = [
@@ -420,7 +421,8 @@ class LivePipeline:
         if not is_language_code(lang):
             raise UserError(f"Language {lang!r} is not a two-letter code such as en or es; give one.")
         request = _Request(next(self._ids), text, lang, "say", lang)
-        self._request_q.put_nowait(request)
+        # Waits for room rather than dropping: text to say was asked for explicitly.
+        await self._request_q.put(request)
         return request.id
 
     def stop_speaking(self) -> None:
@@ -767,7 +769,9 @@ class LivePipeline:
             elif isinstance(decision, TurnStart):
                 self._set_user_speaking(True)
                 during = self._speaking
-                self._publish(SpeechStarted(decision.speech_start, during_playback=during))
+                self._publish(
+                    SpeechStarted(decision.speech_start, during_playback=during, detected_at=time.monotonic())
+                )
                 if during and self.config.echo.mode != "half-duplex":
                     self._cancel("barge-in", decision.speech_start)
             elif isinstance(decision, TurnEnd):

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from voiceslm.capture import FIRST_CALLBACK_TIMEOUT_S, STALL_TIMEOUT_S, Backoff, FaultReporter, Publish
+from voiceslm.capture import STALL_TIMEOUT_S, Backoff, FaultReporter, PresenceCheck, Publish, wait_until_flowing
 from voiceslm.devices import DeviceChoice, open_error, pulse_target, quiet_stderr, resolve, sounddevice
 from voiceslm.errors import DeviceError
 from voiceslm.events import DeviceReady
@@ -197,9 +197,11 @@ class SpeakerOutput(AudioOutput):
         self.choice = choice
         sd = sounddevice()
         self._last_callback = 0.0
+        self._first_callback = 0.0
 
         def callback(outdata: np.ndarray, frames: int, stream_time: Any, status: Any) -> None:
             self._last_callback = time.monotonic()
+            self._first_callback = self._first_callback or self._last_callback
             if status.output_underflow:
                 self.underflows += 1
             ahead = stream_time.outputBufferDacTime - stream_time.currentTime
@@ -226,19 +228,19 @@ class SpeakerOutput(AudioOutput):
         self.latency = float(self._stream.latency)
 
     async def _wait_first_callback(self) -> None:
-        deadline = time.monotonic() + FIRST_CALLBACK_TIMEOUT_S
-        while self._last_callback == 0.0:
-            if time.monotonic() > deadline:
-                raise DeviceError(
-                    f"Speaker {self.name} opened but does not play; "
-                    "check that it is not suspended, or choose another with --output-device."
-                )
-            await asyncio.sleep(0.02)
+        if not await wait_until_flowing(lambda: (self._first_callback, self._last_callback)):
+            raise DeviceError(
+                f"Speaker {self.name} opened but does not play; "
+                "check that it is not suspended, or choose another with --output-device."
+            )
         self.started.set()
 
     async def _watch(self) -> DeviceError:
+        present = PresenceCheck(self.choice)
         while True:
             await asyncio.sleep(0.25)
+            if not await present.still_there():
+                return DeviceError(f"Speaker {self.name} was removed; plug it back in or choose another.")
             stream = self._stream
             if stream is None or not stream.active or time.monotonic() - self._last_callback > STALL_TIMEOUT_S:
                 return DeviceError(f"Speaker {self.name} stopped playing; it may have been unplugged or removed.")

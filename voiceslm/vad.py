@@ -91,20 +91,17 @@ class FrameSplitter:
 
     def __init__(self) -> None:
         self._pending = np.zeros(0, dtype=np.float32)
-        self._pending_at = 0.0
 
     def feed(self, samples: np.ndarray, captured_at: float) -> list[tuple[float, np.ndarray]]:
-        if self._pending.size == 0:
-            self._pending_at = captured_at
-            data = samples
-        else:
-            data = np.concatenate([self._pending, samples])
-        frames = []
+        # Times come from each block's own stamp (the leftover samples are taken
+        # to come just before it), never from counting samples since the start:
+        # a stream that skipped audio (a device's start-up pause, a dropped
+        # block) would otherwise put every later frame seconds in the past.
+        start = captured_at - self._pending.size / SAMPLE_RATE
+        data = np.concatenate([self._pending, samples]) if self._pending.size else samples
         count = data.size // FRAME_SAMPLES
-        for i in range(count):
-            frames.append((self._pending_at + i * FRAME_S, data[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES]))
+        frames = [(start + i * FRAME_S, data[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES]) for i in range(count)]
         self._pending = data[count * FRAME_SAMPLES :].copy()
-        self._pending_at += count * FRAME_S
         return frames
 
     def reset(self) -> None:

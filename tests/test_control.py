@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import socket
 import stat
@@ -386,3 +387,15 @@ def test_network_guard_blocks_network_sockets_but_not_local_ones() -> None:
     assert results["blocked_attempts"] >= 4
     assert results["ort"] == "1"
     assert "blocked socket.__new__ (creating an AF_INET socket)" in result.stderr
+
+
+def test_closing_the_server_ends_open_streams_quietly(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    running = ServerThread(tmp_path / "c.sock").start()
+    client = ControlClient(running.path).connect()
+    ticks = client.stream("forever", timeout=5)
+    assert next(ticks) == {"event": "Tick"}
+    running.stop()
+    assert list(ticks)[-1:] in ([], [{"event": "Tick"}])  # the stream simply ends
+    client.close()
+    assert not running.path.exists()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

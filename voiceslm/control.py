@@ -176,6 +176,7 @@ class ControlServer:
         self.max_connections = max_connections
         self._server: asyncio.AbstractServer | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self._closing = False
         self.requests_served = 0
         self.requests_refused = 0
 
@@ -201,6 +202,7 @@ class ControlServer:
         log.info("control socket listening on %s", self.path)
 
     async def close(self) -> None:
+        self._closing = True
         if self._server is not None:
             self._server.close()
             self._server = None
@@ -210,7 +212,7 @@ class ControlServer:
         for task in list(self._connections):
             task.cancel()
         if self._connections:
-            await asyncio.wait(self._connections, timeout=1.0)
+            await asyncio.wait(self._connections, timeout=0.5)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
@@ -221,7 +223,10 @@ class ControlServer:
         try:
             await self._serve(reader, writer)
         except asyncio.CancelledError:
-            raise
+            # Cancelled by close() itself: end quietly, because Python 3.11's
+            # stream callback logs a cancelled connection task as an error.
+            if not self._closing:
+                raise
         except (ConnectionError, TimeoutError):
             pass
         except Exception:
@@ -231,7 +236,7 @@ class ControlServer:
             self._connections.discard(task)
             writer.close()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer.wait_closed(), 1.0)
+                await asyncio.wait_for(writer.wait_closed(), 0.2)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         sock = writer.get_extra_info("socket")
@@ -433,12 +438,10 @@ class ControlClient:
             raise UserError(f"The {cmd} request is over 64 KiB; shorten it.")
         self._sock.settimeout(timeout if timeout is not None else self.timeout)
         try:
-            try:
+            # The daemon may have refused the connection (permission, too many
+            # clients) and closed it: its reason is still there to be read.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self._sock.sendall(line)
-            except (BrokenPipeError, ConnectionResetError):
-                # The daemon may have refused the connection (permission, too
-                # many clients) and closed it: its reason is still readable.
-                pass
             reply = self._read_reply()
         except TimeoutError as exc:
             self.close()

@@ -187,7 +187,6 @@ class Daemon:
         self._ready = False
         self._phase = "starting"
         self._stop_requested: asyncio.Event | None = None
-        self._stop_reason = ""
         self._reload_lock: asyncio.Lock | None = None
         self._reload_note = ""
         self._started = time.monotonic()
@@ -238,7 +237,6 @@ class Daemon:
         if self._stop_requested is None or self._stop_requested.is_set():
             return
         log.info("stopping (%s)", reason)
-        self._stop_reason = reason
         self._phase = "stopping"
         self.notifier.stopping()
         self._stop_requested.set()
@@ -265,10 +263,14 @@ class Daemon:
         """Build the pipeline and wait until it is ready (or stop was asked, or it failed)."""
         assert self._stop_requested is not None
         self._ready = False
+        if self._stop_requested.is_set():
+            return
         if self._verify_models:
             self._phase = "checking models"
             self.notifier.status(self._status_text())
             await asyncio.to_thread(check_models, config)
+            if self._stop_requested.is_set():
+                return
         self._phase = "loading models"
         self.notifier.status(self._status_text())
         controller = self._factory(config)
@@ -354,12 +356,14 @@ class Daemon:
         if self._phase != "stopping":
             self._phase = "stopping"
             self.notifier.stopping()
-        await self._stop_pipeline()
+        # Background work and control connections first (a reload in flight
+        # must not start a pipeline after this one is stopped), then the pipeline.
         for task in list(self._background):
             task.cancel()
         if self._server is not None:
             await self._server.close()
             self._server = None
+        await self._stop_pipeline()
         if self._lock is not None:
             self._lock.release()
             self._lock = None

@@ -70,8 +70,12 @@ def _build_tiny_llama(out_dir: Path, work_dir: Path) -> Path:
         eos_token_id=tokenizer.token_to_id("<|im_end|>"),
     )
     LlamaForCausalLM(config).save_pretrained(hf_dir)
-    copy = [name for name in ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja") if (hf_dir / name).exists()]
-    ctranslate2.converters.TransformersConverter(str(hf_dir), copy_files=copy).convert(str(out_dir), quantization="int8")
+    copy = [
+        name for name in ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja") if (hf_dir / name).exists()
+    ]
+    ctranslate2.converters.TransformersConverter(str(hf_dir), copy_files=copy).convert(
+        str(out_dir), quantization="int8"
+    )
     return out_dir
 
 
@@ -336,3 +340,20 @@ def test_concurrent_calls_run_one_at_a_time(tiny_lm) -> None:
     # Greedy decoding: the same prompt gives the same answer whatever ran alongside.
     for index, prompt in enumerate(prompts):
         assert "".join(results[index]) == "".join(tiny_lm.answer(prompt))
+
+
+def test_corrupt_tokenizer_is_a_model_missing_error(tiny_llama_dir: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "tiny-broken-tokenizer"
+    broken.mkdir()
+    for item in tiny_llama_dir.iterdir():
+        if item.name != "tokenizer.json":
+            (broken / item.name).symlink_to(item)
+    (broken / "tokenizer.json").write_text('{"version": "1.0", "model": ', encoding="utf-8")
+    with pytest.raises(ModelMissingError, match="tokenizer or chat template.*voiceslm models install tiny-broken"):
+        load_language_model(broken, "smollm-instruct", LmConfig())
+
+
+def test_end_tokens_include_every_end_of_turn_token(tiny_lm) -> None:
+    # <|endoftext|> has id 0 in this vocabulary, as in SmolLM2's.
+    assert tiny_lm._tokenizer.token_to_id("<|endoftext|>") == 0
+    assert set(tiny_lm._end_tokens) == {"<|im_end|>", "<|endoftext|>"}

@@ -153,8 +153,14 @@ class CT2LanguageModel(LanguageModel):
         self.model_dir = model_dir
         self.family = family
         self._config = config
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._template = ChatTemplate.from_model_dir(model_dir) if family.chat else None
+        try:
+            self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+            self._template = ChatTemplate.from_model_dir(model_dir) if family.chat else None
+        except Exception as exc:  # tokenizers raises a bare Exception on a malformed file
+            raise ModelMissingError(
+                f"The tokenizer or chat template in {model_dir} cannot be read ({str(exc).splitlines()[0]}); "
+                f"reinstall it with `voiceslm models install {model_dir.name}`."
+            ) from exc
         if family.chat and self._template is None:
             raise UserError(
                 f"The language model in {model_dir} has no chat template, so it cannot be used as family "
@@ -164,7 +170,9 @@ class CT2LanguageModel(LanguageModel):
         eos = model_config.get("eos_token") or _special_tokens(_read_json(model_dir / "tokenizer_config.json"), {}).get(
             "eos_token"
         )
-        end_tokens = [t for t in dict.fromkeys((eos, *family.end_tokens)) if t and self._tokenizer.token_to_id(t)]
+        end_tokens = [
+            t for t in dict.fromkeys((eos, *family.end_tokens)) if t and self._tokenizer.token_to_id(t) is not None
+        ]
         self._end_tokens = end_tokens
         self._end_ids = {self._tokenizer.token_to_id(t) for t in end_tokens}
         started = time.perf_counter()

@@ -20,7 +20,7 @@ import threading
 import time
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -319,7 +319,7 @@ class CT2LanguageModel(LanguageModel):
                 return static, tokens[len(static) :]
         return [], tokens
 
-    def _generate(self, request: _Request, cancel: threading.Event | None) -> Iterator[str]:
+    def _generate(self, request: _Request, cancel: threading.Event | None) -> Generator[str, None, None]:
         stop = request.stop
         with self._lock:
             if self._generator is None:

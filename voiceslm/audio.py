@@ -56,9 +56,18 @@ def load_audio(
     return resample(mono, rate, sample_rate)
 
 
+# Containers libsndfile reads quietly. Its MP3 decoder (mpg123) prints notes
+# straight to stderr on a damaged file, so everything else goes to FFmpeg.
+_SNDFILE_MAGIC = (b"RIFF", b"RF64", b"fLaC", b"OggS", b"FORM")
+
+
 def _read(path: Path) -> tuple[np.ndarray, int]:
     import soundfile
 
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic not in _SNDFILE_MAGIC:
+        return _read_with_ffmpeg(path), STT_SAMPLE_RATE
     try:
         data, rate = soundfile.read(str(path), dtype="float32", always_2d=False)
         return data, int(rate)

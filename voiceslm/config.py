@@ -183,8 +183,6 @@ class Config:
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
 
     def model_store(self) -> Path:
-        if env := os.environ.get("VOICESLM_MODELS"):
-            return Path(env)
         if self.models.store:
             return Path(self.models.store).expanduser()
         data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -253,6 +251,12 @@ def load_config(
         layer = _parse_yaml(text, str(path))
         _merge_layer(merged, sources, layer, str(path))
         layers.append(str(path))
+
+    # $VOICESLM_MODELS sits between the files and the command line, so a
+    # service can point at its store and --models-dir still wins.
+    if env_store := os.environ.get("VOICESLM_MODELS"):
+        _merge_layer(merged, sources, {"models": {"store": env_store}}, "$VOICESLM_MODELS")
+        layers.append("$VOICESLM_MODELS")
 
     if overrides:
         for dotted, value in overrides.items():

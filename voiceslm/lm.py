@@ -93,7 +93,15 @@ class LanguageModel(ABC):
 
 
 def load_language_model(model_dir: str | Path, family: str, config: LmConfig) -> LanguageModel:
-    """Load an installed CTranslate2 language model (slow: call it off the event loop)."""
+    """Load an installed CTranslate2 language model (slow: call it off the event loop).
+
+    Dedicated translation models (Marian, NLLB, M2M100) load as a sequence-to-
+    sequence translator behind the same interface.
+    """
+    from voiceslm import mt
+
+    if family in mt.FAMILIES:
+        return mt.load_translator(Path(model_dir), family, config)
     return CT2LanguageModel(Path(model_dir), prompts.family(family), config)
 
 

@@ -67,6 +67,8 @@ from voiceslm.playback import AudioOutput, FileOutput, OutputNotice, SpeakerOutp
 log = logging.getLogger(__name__)
 
 MODES: tuple[Mode, ...] = ("translate", "assist", "transcribe")
+AEC_ADAPT_S = 5.0
+"""Seconds of speech played before PulseAudio's echo canceller is trusted with a live microphone."""
 # A builtin from Python 3.11, which asyncio.TaskGroup needs anyway; ruff's
 # target version is still 3.10.
 _ExceptionGroup = BaseExceptionGroup  # noqa: F821
@@ -215,6 +217,7 @@ class _Turn:
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     pushed_all: bool = False
     pushed_any: bool = False
+    play_started_at: float = 0.0
     completed: bool = False
     playing: bool = False
     finished: asyncio.Event = field(default_factory=asyncio.Event)
@@ -323,6 +326,7 @@ class LivePipeline:
         self._turn: _Turn | None = None
         self._speculation: _Speculation | None = None
         self._speaking = False
+        self._played_s = 0.0
         self._muted = False
         self._ptt_active = False
         self._ptt_started_at = 0.0
@@ -699,11 +703,17 @@ class LivePipeline:
             return False
         if self._ptt_active or self.push_to_talk:
             return self._ptt_active
-        if self.config.echo.mode == "half-duplex" and self._audio_out is not None:
+        if self._half_duplex_now() and self._audio_out is not None:
             deaf_until = self._audio_out.buffer.last_audio_at + self.config.echo.tail_ms / 1000
             if self._speaking or block.captured_at < deaf_until:
                 return False
         return True
+
+    def _half_duplex_now(self) -> bool:
+        mode = self.config.echo.mode
+        # WebRTC's canceller needs a few seconds of the pipeline's voice to adapt;
+        # until then it lets echo through, so the microphone is guarded as in half-duplex.
+        return mode == "half-duplex" or (mode == "pulse-aec" and self._played_s < AEC_ADAPT_S)
 
     async def _listen(self) -> None:
         from voiceslm.vad import FrameSplitter, PushToTalkRecorder, TurnDetector
@@ -772,7 +782,7 @@ class LivePipeline:
                 self._publish(
                     SpeechStarted(decision.speech_start, during_playback=during, detected_at=time.monotonic())
                 )
-                if during and self.config.echo.mode != "half-duplex":
+                if during and not self._half_duplex_now():
                     self._cancel("barge-in", decision.speech_start)
             elif isinstance(decision, TurnEnd):
                 self._set_user_speaking(False)
@@ -867,6 +877,7 @@ class LivePipeline:
         if request is not None and started is not None and started.started is not None:
             if (started.text, started.language, started.target) == (request.text, request.language, request.target):
                 request.started = started.started
+                log.debug("utterance %d: kept the reply started at the pause", utterance.id)
             else:
                 started.started.cancel.set()  # a voice-command hook changed the text
         if request is None:
@@ -1098,6 +1109,7 @@ class LivePipeline:
         if notice.kind == "started":
             if not turn.playing:
                 turn.playing = True
+                turn.play_started_at = notice.at
                 self._speaking = True
                 if times is not None and times.first_audio_at is None:
                     times.first_audio_at = notice.at
@@ -1112,6 +1124,7 @@ class LivePipeline:
             return
         turn.playing = False
         self._speaking = False
+        self._played_s += max(0.0, audible_until - turn.play_started_at)
         times = turn.request.times
         if times is not None:
             times.last_audio_at = audible_until

@@ -30,7 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description=(
             "Listen to the microphone and, for each utterance, transcribe it and then translate it (--mode "
             "translate), answer it (--mode assist) or only show it (--mode transcribe), speaking replies as they "
-            "are written. Ctrl-C stops. With --input/--output a recording and a WAV file replace the devices."
+            "are written. Ctrl-C stops. With --input/--output a recording and a WAV file replace the devices. "
+            "Speaking while a reply plays interrupts it (barge-in) only when the microphone stays live during "
+            "playback: --echo none (headphones) or --echo pulse-aec (PulseAudio's echo canceller); the default, "
+            "half-duplex, ignores the microphone while speaking so the speaker can never answer itself."
         ),
     )
     _add_common(run)

@@ -24,6 +24,11 @@ from voiceslm.errors import UserError
 
 LANGUAGE_CODE_LENGTH = 2
 
+Mode = Literal["translate", "assist", "transcribe", "converse"]
+"""translate: source -> target; converse: each utterance into the other language of a pair;
+assist: answer; transcribe: show only."""
+MODES: tuple[Mode, ...] = typing.get_args(Mode)
+
 
 @dataclass(frozen=True)
 class ModelsConfig:
@@ -132,8 +137,12 @@ class EchoConfig:
 
 @dataclass(frozen=True)
 class LiveConfig:
-    mode: Literal["translate", "assist", "transcribe"] = "translate"
+    mode: Mode = "translate"
     """What `voiceslm run` does with each utterance."""
+    voice_commands: bool = True
+    """Act on spoken commands (stop, repeat, switch to German, assistant mode) before any model."""
+    wake_word: str = ""
+    """assist mode, hands-free: only utterances that begin with this are answered; empty: all."""
     two_way: bool = False
     """translate: detect which of source and target is spoken and translate into the other."""
     stats: bool = False

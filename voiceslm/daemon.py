@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from voiceslm import __version__
-from voiceslm.config import Config, LoadedConfig, is_language_code
+from voiceslm.config import MODES, Config, LoadedConfig, is_language_code
 from voiceslm.control import (
     ControlError,
     ControlServer,
@@ -53,7 +53,6 @@ from voiceslm.sdnotify import Notifier
 
 log = logging.getLogger(__name__)
 
-MODES = ("translate", "assist", "transcribe")
 STOP_GRACE_SECONDS = 1.2
 """How long the pipeline gets to close its streams on stop; the whole stop stays under 2 s."""
 STATUS_POLL_SECONDS = 0.5

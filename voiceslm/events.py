@@ -16,7 +16,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-Mode = Literal["translate", "assist", "transcribe"]
+from voiceslm.config import Mode
+
 CancelReason = Literal["barge-in", "ptt", "stop", "mode", "shutdown"]
 DeviceKind = Literal["input", "output"]
 
@@ -170,6 +171,17 @@ class ModeChanged:
 
 
 @dataclass(frozen=True)
+class VoiceCommandHeard:
+    """An utterance was a voice command ("stop", "repeat", "switch to German", "assistant mode")."""
+
+    utterance_id: int
+    kind: str
+    """stop, repeat, language or mode."""
+    mode: Mode | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
 class UtteranceStats:
     """Where the time went for one utterance; every figure in seconds, None if not reached."""
 
@@ -210,5 +222,6 @@ Event = (
     | DeviceFault
     | DeviceReady
     | ModeChanged
+    | VoiceCommandHeard
     | UtteranceStats
 )

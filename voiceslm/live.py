@@ -43,7 +43,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from voiceslm.capture import AudioInput, MicrophoneInput, RecordingInput
-from voiceslm.config import Config, is_language_code
+from voiceslm.config import MODES, Config, is_language_code
 from voiceslm.errors import UserError
 from voiceslm.events import (
     AudioBlock,
@@ -61,12 +61,12 @@ from voiceslm.events import (
     TranscriptReady,
     Utterance,
     UtteranceStats,
+    VoiceCommandHeard,
 )
 from voiceslm.playback import AudioOutput, FileOutput, OutputNotice, SpeakerOutput
 
 log = logging.getLogger(__name__)
 
-MODES: tuple[Mode, ...] = ("translate", "assist", "transcribe")
 AEC_ADAPT_S = 5.0
 """Seconds of speech played before PulseAudio's echo canceller is trusted with a live microphone."""
 # A builtin from Python 3.11, which asyncio.TaskGroup needs anyway; ruff's
@@ -307,9 +307,10 @@ class LivePipeline:
         self.push_to_talk = push_to_talk
         self.ready = _Ready()
         """Awaitable: models loaded and both devices delivering (or the error that stopped startup)."""
-        self.transcript_hook: Callable[[TranscriptReady], Awaitable[str | None]] | None = None
-        """Optional: sees each transcript first and returns the text to act on, or None to drop it
-        (voice commands, a wake word)."""
+        self.transcript_hook: Callable[[TranscriptReady], Awaitable[str | None]] | None = self._voice_commands
+        """Sees each transcript first and returns the text to act on, or None to drop it. The
+        default acts on voice commands and the wake word; set None to pass everything through."""
+        self._last_reply: tuple[str, str] | None = None
 
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
@@ -486,23 +487,35 @@ class LivePipeline:
         for name, code in (("source", source), ("target", target)):
             if code is not None and code != "auto" and not is_language_code(code):
                 raise UserError(f"The {name} language {code!r} is not a two-letter code such as en or es; give one.")
-        if mode == "translate" and source is not None and source == target:
+        if mode in ("translate", "converse") and source is not None and source == target:
             raise UserError(f"Source and target are both {source!r}; choose two different languages to translate.")
+        if mode == "converse" and (source in (None, "auto") or target is None):
+            raise UserError("Conversation mode needs its two languages; give them as --langs en,es.")
+
+    def _two_way(self) -> bool:
+        """Each utterance is in one of two languages and goes into the other."""
+        if not self._source:
+            return False
+        return self._mode == "converse" or (self._mode == "translate" and self.config.live.two_way)
+
+    def _languages(self) -> list[str]:
+        """The languages people speak to the pipeline in (for voice commands)."""
+        if self._source:
+            return [self._source, self._target]
+        return list(self.config.stt.languages)
 
     def _stt_language(self) -> str | None:
         """The language to transcribe as, or None to detect it."""
-        if self._mode == "translate" and self.config.live.two_way and self._source:
+        if self._two_way():
             return None
         return self._source
 
     def _needs(self) -> dict[str, Any]:
         stt_language = self._stt_language()
         needs: dict[str, Any] = {"stt_languages": [stt_language], "lm_roles": [], "voice_languages": []}
-        if self._mode == "translate":
+        if self._mode in ("translate", "converse"):
             needs["lm_roles"] = ["translate"]
-            needs["voice_languages"] = [self._target] + (
-                [self._source] if self.config.live.two_way and self._source else []
-            )
+            needs["voice_languages"] = [self._target] + ([self._source] if self._two_way() else [])
         elif self._mode == "assist":
             needs["lm_roles"] = ["assist"]
             needs["voice_languages"] = [self._source or "en"]
@@ -834,9 +847,8 @@ class LivePipeline:
     async def _run_stt(self, audio: np.ndarray) -> tuple[Any, float]:
         """(Transcript, seconds taken), the decoding done in a worker thread."""
         language = self._stt_language()
-        languages = (
-            (self._source, self._target) if language is None and self._mode == "translate" and self._source else None
-        )
+        # A conversation's language is identified within its pair only, not among all 99.
+        languages = (self._source, self._target) if language is None and self._two_way() else None
         stt = self._engines.stt(language)
         extra = {"languages": languages} if languages else {}
         started = time.perf_counter()
@@ -924,13 +936,60 @@ class LivePipeline:
         if self._mode == "assist":
             return _Request(utterance_id, text, language, "assist", language, times)
         target = self._target
-        if self.config.live.two_way and self._source and language == self._target:
-            target = self._source
+        if self._two_way() and language == self._target:
+            target = self._source or target
         if language == target:
             if not quiet:
                 log.info("utterance %d is already in %s; nothing to translate", utterance_id, target)
             return None
         return _Request(utterance_id, text, language, "translate", target, times)
+
+    async def _voice_commands(self, event: TranscriptReady) -> str | None:
+        """Act on a voice command or the wake word before any language model sees the text."""
+        from voiceslm.intents import parse_command, strip_wake_word
+
+        if self.config.live.voice_commands:
+            command = parse_command(event.text, self._languages())
+            if command is not None:
+                log.info("utterance %d: voice command %s", event.utterance_id, command)
+                self._publish(VoiceCommandHeard(event.utterance_id, command.kind, command.mode, command.language))
+                if command.kind == "stop":
+                    self.stop_speaking()
+                elif command.kind == "repeat" and self._last_reply is not None:
+                    await self.say(*self._last_reply)
+                elif command.kind == "mode" and command.mode is not None:
+                    await self._command_mode(command.mode)
+                elif command.kind == "language" and command.language is not None:
+                    await self._command_language(command.language)
+                return None
+        wake_word = self.config.live.wake_word
+        if wake_word and self._mode == "assist" and not self.push_to_talk:
+            request = strip_wake_word(event.text, wake_word)
+            if not request:
+                log.info("utterance %d: no wake word, ignored", event.utterance_id)
+                return None
+            return request
+        return event.text
+
+    async def _command_mode(self, mode: Mode) -> None:
+        if mode == "converse" and not self._source:
+            log.warning("conversation mode needs two languages (--langs en,es); staying in %s mode", self._mode)
+            return
+        try:
+            await self.set_mode(mode)
+        except UserError as exc:
+            log.warning("%s", exc)
+
+    async def _command_language(self, language: str) -> None:
+        """\"Switch to German\": translate into it (into the pair's other language in a conversation)."""
+        mode: Mode = self._mode if self._mode in ("translate", "converse") else "translate"
+        source = self._source
+        if language == source:
+            source = self._target if mode == "converse" else None
+        try:
+            await self.set_mode(mode, source or "auto", language)
+        except UserError as exc:
+            log.warning("%s", exc)
 
     def _finish_stats(self, utterance_id: int, times: _TurnTimes) -> None:
         stats = times.stats(utterance_id)
@@ -1006,6 +1065,8 @@ class LivePipeline:
         sentences.put_nowait(None)
         reply = "".join(turn.reply_parts).strip()
         self._publish(ReplyText(request.id, reply, language, final=True))
+        if reply:
+            self._last_reply = (reply, language)
         if request.kind == "assist" and reply:
             self._history.append((request.text, reply))
 

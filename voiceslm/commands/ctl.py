@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-MODES = ("translate", "assist", "transcribe")
+from voiceslm.config import MODES
+
 # Commands that may take long inside the daemon (a reload can reload models).
 _SLOW_TIMEOUT = 300.0
 
@@ -48,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         return actions.add_parser(name, help=summary, parents=[common])
 
     action("status", "what the daemon is doing")
-    mode = action("mode", "switch mode: translate [--from LANG] [--to LANG], assist, transcribe")
+    mode = action("mode", "switch mode: translate [--from L] [--to L], converse --from A --to B, assist, transcribe")
     mode.add_argument("mode", choices=MODES)
     mode.add_argument("--from", dest="source", metavar="LANG", help='spoken language, or "auto"')
     mode.add_argument("--to", dest="target", metavar="LANG", help="language to translate into")

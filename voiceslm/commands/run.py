@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from voiceslm.commands.common import load
+from voiceslm.config import MODES
 from voiceslm.errors import UserError
-
-MODES = ("translate", "assist", "transcribe")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -57,6 +56,11 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=MODES, help="what to do with each utterance (config key live.mode)")
     parser.add_argument("--from", dest="source", metavar="LANG", help='spoken language, or "auto" (translate.source)')
     parser.add_argument("--to", dest="target", metavar="LANG", help="language to translate into (translate.target)")
+    parser.add_argument(
+        "--langs",
+        metavar="A,B",
+        help="--mode converse: the conversation's two languages, e.g. en,es (translate.source, translate.target)",
+    )
     parser.add_argument("--input-device", metavar="DEVICE", help="microphone: index or name (audio.input_device)")
     parser.add_argument("--output-device", metavar="DEVICE", help="speaker: index or name (audio.output_device)")
     parser.add_argument(
@@ -78,10 +82,16 @@ def handle_run(args: argparse.Namespace) -> int:
     from voiceslm import netguard
 
     netguard.install()  # offline by construction: no network socket from here on
+    source, target = args.source, args.target
+    if args.langs is not None:
+        pair = [code.strip() for code in args.langs.split(",")]
+        if len(pair) != 2 or not all(pair):
+            raise UserError(f"--langs {args.langs!r} must name two languages, like --langs en,es.")
+        source, target = pair
     overrides = {
         "live.mode": args.mode,
-        "translate.source": args.source,
-        "translate.target": args.target,
+        "translate.source": source,
+        "translate.target": target,
         "audio.input_device": args.input_device,
         "audio.output_device": args.output_device,
         "echo.mode": args.echo,
@@ -197,7 +207,11 @@ class TerminalView:
         elif isinstance(event, ev.Cancel) and event.reason in ("barge-in", "ptt", "stop"):
             self.note(f"reply cut ({event.reason})")
         elif isinstance(event, ev.ModeChanged):
-            self.note(f"mode: {event.mode}")
+            pair = f" ({event.source or 'auto'} -> {event.target})" if event.mode in ("translate", "converse") else ""
+            self.note(f"mode: {event.mode}{pair}")
+        elif isinstance(event, ev.VoiceCommandHeard):
+            detail = event.mode or event.language or ""
+            self.note(f"voice command: {event.kind} {detail}".strip())
         elif isinstance(event, ev.UtteranceStats) and self.stats:
             self._end_reply()
             print("  " + format_stats(event), file=self.out, flush=True)

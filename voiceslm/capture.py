@@ -42,8 +42,9 @@ PIPELINE_RATE = 16000
 """Hertz of every block handed to the pipeline."""
 FIRST_CALLBACK_TIMEOUT_S = 6.0
 """A new PortAudio stream on PulseAudio takes 1-2 s to deliver its first block."""
-STALL_TIMEOUT_S = 1.5
-"""No block for this long from a running stream means the device is gone."""
+STALL_TIMEOUT_S = 3.0
+"""No block for this long from a running stream means the device is gone. PulseAudio
+streams pause 1-2 s when they start and again after recovering from an underrun."""
 STEADY_S = 0.3
 """A stream counts as running once its callbacks have kept coming this long: on PulseAudio
 the first callback is followed by a pause of 1-2 s before the steady flow starts."""

@@ -857,6 +857,15 @@ class LivePipeline:
 
     async def _transcribe(self, utterance: Utterance) -> None:
         speculation, self._speculation = self._speculation, None
+        adopted = await self._transcribe_and_ask(utterance, speculation)
+        if speculation is not None and not adopted:
+            # A reply started at the pause that nobody will speak (no speech, a voice
+            # command, transcribe mode, a pause that was not the end): stop it.
+            speculation.cancel.set()
+
+    async def _transcribe_and_ask(self, utterance: Utterance, speculation: _Speculation | None) -> bool:
+        """Transcribe (or take the transcript made at the pause) and queue the reply; True if
+        the reply started at the pause was kept."""
         try:
             if speculation is not None and speculation.matches(utterance):
                 # The pause it was started on became the end of the turn: keep its work.
@@ -869,7 +878,7 @@ class LivePipeline:
                 transcript, stt_seconds = await self._run_stt(utterance.audio)
         except UserError as exc:
             log.warning("%s", exc)
-            return
+            return False
         now = time.monotonic()
         times = _TurnTimes(utterance.speech_end, utterance.detected_at, utterance.duration_s)
         times.transcript_at = now
@@ -883,19 +892,22 @@ class LivePipeline:
             if not transcript.text:
                 log.info("utterance %d: no speech (silence, noise or a phantom phrase)", utterance.id)
             self._finish_stats(utterance.id, times)
-            return
+            return False
         request = self._request_for(utterance.id, text, transcript.language, times)
-        started = speculation.request if speculation is not None else None
-        if request is not None and started is not None and started.started is not None:
-            if (started.text, started.language, started.target) == (request.text, request.language, request.target):
-                request.started = started.started
-                log.debug("utterance %d: kept the reply started at the pause", utterance.id)
-            else:
-                started.started.cancel.set()  # a voice-command hook changed the text
         if request is None:
             self._finish_stats(utterance.id, times)
-            return
+            return False
+        started = speculation.request if speculation is not None else None
+        adopted = (
+            started is not None
+            and started.started is not None
+            and (started.text, started.language, started.target) == (request.text, request.language, request.target)
+        )
+        if adopted:
+            request.started = started.started  # type: ignore[union-attr]
+            log.debug("utterance %d: kept the reply started at the pause", utterance.id)
         self._request_q.put_nowait(request)
+        return adopted
 
     def _speculate(self, pause: Any) -> None:
         """The speaker paused: transcribe (and start the reply) now, in case the turn is over."""

@@ -97,12 +97,22 @@ class OutputBuffer:
         return out
 
     def flush(self) -> float:
-        """Drop everything not yet handed to the device; returns the seconds dropped."""
+        """Drop everything not yet handed to the device; returns the seconds dropped.
+
+        Whoever waits for the dropped audio to finish playing hears that it has
+        (a "drained" notice), so a reply cut by a device fault never hangs.
+        """
         with self._lock:
             dropped = self._queued / self.sample_rate
+            tags = {tag for _, tag in self._chunks}
+            if self._playing_tag is not None:
+                tags.add(self._playing_tag)
             self._chunks.clear()
             self._queued = 0
             self._playing_tag = None
+        now = time.monotonic()
+        for tag in sorted(tags):
+            self.notify(OutputNotice("drained", tag, max(now, self.last_audio_at)))
         return dropped
 
     @property

@@ -34,6 +34,12 @@ install_system_packages() {
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# pip warns about every local index folder a package is missing from; only
+# real problems are worth showing.
+pip_quiet() {
+    "$VENV/bin/python" -m pip "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+}
+
 install_python_packages() {
     if [ ! -x "$VENV/bin/python" ]; then
         say "creating virtual environment $VENV"
@@ -46,7 +52,7 @@ install_python_packages() {
         return
     fi
     say "installing Python packages into $VENV"
-    local pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
+    local pip=(pip_quiet install --quiet --disable-pip-version-check)
     # Converting the language models from GGUF needs torch once, at install
     # time; 2.13.0 is the CPU build this platform provides without a multi-GB
     # CUDA download.

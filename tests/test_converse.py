@@ -56,8 +56,9 @@ async def test_conversation_answers_each_side_in_the_other_language(pulse, live_
                 await speak_into_mic(pulse, DATA / clip)
                 heard = await events.wait_for(TranscriptReady, 30, lambda e: bool(e.text), after=after)
                 reply = await events.wait_for(ReplyText, 60, lambda e: e.final, after=after)
-                await events.wait_for(UtteranceStats, 60, lambda e: e.utterance_id == heard.utterance_id)
-                await events.wait_for(PlaybackStopped, 30, lambda e: e.utterance_id == heard.utterance_id)
+                turn = heard.utterance_id
+                await events.wait_for(UtteranceStats, 60, lambda e, turn=turn: e.utterance_id == turn)
+                await events.wait_for(PlaybackStopped, 30, lambda e, turn=turn: e.utterance_id == turn)
             finally:
                 recorder.send_signal(signal.SIGINT)
                 recorder.wait(10)

@@ -94,6 +94,7 @@ async def test_speech_during_playback_stops_it_within_300_ms(pulse, live_engines
     assert cancel.speech_at == onset.at
     # From the first voiced frame of the injected speech to the moment the
     # listener stops hearing the reply (device latency included).
+    print(f"barge-in: speech onset -> reply inaudible {stopped.audible_until - onset.at:.3f} s")
     assert stopped.audible_until - onset.at <= 0.3, (stopped.audible_until - onset.at, stopped, onset, cancel)
     assert "forward" in heard.text.lower()
 
@@ -206,6 +207,27 @@ async def _remove_and_restore(pipeline: LivePipeline, pulse) -> None:
         heard = await events.wait_for(TranscriptReady, 30, lambda e: bool(e.text))
     assert back.at > fault.at
     assert "forward" in heard.text.lower()
+
+
+@async_test
+async def test_a_speaker_removed_while_speaking_cuts_the_reply_and_comes_back(pulse, live_engines):
+    pipeline = pipeline_for(live_engines, **{"live.mode": "transcribe", "audio.reopen_max_s": 1.0})
+    try:
+        async with running(pipeline) as events:
+            await pipeline.say(LONG_SPANISH, "es")
+            await events.wait_for(PlaybackStarted, 20)
+            for module in pulse.module_ids("sink_name=vspeaker"):
+                pulse.pactl("unload-module", module)
+            fault = await events.wait_for(DeviceFault, 10, lambda e: e.kind == "output")
+            pulse.start()
+            await events.wait_for(DeviceReady, 20, lambda e: e.kind == "output" and e.recovered)
+            count = len(events.of(PlaybackStarted))
+            await pipeline.say("Hola otra vez.", "es")
+            await events.wait_for(PlaybackStarted, 20, lambda e: len(events.of(PlaybackStarted)) > count)
+            await events.wait_for(PlaybackStopped, 20, lambda e: not e.interrupted)
+    finally:
+        pulse.start()
+    assert "vspeaker" in fault.message and "\n" not in fault.message
 
 
 def _read_events(fd: int, until: str, timeout: float, sink: list[str]) -> None:

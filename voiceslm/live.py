@@ -841,6 +841,9 @@ class LivePipeline:
             self._stt_busy = True
             try:
                 await self._transcribe(utterance)
+            except Exception:
+                # One utterance's failure (a model fault) must not end a live session.
+                log.exception("utterance %d could not be transcribed", utterance.id)
             finally:
                 self._stt_busy = False
 
@@ -926,7 +929,7 @@ class LivePipeline:
     async def _run_speculation(self, speculation: _Speculation, audio: np.ndarray) -> None:
         try:
             result = await self._run_stt(audio)
-        except UserError as exc:
+        except Exception as exc:  # noqa: BLE001 - handed to whoever adopts this work, which reports it
             if not speculation.transcript.done():
                 speculation.transcript.set_exception(exc)
             return
@@ -1040,10 +1043,28 @@ class LivePipeline:
             await asyncio.wait([speaker])
         except UserError as exc:
             log.warning("reply %d: %s", request.id, exc)
+            self._abort(turn)
+        except Exception:
+            # One reply's failure (a model fault) must not end a live session.
+            log.exception("reply %d failed", request.id)
+            self._abort(turn)
         finally:
             if not speaker.done():
                 speaker.cancel()
             turn.finished.set()
+
+    def _abort(self, turn: _Turn) -> None:
+        """End a failed reply: what it queued is dropped, and its playback reported as cut."""
+        turn.cancel.set()
+        if self._turn is turn and self._audio_out is not None:
+            self._audio_out.buffer.flush()
+        if turn.playing:
+            now = time.monotonic()
+            latency = self._audio_out.latency if self._audio_out else 0.0
+            self._stop_playing(turn, now, now + latency, interrupted=True)
+        if turn.request.times is not None:
+            turn.request.times.interrupted = True
+        self._complete(turn)
 
     async def _generate(self, turn: _Turn, sentences: asyncio.Queue[str | None]) -> None:
         """Stream the reply's text in a worker thread, cutting it into sentences as it comes."""
@@ -1124,6 +1145,16 @@ class LivePipeline:
             hand(None)
 
     async def _speak(self, turn: _Turn, sentences: asyncio.Queue[str | None]) -> None:
+        try:
+            await self._speak_sentences(turn, sentences)
+        except UserError as exc:
+            log.warning("reply %d: %s", turn.request.id, exc)
+            self._abort(turn)
+        except Exception:
+            log.exception("reply %d: speaking it failed", turn.request.id)
+            self._abort(turn)
+
+    async def _speak_sentences(self, turn: _Turn, sentences: asyncio.Queue[str | None]) -> None:
         """Synthesise each sentence in a worker thread and queue it for the speaker."""
         assert self._audio_out is not None
         request = turn.request

@@ -19,6 +19,7 @@ from voiceslm.events import (
     ModeChanged,
     PlaybackStarted,
     PlaybackStopped,
+    ReplyText,
     TranscriptReady,
     Utterance,
     UtteranceStats,
@@ -182,3 +183,56 @@ def test_bench_reports_latency_per_clip_and_percentiles():
     assert clip["first_to_last_audio_s"] > 0 and clip["peak_rss_mb"] > 0 and clip["cpu_s"] > 0
     assert report["summary"]["speech_to_first_audio_s"]["p50"] == clip["speech_to_first_audio_s"]
     assert "cores" in report["machine"]
+
+
+class _FailsOnceEngines:
+    """The real engine set, except that the first translation fails inside the model.
+
+    Scripts a fault's timing only: everything else, including the second
+    translation, runs the real models.
+    """
+
+    def __init__(self, engines) -> None:
+        self._engines = engines
+        self.failed = True  # armed by the test once start-up's warm-up is done
+
+    def __getattr__(self, name):
+        return getattr(self._engines, name)
+
+    def lm(self, role):
+        model = self._engines.lm(role)
+        if self.failed:
+            return model
+        self.failed = True
+        return _FailingModel(model)
+
+
+class _FailingModel:
+    def __init__(self, model) -> None:
+        self._model = model
+
+    def translate(self, *args, **kwargs):
+        yield next(iter(self._model.translate(*args, **kwargs)))
+        raise RuntimeError("simulated model fault")
+
+
+@async_test
+async def test_a_failing_reply_is_logged_and_the_pipeline_carries_on(live_engines):
+    require_models(translate_model())
+    engines = _FailsOnceEngines(live_engines)
+    config = live_config(**{"lm.translate_model": translate_model(), "translate.source": "en"})
+    recording = RecordingInput(block_ms=config.audio.block_ms)
+    pipeline = LivePipeline(config, engines=engines, audio_in=recording, audio_out=FileOutput(None))
+    speech = load_audio(DATA / "en_pocketsphinx_goforward.wav")
+    async with running(pipeline) as events:
+        engines.failed = False  # armed: the next translation fails
+        await recording.play(speech)
+        first = await events.wait_for(TranscriptReady, 30, lambda e: bool(e.text))
+        await asyncio.sleep(1.0)
+        after = len(events.seen)
+        await recording.play(speech)
+        second = await events.wait_for(TranscriptReady, 30, lambda e: bool(e.text), after=after)
+        reply = await events.wait_for(ReplyText, 60, lambda e: e.final and e.utterance_id == second.utterance_id)
+        assert pipeline.status()["state"] != "stopped"
+    assert engines.failed and first.utterance_id != second.utterance_id
+    assert reply.text and reply.language == "es"

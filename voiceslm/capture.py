@@ -50,6 +50,26 @@ STEADY_S = 0.3
 the first callback is followed by a pause of 1-2 s before the steady flow starts."""
 _CLOSE_TIMEOUT_S = 3.0
 
+
+async def close_stream(stream: Any, kind: str) -> None:
+    """Abort and close a PortAudio stream in a worker thread, whatever state its device is in."""
+
+    def close() -> None:
+        with quiet_stderr():
+            try:
+                stream.abort(ignore_errors=True)
+                stream.close(ignore_errors=True)
+            except Exception as exc:  # noqa: BLE001 - a vanished device fails in many ways; it is gone either way
+                log.debug("closing the %s stream: %s", kind, exc)
+
+    # A stream whose server went away can hang in close; never let that
+    # hold the pipeline (the worker thread is abandoned after the timeout).
+    try:
+        await asyncio.wait_for(asyncio.to_thread(close), _CLOSE_TIMEOUT_S)
+    except TimeoutError:
+        log.warning("the old %s stream did not close within %.0f s; leaving it behind", kind, _CLOSE_TIMEOUT_S)
+
+
 Deliver = Callable[[AudioBlock], None]
 Publish = Callable[[Event], None]
 
@@ -296,20 +316,7 @@ class MicrophoneInput(AudioInput):
         if stream is None:
             return
 
-        def close() -> None:
-            with quiet_stderr():
-                try:
-                    stream.abort(ignore_errors=True)
-                    stream.close(ignore_errors=True)
-                except Exception as exc:  # noqa: BLE001 - a vanished device fails in many ways; it is gone either way
-                    log.debug("closing the input stream: %s", exc)
-
-        # A stream whose server went away can hang in close; never let that
-        # hold the pipeline (the worker thread is abandoned after the timeout).
-        try:
-            await asyncio.wait_for(asyncio.to_thread(close), _CLOSE_TIMEOUT_S)
-        except TimeoutError:
-            log.warning("the old input stream did not close within %.0f s; leaving it behind", _CLOSE_TIMEOUT_S)
+        await close_stream(stream, "input")
 
     def status(self) -> dict[str, Any]:
         return {

@@ -23,7 +23,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from voiceslm.capture import STALL_TIMEOUT_S, Backoff, FaultReporter, PresenceCheck, Publish, wait_until_flowing
+from voiceslm.capture import (
+    STALL_TIMEOUT_S,
+    Backoff,
+    FaultReporter,
+    PresenceCheck,
+    Publish,
+    close_stream,
+    wait_until_flowing,
+)
 from voiceslm.devices import DeviceChoice, open_error, pulse_target, quiet_stderr, resolve, sounddevice
 from voiceslm.errors import DeviceError
 from voiceslm.events import DeviceReady
@@ -32,7 +40,6 @@ log = logging.getLogger(__name__)
 
 FILE_SAMPLE_RATE = 22050
 """Hertz of a WAV written by --output (the voices' own rate: no resampling)."""
-_CLOSE_TIMEOUT_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -261,18 +268,7 @@ class SpeakerOutput(AudioOutput):
         if stream is None:
             return
 
-        def close() -> None:
-            with quiet_stderr():
-                try:
-                    stream.abort(ignore_errors=True)
-                    stream.close(ignore_errors=True)
-                except Exception as exc:  # noqa: BLE001 - a vanished device fails in many ways; it is gone either way
-                    log.debug("closing the output stream: %s", exc)
-
-        try:
-            await asyncio.wait_for(asyncio.to_thread(close), _CLOSE_TIMEOUT_S)
-        except TimeoutError:
-            log.warning("the old output stream did not close within %.0f s; leaving it behind", _CLOSE_TIMEOUT_S)
+        await close_stream(stream, "output")
 
     def status(self) -> dict[str, Any]:
         return {

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
@@ -38,8 +37,6 @@ class Engines:
         self._stt: dict[str, WhisperSTT] = {}
         self._lm: dict[str, LanguageModel] = {}
         self._voices: VoiceBank | None = None
-        self.load_times: dict[str, float] = {}
-        """Seconds each model took to load, by catalog name."""
 
     # Speech-to-text -------------------------------------------------------
 
@@ -55,10 +52,7 @@ class Engines:
             if name not in self._stt:
                 from voiceslm.stt import WhisperSTT
 
-                path = self.store.require(name)
-                started = time.perf_counter()
-                self._stt[name] = WhisperSTT.load(path, self.config.stt, name)
-                self.load_times[name] = time.perf_counter() - started
+                self._stt[name] = WhisperSTT.load(self.store.require(name), self.config.stt, name)
             return self._stt[name]
 
     # Language models ------------------------------------------------------
@@ -73,10 +67,7 @@ class Engines:
                 from voiceslm.lm import load_language_model
 
                 path = self.store.require(name)
-                family = self.store.entry(name).family
-                started = time.perf_counter()
-                self._lm[name] = load_language_model(path, family, self.config.lm)
-                self.load_times[name] = time.perf_counter() - started
+                self._lm[name] = load_language_model(path, self.store.entry(name).family, self.config.lm)
             return self._lm[name]
 
     # Text-to-speech -------------------------------------------------------
@@ -91,12 +82,7 @@ class Engines:
             return self._voices
 
     def voice(self, language: str):  # noqa: ANN201 - TextToSpeech, imported lazily
-        started = time.perf_counter()
-        voice = self.voices.for_language(language)
-        elapsed = time.perf_counter() - started
-        if elapsed > 0.05:
-            self.load_times[f"voice-{language}"] = elapsed
-        return voice
+        return self.voices.for_language(language)
 
     # Lifecycle ------------------------------------------------------------
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import logging
 import resource
 import statistics
@@ -28,6 +27,7 @@ from typing import Any, Literal
 
 from voiceslm.config import Config
 from voiceslm.errors import UserError
+from voiceslm.evaluate import Clip
 from voiceslm.events import DeviceFault, Mode, ReplyText, TranscriptReady, UtteranceStats
 
 log = logging.getLogger(__name__)
@@ -35,13 +35,6 @@ log = logging.getLogger(__name__)
 Via = Literal["file", "pulse"]
 REPLY_TIMEOUT_S = 60.0
 """A clip whose reply has not finished this long after it was played counts as failed."""
-
-
-@dataclass(frozen=True)
-class Clip:
-    path: Path
-    language: str
-    reference: str
 
 
 @dataclass
@@ -91,27 +84,6 @@ def percentile(values: list[float], pct: float) -> float | None:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[round(pct) - 1]
-
-
-def read_manifest(path: Path, languages: tuple[str, ...] | None = None) -> list[Clip]:
-    """Clips from a TSV with at least the columns file, language, reference_text (relative to the TSV)."""
-    if not path.is_file():
-        raise UserError(f"Manifest {path} does not exist; give a TSV with file, language and reference_text columns.")
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    if not rows or not {"file", "language"} <= set(rows[0]):
-        raise UserError(f"Manifest {path} needs tab-separated columns file and language (and reference_text).")
-    clips = []
-    for row in rows:
-        if languages and row["language"] not in languages:
-            continue
-        clip_path = (path.parent / row["file"]).resolve()
-        if not clip_path.is_file():
-            raise UserError(f"Manifest {path} lists {row['file']}, which does not exist next to it; fix the path.")
-        clips.append(Clip(clip_path, row["language"], row.get("reference_text", "")))
-    if not clips:
-        raise UserError(f"Manifest {path} has no clip in {', '.join(languages or ())}; choose another --from.")
-    return clips
 
 
 def machine_description() -> str:

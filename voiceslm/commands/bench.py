@@ -42,7 +42,8 @@ def handle(args: argparse.Namespace) -> int:
     if args.via == "pulse":
         overrides |= {"audio.input_device": "vmic", "audio.output_device": "vspeaker"}
     loaded = load(args, overrides)
-    from voiceslm.bench import format_report, read_manifest, run_bench
+    from voiceslm.bench import format_report, run_bench
+    from voiceslm.evaluate import read_manifest
 
     manifest = args.manifest or DEFAULT_MANIFEST
     if args.manifest is None and not manifest.is_file():
@@ -50,7 +51,9 @@ def handle(args: argparse.Namespace) -> int:
     if args.via == "pulse" and not os.environ.get("PULSE_SERVER"):
         raise UserError('--via pulse needs the virtual devices: run `eval "$(scripts/pulse.sh start)"` first.')
     source = None if args.source == "auto" else args.source
-    clips = read_manifest(manifest, (source,) if source else None)
+    clips = read_manifest(manifest, source)
+    if missing := next((clip.path for clip in clips if not clip.path.is_file()), None):
+        raise UserError(f"Manifest {manifest} lists {missing.name}, which does not exist next to it; fix the path.")
     if args.limit:
         clips = clips[: args.limit]
 

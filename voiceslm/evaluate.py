@@ -54,7 +54,7 @@ def read_manifest(path: Path, language: str | None = None) -> list[Clip]:
         clips = [c for c in clips if c.language == language]
     if not clips:
         raise UserError(
-            f"Manifest {path} has no clips{f' in {language}' if language else ''}; check --lang and the file."
+            f"Manifest {path} has no clips{f' in {language}' if language else ''}; choose another language or manifest."
         )
     return clips
 

@@ -45,6 +45,9 @@ class ClipResult:
     reply: str = ""
     speech_to_first_audio_s: float | None = None
     speech_to_transcript_s: float | None = None
+    speech_to_first_token_s: float | None = None
+    speech_to_first_sentence_s: float | None = None
+    endpoint_s: float | None = None
     first_to_last_audio_s: float | None = None
     stt_rtf: float | None = None
     peak_rss_mb: float = 0.0
@@ -61,7 +64,7 @@ class BenchReport:
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for key in ("speech_to_first_audio_s", "speech_to_transcript_s", "first_to_last_audio_s", "cpu_s"):
+        for key in SUMMARY_KEYS:
             values = sorted(v for c in self.clips if (v := getattr(c, key)) is not None)
             out[key] = {"p50": percentile(values, 50), "p90": percentile(values, 90), "n": len(values)}
         out["peak_rss_mb"] = max((c.peak_rss_mb for c in self.clips), default=0.0)
@@ -75,6 +78,17 @@ class BenchReport:
             "clips": [asdict(c) for c in self.clips],
             "summary": self.summary(),
         }
+
+
+SUMMARY_KEYS = {
+    "speech_to_first_audio_s": "end of speech -> first audio",
+    "endpoint_s": "end of speech -> end of turn",
+    "speech_to_transcript_s": "end of speech -> transcript",
+    "speech_to_first_token_s": "end of speech -> first token",
+    "speech_to_first_sentence_s": "end of speech -> 1st sentence",
+    "first_to_last_audio_s": "first audio -> last audio",
+    "cpu_s": "CPU seconds per clip",
+}
 
 
 def percentile(values: list[float], pct: float) -> float | None:
@@ -230,6 +244,9 @@ async def _collect(
     if last is not None:
         result.speech_to_transcript_s = last.to_transcript
         result.speech_to_first_audio_s = last.to_first_audio
+        result.speech_to_first_token_s = last.to_first_token
+        result.speech_to_first_sentence_s = last.to_first_sentence
+        result.endpoint_s = last.endpoint_s
         result.first_to_last_audio_s = last.audio_out_s
         result.stt_rtf = last.stt_rtf
         if mode != "transcribe" and last.to_first_audio is None and not result.error:
@@ -244,21 +261,20 @@ def format_report(report: BenchReport) -> str:
 
     lines = [
         f"mode {report.mode}, via {report.via}; machine: {report.machine}",
-        f"{'clip':<48} {'eos->audio':>10} {'eos->text':>10} {'audio len':>10} {'cpu s':>7} {'rss MB':>7}  transcript",
+        f"{'clip':<40} {'audio':>6} {'turn':>6} {'text':>6} {'token':>6} {'sent.':>6} {'len':>6} "
+        f"{'cpu s':>6} {'rss MB':>6}  transcript",
+        f"{'(seconds after the end of speech)':<40}",
     ]
     for c in report.clips:
         text = c.error or c.transcript
         lines.append(
-            f"{c.clip[:48]:<48} {cell(c.speech_to_first_audio_s):>10} {cell(c.speech_to_transcript_s):>10} "
-            f"{cell(c.first_to_last_audio_s):>10} {c.cpu_s:>7.2f} {c.peak_rss_mb:>7.0f}  {text[:60]}"
+            f"{c.clip[:40]:<40} {cell(c.speech_to_first_audio_s):>6} {cell(c.endpoint_s):>6} "
+            f"{cell(c.speech_to_transcript_s):>6} {cell(c.speech_to_first_token_s):>6} "
+            f"{cell(c.speech_to_first_sentence_s):>6} {cell(c.first_to_last_audio_s):>6} "
+            f"{c.cpu_s:>6.2f} {c.peak_rss_mb:>6.0f}  {text[:50]}"
         )
     summary = report.summary()
-    for key, label in (
-        ("speech_to_first_audio_s", "end of speech -> first audio"),
-        ("speech_to_transcript_s", "end of speech -> transcript"),
-        ("first_to_last_audio_s", "first audio -> last audio"),
-        ("cpu_s", "CPU seconds per clip"),
-    ):
+    for key, label in SUMMARY_KEYS.items():
         figures = summary[key]
         lines.append(f"{label:<32} p50 {cell(figures['p50'])} s, p90 {cell(figures['p90'])} s (n={figures['n']})")
     lines.append(f"peak RSS {summary['peak_rss_mb']:.0f} MB")

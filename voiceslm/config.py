@@ -48,6 +48,7 @@ class SttConfig:
     log_prob_threshold: float = -1.0
     phantom_phrases: tuple[str, ...] = ()
     threads: int = 2
+    window_s: int = 10
 
 
 @dataclass(frozen=True)
@@ -451,6 +452,7 @@ def _check_values(config: Config, sources: Mapping[str, str]) -> None:
     for code in stt.languages:
         require(is_language_code(code), "stt.languages", "a list of two-letter language codes", list(stt.languages))
     require(stt.threads >= 0, "stt.threads", "0 or more", stt.threads)
+    require(5 <= stt.window_s <= 30, "stt.window_s", "between 5 and 30 seconds", stt.window_s)
     require(lm.threads >= 0, "lm.threads", "0 or more", lm.threads)
     require(1 <= lm.max_tokens <= 4096, "lm.max_tokens", "between 1 and 4096", lm.max_tokens)
     require(0.0 <= lm.temperature <= 2.0, "lm.temperature", "between 0 and 2", lm.temperature)

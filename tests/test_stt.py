@@ -1,0 +1,87 @@
+"""Speech-to-text with Whisper's encoder window cut to the utterance, on the real tiny.en model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voiceslm.audio import STT_SAMPLE_RATE, load_audio
+from voiceslm.config import SttConfig
+from voiceslm.text import normalize_for_scoring
+
+DATA = Path(__file__).resolve().parent / "data"
+PLATFORMS = DATA / "en_cheetah_platforms.wav"  # "Today only platforms one and three are used."
+
+
+@pytest.fixture(scope="module")
+def whisper_windows(model_store):
+    """Two real tiny.en engines, one with the default 10 s window and one with Whisper's 30 s."""
+    from voiceslm.stt import WhisperSTT
+
+    path = model_store.require("whisper-tiny.en")
+    engines = {
+        window: WhisperSTT.load(path, SttConfig(window_s=window, vad_filter=False), "whisper-tiny.en")
+        for window in (10, 30)
+    }
+    yield engines
+    for engine in engines.values():
+        engine.close()
+
+
+def encoded_frames(stt) -> list[int]:
+    """Record the length of every feature window the real encoder is given."""
+    seen: list[int] = []
+    window = stt._window
+    encode = window._encode
+
+    def spy(features: np.ndarray) -> object:
+        seen.append(int(features.shape[-1]))
+        return encode(features)
+
+    window._encode = spy
+    return seen
+
+
+def test_short_utterance_is_encoded_in_a_short_window_with_the_same_words(whisper_windows) -> None:
+    audio = load_audio(PLATFORMS)
+    short, full = whisper_windows[10], whisper_windows[30]
+    short_frames, full_frames = encoded_frames(short), encoded_frames(full)
+    short_text = short.transcribe(audio, "en").text
+    full_text = full.transcribe(audio, "en").text
+    assert short_frames == [1000], short_frames  # 10 s of 10 ms frames
+    assert full_frames == [3000], full_frames
+    assert normalize_for_scoring(short_text) == normalize_for_scoring(full_text), (short_text, full_text)
+    assert {"today", "only", "platforms", "used"} <= set(normalize_for_scoring(short_text).split())
+
+
+def test_window_never_cuts_into_the_audio(whisper_windows) -> None:
+    # 12 s of silence, then the sentence: the window must reach past its end.
+    speech = load_audio(PLATFORMS)
+    audio = np.concatenate([np.zeros(12 * STT_SAMPLE_RATE, dtype=np.float32), speech])
+    stt = whisper_windows[10]
+    frames = encoded_frames(stt)
+    text = stt.transcribe(audio, "en").text
+    seconds = audio.shape[0] / STT_SAMPLE_RATE
+    assert frames and frames[0] >= (seconds + 1) * 100, (frames, seconds)
+    assert {"platforms", "used"} <= set(normalize_for_scoring(text).split()), text
+
+
+def test_long_audio_keeps_whisper_full_window(whisper_windows) -> None:
+    audio = np.zeros(29 * STT_SAMPLE_RATE, dtype=np.float32)
+    audio[-len(load_audio(PLATFORMS)) :] = load_audio(PLATFORMS)
+    stt = whisper_windows[10]
+    frames = encoded_frames(stt)
+    stt.transcribe(audio, "en")
+    assert frames and set(frames) == {3000}, frames
+
+
+def test_window_outside_its_range_is_refused_by_name(tmp_path: Path) -> None:
+    from voiceslm.config import load_config
+    from voiceslm.errors import UserError
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("stt:\n  window_s: 2\n")
+    with pytest.raises(UserError, match=r"stt\.window_s must be between 5 and 30 seconds"):
+        load_config(bad, use_system_layers=False)

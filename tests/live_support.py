@@ -75,7 +75,10 @@ class Events:
                     return event
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                names = [type(e).__name__ for e in self.seen[-30:]]
+                names = [
+                    f"{type(e).__name__}({e.text!r})" if hasattr(e, "text") else type(e).__name__
+                    for e in self.seen[-30:]
+                ]
                 raise AssertionError(f"no {kind.__name__} within {timeout} s; last events: {names}")
             self._changed.clear()
             with contextlib.suppress(TimeoutError):

@@ -86,6 +86,7 @@ class _EncoderWindow:
     CTranslate2's encoder takes a shorter window. Cut to just past the speech,
     whisper invents text; cut to 10 s or more, transcripts on the dev set are
     as good as with 30 s (docs/quality.md) and the encoder is 2-3 times faster.
+    Language identification is less sure in a short window, so it keeps 30 s.
     The cut is never inside the audio: the window is at least its length plus a
     margin, and audio of 28 s or more keeps the full window.
     """
@@ -151,7 +152,10 @@ class WhisperSTT(SpeechToText):
         if len(allowed) == 1:
             return allowed[0], 1.0
         with self._lock:
-            self._window.fit(audio.shape[0] / STT_SAMPLE_RATE)
+            # Identification reads a single decoder step, and a short window
+            # makes it less sure: on a hard live clip 0.56 instead of 0.86 for
+            # the right language, and wrong at 8 s. It keeps the full window.
+            self._window.fit(WHISPER_WINDOW_S)
             _, _, all_probs = self._model.detect_language(  # type: ignore[attr-defined]
                 audio, vad_filter=self._config.vad_filter
             )

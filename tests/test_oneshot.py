@@ -81,8 +81,12 @@ def test_translate_speaks_intelligible_spanish(tmp_path: Path, whisper_base) -> 
 
     heard = whisper_base.transcribe(load_audio(out))
     assert heard.language == "es", heard
-    overlap = words(heard.text) & words(data["text"])
-    assert len(overlap) >= max(2, len(words(data["text"])) // 2), (heard.text, data["text"])
+    # espeak-ng's Spanish is hard to understand (CER 0.35 on the dev set,
+    # docs/quality.md); well past that, the speech is not this translation.
+    import jiwer
+
+    cer = jiwer.cer(normalize_for_scoring(data["text"]), normalize_for_scoring(heard.text))
+    assert cer <= 0.5, (cer, heard.text, data["text"])
     assert words(data["text"]) & {"plataformas", "plataforma", "andenes", "andén", "vías", "hoy"}, data["text"]
 
 

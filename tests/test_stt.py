@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,8 @@ from voiceslm.text import normalize_for_scoring
 
 DATA = Path(__file__).resolve().parent / "data"
 PLATFORMS = DATA / "en_cheetah_platforms.wav"  # "Today only platforms one and three are used."
+# "Go forward ten meters", as the live VAD cut it: in a 10 s window whisper-base hears only "10 meters".
+GOFORWARD_CUT = DATA / "en_pocketsphinx_goforward_live_cut.wav"
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +34,8 @@ def whisper_windows(model_store):
         engine.close()
 
 
-def encoded_frames(stt) -> list[int]:
+@contextlib.contextmanager
+def encoded_frames(stt) -> Iterator[list[int]]:
     """Record the length of every feature window the real encoder is given."""
     seen: list[int] = []
     window = stt._window
@@ -41,15 +46,18 @@ def encoded_frames(stt) -> list[int]:
         return encode(features)
 
     window._encode = spy
-    return seen
+    try:
+        yield seen
+    finally:
+        window._encode = encode
 
 
 def test_short_utterance_is_encoded_in_a_short_window_with_the_same_words(whisper_windows) -> None:
     audio = load_audio(PLATFORMS)
     short, full = whisper_windows[10], whisper_windows[30]
-    short_frames, full_frames = encoded_frames(short), encoded_frames(full)
-    short_text = short.transcribe(audio, "en").text
-    full_text = full.transcribe(audio, "en").text
+    with encoded_frames(short) as short_frames, encoded_frames(full) as full_frames:
+        short_text = short.transcribe(audio, "en").text
+        full_text = full.transcribe(audio, "en").text
     assert short_frames == [1000], short_frames  # 10 s of 10 ms frames
     assert full_frames == [3000], full_frames
     assert normalize_for_scoring(short_text) == normalize_for_scoring(full_text), (short_text, full_text)
@@ -61,8 +69,8 @@ def test_window_never_cuts_into_the_audio(whisper_windows) -> None:
     speech = load_audio(PLATFORMS)
     audio = np.concatenate([np.zeros(12 * STT_SAMPLE_RATE, dtype=np.float32), speech])
     stt = whisper_windows[10]
-    frames = encoded_frames(stt)
-    text = stt.transcribe(audio, "en").text
+    with encoded_frames(stt) as frames:
+        text = stt.transcribe(audio, "en").text
     seconds = audio.shape[0] / STT_SAMPLE_RATE
     assert frames and frames[0] >= (seconds + 1) * 100, (frames, seconds)
     assert {"platforms", "used"} <= set(normalize_for_scoring(text).split()), text
@@ -72,9 +80,20 @@ def test_long_audio_keeps_whisper_full_window(whisper_windows) -> None:
     audio = np.zeros(29 * STT_SAMPLE_RATE, dtype=np.float32)
     audio[-len(load_audio(PLATFORMS)) :] = load_audio(PLATFORMS)
     stt = whisper_windows[10]
-    frames = encoded_frames(stt)
-    stt.transcribe(audio, "en")
+    with encoded_frames(stt) as frames:
+        stt.transcribe(audio, "en")
     assert frames and set(frames) == {3000}, frames
+
+
+def test_an_unsure_short_window_is_decoded_again_in_the_full_one(whisper_base) -> None:
+    from voiceslm.stt import WINDOW_RETRY_LOGPROB, _confidence
+
+    audio = load_audio(GOFORWARD_CUT)
+    with encoded_frames(whisper_base) as frames:
+        heard = whisper_base.transcribe(audio, "en")
+    assert frames == [1000, 3000], frames  # short window, then the full one
+    assert {"go", "forward", "meters"} <= set(normalize_for_scoring(heard.text).split()), heard.text
+    assert _confidence(heard.segments) >= WINDOW_RETRY_LOGPROB
 
 
 def test_window_outside_its_range_is_refused_by_name(tmp_path: Path) -> None:

@@ -78,6 +78,17 @@ _FRAMES_PER_S = 100
 _WINDOW_MARGIN_S = 2
 
 
+WINDOW_RETRY_LOGPROB = -0.7
+"""A short-window transcript whose least sure segment averages below this
+log-probability is decoded again in the full window (about 4% of the dev set's
+utterances, cut as the live VAD cuts them; docs/quality.md)."""
+
+
+def _confidence(segments: Sequence[Segment]) -> float:
+    """The average log-probability of the least sure segment (0 when there is no text)."""
+    return min((s.avg_logprob for s in segments), default=0.0)
+
+
 class _EncoderWindow:
     """Encodes only the start of Whisper's padded 30 s window.
 
@@ -177,20 +188,14 @@ class WhisperSTT(SpeechToText):
             else:
                 self.check_language(language)
                 probability = 1.0
-            self._window.fit(duration)
-            segments, _info = self._model.transcribe(  # type: ignore[attr-defined]
-                audio,
-                language=language,
-                beam_size=self._config.beam_size,
-                vad_filter=self._config.vad_filter,
-                # Each utterance stands alone; conditioning on earlier text is
-                # how whisper loops on its own hallucinations.
-                condition_on_previous_text=False,
-                no_speech_threshold=self._config.no_speech_threshold,
-                log_prob_threshold=self._config.log_prob_threshold,
-                without_timestamps=True,
-            )
-            kept = tuple(self._keep(segments))
+            kept = self._decode(audio, language, duration)
+            if self._window.frames is not None and _confidence(kept) < WINDOW_RETRY_LOGPROB:
+                # Unsure in the short window: the full one sometimes hears what
+                # it missed (a first word dropped). The surer reading is kept.
+                full = self._decode(audio, language, WHISPER_WINDOW_S)
+                log.debug("short window unsure (%.2f): retried in 30 s (%.2f)", _confidence(kept), _confidence(full))
+                if _confidence(full) > _confidence(kept):
+                    kept = full
         text = " ".join(s.text for s in kept).strip()
         if text and _phrase_key(text) in self._phantoms:
             log.debug("dropped phantom transcript %r", text)
@@ -204,6 +209,23 @@ class WhisperSTT(SpeechToText):
             segments=kept,
             elapsed_s=time.perf_counter() - started,
         )
+
+    def _decode(self, audio: np.ndarray, language: str, window_s: float) -> tuple[Segment, ...]:
+        """The segments kept from one decode of `audio` in a window fit for `window_s` seconds."""
+        self._window.fit(window_s)
+        segments, _info = self._model.transcribe(  # type: ignore[attr-defined]
+            audio,
+            language=language,
+            beam_size=self._config.beam_size,
+            vad_filter=self._config.vad_filter,
+            # Each utterance stands alone; conditioning on earlier text is
+            # how whisper loops on its own hallucinations.
+            condition_on_previous_text=False,
+            no_speech_threshold=self._config.no_speech_threshold,
+            log_prob_threshold=self._config.log_prob_threshold,
+            without_timestamps=True,
+        )
+        return tuple(self._keep(segments))
 
     def _keep(self, segments: object) -> list[Segment]:
         """Consume the lazy generator, dropping segments whisper itself doubts."""

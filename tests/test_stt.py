@@ -85,12 +85,14 @@ def test_long_audio_keeps_whisper_full_window(whisper_windows) -> None:
     assert frames and set(frames) == {3000}, frames
 
 
-def test_an_unsure_short_window_is_decoded_again_in_the_full_one(whisper_base) -> None:
-    from voiceslm.stt import WINDOW_RETRY_LOGPROB, _confidence
+def test_an_unsure_short_window_is_decoded_again_in_the_full_one(model_store) -> None:
+    from voiceslm.stt import WINDOW_RETRY_LOGPROB, WhisperSTT, _confidence
 
+    stt = WhisperSTT.load(model_store.require("whisper-base"), SttConfig(window_s=10), "whisper-base")
     audio = load_audio(GOFORWARD_CUT)
-    with encoded_frames(whisper_base) as frames:
-        heard = whisper_base.transcribe(audio, "en")
+    with encoded_frames(stt) as frames:
+        heard = stt.transcribe(audio, "en")
+    stt.close()
     assert frames == [1000, 3000], frames  # short window, then the full one
     assert {"go", "forward", "meters"} <= set(normalize_for_scoring(heard.text).split()), heard.text
     assert _confidence(heard.segments) >= WINDOW_RETRY_LOGPROB

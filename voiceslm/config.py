@@ -48,7 +48,7 @@ class SttConfig:
     log_prob_threshold: float = -1.0
     phantom_phrases: tuple[str, ...] = ()
     threads: int = 2
-    window_s: int = 10
+    window_s: int = 30
 
 
 @dataclass(frozen=True)

@@ -84,26 +84,6 @@ log-probability is decoded again in the full window (about 4% of the dev set's
 utterances, cut as the live VAD cuts them; docs/quality.md)."""
 
 
-TARGET_PEAK = 0.5
-"""Quiet speech is raised to this peak before Whisper hears it."""
-MAX_GAIN = 30.0
-"""At most this much (about 30 dB): a whisper of noise is not blown up into speech."""
-
-
-def _louder(audio: np.ndarray) -> np.ndarray:
-    """`audio` raised so its peak is TARGET_PEAK, if it is quieter.
-
-    Whisper's log-mel features are not level-invariant: an echo canceller's gain
-    control had turned a microphone down 28 dB, and in that quiet audio whisper-base
-    heard "10 meters" of "Go forward 10 meters". Raised, it hears all of it. On the
-    dev clips at 0.3x and 0.08x level this changes the WER by under 0.01.
-    """
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    if peak <= 0.0 or peak >= TARGET_PEAK:
-        return audio
-    return (audio * min(TARGET_PEAK / peak, MAX_GAIN)).astype(np.float32, copy=False)
-
-
 def _confidence(segments: Sequence[Segment]) -> float:
     """The average log-probability of the least sure segment (0 when there is no text)."""
     return min((s.avg_logprob for s in segments), default=0.0)
@@ -188,7 +168,7 @@ class WhisperSTT(SpeechToText):
             # the right language, and wrong at 8 s. It keeps the full window.
             self._window.fit(WHISPER_WINDOW_S)
             _, _, all_probs = self._model.detect_language(  # type: ignore[attr-defined]
-                _louder(audio), vad_filter=self._config.vad_filter
+                audio, vad_filter=self._config.vad_filter
             )
         ranked = [(lang, prob) for lang, prob in all_probs if lang in allowed]
         if not ranked:
@@ -202,7 +182,6 @@ class WhisperSTT(SpeechToText):
     ) -> Transcript:
         started = time.perf_counter()
         duration = audio.shape[0] / STT_SAMPLE_RATE
-        audio = _louder(audio)
         with self._lock:
             if language is None:
                 language, probability = self.detect_language(audio, languages)

@@ -157,6 +157,8 @@ def test_drop_oldest_queue_counts_what_it_drops():
         (["--set", "vad.speculate_ms=900", "run"], "vad.speculate_ms"),
         (["--set", "echo.mode=loud", "run"], "echo.mode"),
         (["bench", "--manifest", "/nonexistent/clips.tsv"], "does not exist"),
+        (["bench", "--max-seconds", "0"], "--max-seconds must be above 0"),
+        (["bench", "--max-seconds", "0.5"], "raise --max-seconds"),
         (["ptt", "--input", str(DATA / "en_cheetah_platforms.wav")], "ptt listens to a microphone"),
     ],
 )
@@ -174,12 +176,17 @@ def test_ptt_needs_a_terminal():
 
 def test_bench_reports_latency_per_clip_and_percentiles():
     require_models("whisper-tiny.en", translate_model())
-    result = voiceslm("--set", f"lm.translate_model={translate_model()}", "bench", "--limit", "1", "--json")
+    result = voiceslm(
+        "--set", f"lm.translate_model={translate_model()}", "bench", "--max-seconds", "3", "--limit", "1", "--json"
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     clip = report["clips"][0]
+    assert load_audio(DATA / clip["clip"]).size / 16000 <= 3.0, clip["clip"]  # only short clips were played
     assert clip["error"] == "" and clip["transcript"]
     assert 0 < clip["speech_to_transcript_s"] < clip["speech_to_first_audio_s"]
+    assert 0 < clip["endpoint_s"] <= clip["speech_to_transcript_s"] + 0.05
+    assert clip["speech_to_first_token_s"] <= clip["speech_to_first_sentence_s"] <= clip["speech_to_first_audio_s"]
     assert clip["first_to_last_audio_s"] > 0 and clip["peak_rss_mb"] > 0 and clip["cpu_s"] > 0
     assert report["summary"]["speech_to_first_audio_s"]["p50"] == clip["speech_to_first_audio_s"]
     assert "cores" in report["machine"]

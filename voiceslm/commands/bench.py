@@ -33,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--manifest", type=Path, help="TSV with file, language, reference_text columns")
     parser.add_argument("--via", choices=("file", "pulse"), default="file", help="how the clips reach the pipeline")
     parser.add_argument("--limit", type=int, help="only the first N clips")
+    parser.add_argument(
+        "--max-seconds", type=float, metavar="S", help="only clips at most S seconds long (short utterances)"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(handler=handle)
 
@@ -54,6 +57,12 @@ def handle(args: argparse.Namespace) -> int:
     clips = read_manifest(manifest, source)
     if missing := next((clip.path for clip in clips if not clip.path.is_file()), None):
         raise UserError(f"Manifest {manifest} lists {missing.name}, which does not exist next to it; fix the path.")
+    if args.max_seconds is not None:
+        if args.max_seconds <= 0:
+            raise UserError(f"--max-seconds must be above 0, not {args.max_seconds:g}; give the longest clip to play.")
+        clips = [clip for clip in clips if _seconds(clip.path) <= args.max_seconds]
+        if not clips:
+            raise UserError(f"No clip in {manifest} is {args.max_seconds:g} s or shorter; raise --max-seconds.")
     if args.limit:
         clips = clips[: args.limit]
 
@@ -77,3 +86,14 @@ def handle(args: argparse.Namespace) -> int:
     else:
         print(format_report(report))
     return 0 if all(not c.error for c in report.clips) else 1
+
+
+def _seconds(path: Path) -> float:
+    import soundfile
+
+    try:
+        return float(soundfile.info(str(path)).duration)
+    except (RuntimeError, soundfile.LibsndfileError):
+        from voiceslm.audio import load_audio
+
+        return load_audio(path).size / 16000

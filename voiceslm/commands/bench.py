@@ -60,7 +60,9 @@ def handle(args: argparse.Namespace) -> int:
     if args.max_seconds is not None:
         if args.max_seconds <= 0:
             raise UserError(f"--max-seconds must be above 0, not {args.max_seconds:g}; give the longest clip to play.")
-        clips = [clip for clip in clips if _seconds(clip.path) <= args.max_seconds]
+        from voiceslm.audio import STT_SAMPLE_RATE, load_audio
+
+        clips = [clip for clip in clips if load_audio(clip.path).size / STT_SAMPLE_RATE <= args.max_seconds]
         if not clips:
             raise UserError(f"No clip in {manifest} is {args.max_seconds:g} s or shorter; raise --max-seconds.")
     if args.limit:
@@ -87,13 +89,3 @@ def handle(args: argparse.Namespace) -> int:
         print(format_report(report))
     return 0 if all(not c.error for c in report.clips) else 1
 
-
-def _seconds(path: Path) -> float:
-    import soundfile
-
-    try:
-        return float(soundfile.info(str(path)).duration)
-    except (RuntimeError, soundfile.LibsndfileError):
-        from voiceslm.audio import load_audio
-
-        return load_audio(path).size / 16000

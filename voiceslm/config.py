@@ -177,6 +177,15 @@ class PrivacyConfig:
 
 
 @dataclass(frozen=True)
+class AssistantConfig:
+    database: str = ""
+    """The assistant's SQLite database (documents index, notes, reminders); empty: assistant.sqlite3 in the state
+    directory."""
+    documents: str = ""
+    """A folder of private documents to index for questions across files; empty: none."""
+
+
+@dataclass(frozen=True)
 class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
     stt: SttConfig = field(default_factory=SttConfig)
@@ -191,6 +200,7 @@ class Config:
     live: LiveConfig = field(default_factory=LiveConfig)
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    assistant: AssistantConfig = field(default_factory=AssistantConfig)
 
     def model_store(self) -> Path:
         if self.models.store:

@@ -1,0 +1,1 @@
+"""The private assistant's own parts: its database, documents, everyday tools and safety policy."""

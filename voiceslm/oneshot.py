@@ -20,7 +20,7 @@ from voiceslm.audio import write_wav
 from voiceslm.engines import Engines
 from voiceslm.errors import UserError
 from voiceslm.stt import Transcript
-from voiceslm.text import SentenceSplitter
+from voiceslm.text import SentenceSplitter, strip_control
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,8 @@ class Reply:
 
 
 def check_text(text: str, max_chars: int, what: str = "Text") -> str:
-    stripped = " ".join(text.split())
+    """`text` on one line without control characters or terminal escapes; UserError if empty or too long."""
+    stripped = " ".join(strip_control(text).split())
     if not stripped:
         raise UserError(f"{what} is empty; give some words to work with.")
     if len(stripped) > max_chars:

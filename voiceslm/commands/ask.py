@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
 
     loaded = load(args)
     config = loaded.config
-    output = None if args.no_speech else check_output_path(args.output)
+    output = None if args.no_speech else check_output_path(args.output, (args.question,))
     if args.lang is not None and not is_language_code(args.lang):
         raise UserError(f"--lang {args.lang!r} is not a two-letter language code such as en or es.")
     spoken = is_recording(args.question)

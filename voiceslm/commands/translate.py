@@ -36,7 +36,9 @@ def run(args: argparse.Namespace) -> int:
     target = config.translate.target
     if source == target:
         raise UserError(f"Source and target language are both {target!r}; choose a different --to.")
-    output = None if args.no_speech else check_output_path(args.output or default_output(args.file, target))
+    output = (
+        None if args.no_speech else check_output_path(args.output or default_output(args.file, target), (args.file,))
+    )
     audio = load_audio(args.file, max_seconds=config.limits.max_audio_seconds)
     with open_engines(loaded) as engines:
         engines.check_installed(stt_languages=[source], lm_roles=["translate"], voice_languages=[target])

@@ -9,7 +9,7 @@ import pytest
 
 from voiceslm.config import Config, SttConfig, TtsConfig
 from voiceslm.errors import ModelMissingError
-from voiceslm.netguard import TELEMETRY_OPT_OUTS
+from voiceslm.service.netguard import TELEMETRY_OPT_OUTS
 
 # Tests load onnxruntime in this process and in the commands they start: keep
 # them as offline as the program (onnxruntime otherwise phones home).
@@ -40,7 +40,7 @@ def model_store() -> InstalledModels:
 
 @pytest.fixture(scope="session")
 def voice_bank(model_store: InstalledModels):
-    from voiceslm.tts import VoiceBank
+    from voiceslm.engines.tts import VoiceBank
 
     bank = VoiceBank(TtsConfig(voices={"en": f"piper:{PIPER_EN}"}), model_store)
     yield bank
@@ -54,7 +54,7 @@ def piper_en(voice_bank):
 
 @pytest.fixture(scope="session")
 def whisper_tiny_en(model_store: InstalledModels):
-    from voiceslm.stt import WhisperSTT
+    from voiceslm.engines.stt import WhisperSTT
 
     stt = WhisperSTT.load(model_store.require("whisper-tiny.en"), SttConfig(), "whisper-tiny.en")
     yield stt
@@ -63,7 +63,7 @@ def whisper_tiny_en(model_store: InstalledModels):
 
 @pytest.fixture(scope="session")
 def whisper_base(model_store: InstalledModels):
-    from voiceslm.stt import WhisperSTT
+    from voiceslm.engines.stt import WhisperSTT
 
     stt = WhisperSTT.load(model_store.require("whisper-base"), SttConfig(), "whisper-base")
     yield stt
@@ -95,7 +95,7 @@ def tiny_multilingual_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_marian(tiny_marian_dir: Path):
     from voiceslm.config import LmConfig
-    from voiceslm.mt import load_translator
+    from voiceslm.engines.mt import load_translator
 
     translator = load_translator(tiny_marian_dir, "marian", LmConfig(threads=1))
     yield translator
@@ -186,7 +186,7 @@ def live_engines():
     """One engine set for every live pipeline test: each model loads once, on first use."""
     from live_support import live_config, require_models, translate_model
 
-    from voiceslm.engines import Engines
+    from voiceslm.engines.registry import Engines
 
     require_models("whisper-tiny.en")
     engines = Engines(live_config(**{"lm.translate_model": translate_model()}))
@@ -195,7 +195,7 @@ def live_engines():
 
 
 def _language_model(model_store: InstalledModels, name: str):
-    from voiceslm.lm import load_language_model
+    from voiceslm.engines.lm import load_language_model
 
     model_dir = model_store.require(name)
     model = load_language_model(model_dir, model_store.store.entry(name).family, _packaged_lm_config())

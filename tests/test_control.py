@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from voiceslm.control import (
+from voiceslm.errors import UserError
+from voiceslm.service.control import (
     MAX_MESSAGE_BYTES,
     ControlClient,
     ControlError,
@@ -29,8 +30,7 @@ from voiceslm.control import (
     default_socket_path,
     runtime_dir,
 )
-from voiceslm.errors import UserError
-from voiceslm.sdnotify import Notifier, socket_address
+from voiceslm.service.sdnotify import Notifier, socket_address
 
 
 class ServerThread:
@@ -360,7 +360,7 @@ def test_notifier_is_a_no_op_outside_systemd_and_honours_the_watchdog_variables(
 
 GUARD_SCRIPT = """
 import json, os, socket
-from voiceslm import netguard
+from voiceslm.service import netguard
 assert netguard.install() and not netguard.install()
 results = {}
 for name, attempt in {

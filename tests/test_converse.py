@@ -9,9 +9,10 @@ import subprocess
 import numpy as np
 import pytest
 from live_support import DATA, async_test, live_config, read_raw, require_models, running, translate_model
+from voiceslm.pipeline.session import LivePipeline
 
 from voiceslm.errors import UserError
-from voiceslm.events import (
+from voiceslm.pipeline.events import (
     ModeChanged,
     PlaybackStarted,
     PlaybackStopped,
@@ -20,7 +21,6 @@ from voiceslm.events import (
     UtteranceStats,
     VoiceCommandHeard,
 )
-from voiceslm.live import LivePipeline
 
 pytestmark = pytest.mark.audio
 
@@ -81,7 +81,7 @@ def test_conversation_needs_two_languages(live_engines) -> None:
 async def test_voice_commands_switch_mode_and_language_and_stop_playback(pulse, live_engines, tmp_path):
     """Spoken commands (synthesised by the real voice, spoken into the virtual mic) act before any model."""
     require_models(translate_model())
-    from voiceslm.audio import write_wav
+    from voiceslm.audio.io import write_wav
 
     voice = live_engines.voice("en")
 

@@ -29,9 +29,9 @@ import numpy as np
 import pytest
 
 from voiceslm.config import Config
-from voiceslm.control import ControlClient
 from voiceslm.errors import UserError
-from voiceslm.netguard import OFFLINE_ENV
+from voiceslm.service.control import ControlClient
+from voiceslm.service.netguard import OFFLINE_ENV
 
 pytestmark = pytest.mark.audio
 
@@ -436,7 +436,7 @@ def test_sigterm_stops_within_two_seconds_with_streams_closed(full_daemon: Daemo
     assert elapsed < 2.0, f"stopping took {elapsed:.2f} s"
     assert not full_daemon.socket.exists()
     log = full_daemon.log_text()
-    assert "stopping (SIGTERM)" in log and "voiceslm.daemon: stopped" in log
+    assert "stopping (SIGTERM)" in log and "voiceslm.service.daemon: stopped" in log
     assert "Traceback" not in log
 
 
@@ -499,7 +499,7 @@ def test_kill_9_leaves_a_stale_socket_that_the_next_start_replaces(tiny: Callabl
     first.wait_exit(30)
     assert first.socket.exists()  # what a crash leaves behind
     lines = first.log_text().splitlines()
-    assert any(line.startswith("<6>voiceslm.daemon: ready in ") for line in lines), lines
+    assert any(line.startswith("<6>voiceslm.service.daemon: ready in ") for line in lines), lines
     ours = [line for line in lines if "voiceslm." in line]
     assert ours and all(re.match(r"<[2-7]>voiceslm\.", line) for line in ours), ours
     first.notify.close()
@@ -510,7 +510,9 @@ def test_kill_9_leaves_a_stale_socket_that_the_next_start_replaces(tiny: Callabl
     assert second.pid != first.pid
     assert second.request("status")["mode"] == "transcribe"
     records = [json.loads(line) for line in second.log_text().splitlines() if line.startswith("{")]
-    assert any(r["logger"] == "voiceslm.control" and "removing stale control socket" in r["message"] for r in records)
+    assert any(
+        r["logger"] == "voiceslm.service.control" and "removing stale control socket" in r["message"] for r in records
+    )
     assert any(r["message"].startswith("ready in ") for r in records)
     stopped = second.ctl("stop")
     assert stopped.returncode == 0 and "stopping" in stopped.stdout
@@ -630,8 +632,8 @@ def test_a_broken_utterance_does_not_take_the_daemon_down(
     import asyncio
 
     from voiceslm.config import load_config
-    from voiceslm.daemon import Daemon as DaemonService
-    from voiceslm.sdnotify import Notifier
+    from voiceslm.service.daemon import Daemon as DaemonService
+    from voiceslm.service.sdnotify import Notifier
 
     model_store.require("whisper-tiny.en")
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))

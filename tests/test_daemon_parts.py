@@ -16,10 +16,10 @@ import pytest
 
 from voiceslm.commands.daemon import JournalFormatter
 from voiceslm.config import Config, load_config
-from voiceslm.daemon import InstanceLock, changed_sections, describe, event_to_dict, needed_models
 from voiceslm.errors import UserError
-from voiceslm.events import TranscriptReady, Utterance
-from voiceslm.privacy import AudioArchive, Retention, TranscriptLog, default_data_dir, retention_of
+from voiceslm.pipeline.events import TranscriptReady, Utterance
+from voiceslm.service.daemon import InstanceLock, changed_sections, describe, event_to_dict, needed_models
+from voiceslm.service.privacy import AudioArchive, Retention, TranscriptLog, default_data_dir, retention_of
 
 
 class Clock:
@@ -131,7 +131,7 @@ def test_instance_lock_refuses_a_second_holder_and_names_the_first(tmp_path: Pat
     assert path.read_text().strip() == str(os.getpid())
     # Another process, as a second daemon would be.
     script = (
-        "import sys; from pathlib import Path; from voiceslm.daemon import InstanceLock\n"
+        "import sys; from pathlib import Path; from voiceslm.service.daemon import InstanceLock\n"
         "try:\n    InstanceLock(Path(sys.argv[1])).acquire()\nexcept Exception as e:\n    print(e)\n"
     )
     result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60)
@@ -192,9 +192,9 @@ def test_journal_formatter_prefixes_every_line_with_its_priority() -> None:
     formatter = JournalFormatter(logging.Formatter("%(name)s: %(message)s"))
 
     def line(level: int, message: str) -> str:
-        return formatter.format(logging.LogRecord("voiceslm.daemon", level, __file__, 1, message, (), None))
+        return formatter.format(logging.LogRecord("voiceslm.service.daemon", level, __file__, 1, message, (), None))
 
-    assert line(logging.INFO, "ready") == "<6>voiceslm.daemon: ready"
-    assert line(logging.WARNING, "slow") == "<4>voiceslm.daemon: slow"
-    assert line(logging.ERROR, "a\nb") == "<3>voiceslm.daemon: a\n<3>b"
+    assert line(logging.INFO, "ready") == "<6>voiceslm.service.daemon: ready"
+    assert line(logging.WARNING, "slow") == "<4>voiceslm.service.daemon: slow"
+    assert line(logging.ERROR, "a\nb") == "<3>voiceslm.service.daemon: a\n<3>b"
     assert "\x1b[" not in line(logging.ERROR, "no colour")

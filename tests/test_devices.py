@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voiceslm.devices import DeviceChoice, list_devices, open_error, resolve
+from voiceslm.audio.devices import DeviceChoice, list_devices, open_error, resolve
 from voiceslm.errors import DeviceError
 
 

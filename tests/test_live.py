@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 from live_support import DATA, async_test, live_config, require_models, running, translate_model
+from voiceslm.pipeline.session import DropOldestQueue, LivePipeline
 
-from voiceslm.audio import load_audio
-from voiceslm.capture import RecordingInput
+from voiceslm.audio.capture import RecordingInput
+from voiceslm.audio.io import load_audio
+from voiceslm.audio.playback import FileOutput
 from voiceslm.errors import UserError
-from voiceslm.events import (
+from voiceslm.pipeline.events import (
     Cancel,
     ModeChanged,
     PlaybackStarted,
@@ -24,8 +26,6 @@ from voiceslm.events import (
     Utterance,
     UtteranceStats,
 )
-from voiceslm.live import DropOldestQueue, LivePipeline
-from voiceslm.playback import FileOutput
 
 VOICESLM = [sys.executable, "-m", "voiceslm"]
 

@@ -20,8 +20,9 @@ import time
 
 import pytest
 from live_support import DATA, async_test, live_config, read_raw, require_models, running, translate_model
+from voiceslm.pipeline.session import LivePipeline
 
-from voiceslm.events import (
+from voiceslm.pipeline.events import (
     Cancel,
     DeviceFault,
     DeviceReady,
@@ -33,7 +34,6 @@ from voiceslm.events import (
     Utterance,
     UtteranceStats,
 )
-from voiceslm.live import LivePipeline
 
 pytestmark = pytest.mark.audio
 
@@ -49,8 +49,8 @@ def pipeline_for(live_engines, **overrides) -> LivePipeline:
     return LivePipeline(config, engines=live_engines)
 
 
-async def wait_process(process: subprocess.Popen, timeout: float = 30.0) -> None:
-    assert await asyncio.to_thread(process.wait, timeout) == 0, "paplay failed"
+async def wait_process(process: subprocess.Popen, within: float = 30.0) -> None:
+    assert await asyncio.to_thread(process.wait, within) == 0, "paplay failed"
 
 
 @async_test

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from voiceslm.config import LmConfig, load_config
+from voiceslm.engines.lm import ChatTemplate, CT2LanguageModel, load_language_model
+from voiceslm.engines.prompts import clean_answer, clean_translation
 from voiceslm.errors import ModelMissingError, UserError
-from voiceslm.lm import ChatTemplate, CT2LanguageModel, load_language_model
-from voiceslm.prompts import clean_answer, clean_translation
 from voiceslm.text import normalize_for_scoring
 
 # ChatML, as SmolLM2 and Qwen use it.
@@ -194,7 +194,7 @@ def test_gemma_exits_cleanly_without_close(model_store) -> None:
     model_dir = model_store.require(name)
     family = model_store.store.entry(name).family
     script = (
-        "import sys\nfrom voiceslm.config import LmConfig\nfrom voiceslm.lm import load_language_model\n"
+        "import sys\nfrom voiceslm.config import LmConfig\nfrom voiceslm.engines.lm import load_language_model\n"
         f"lm = load_language_model({str(model_dir)!r}, {family!r}, LmConfig(max_tokens=8))\n"
         "print(''.join(lm.translate('Hello.', 'en', 'es')))\n"
     )
@@ -251,7 +251,7 @@ def test_tiny_model_abandoned_stream_frees_the_model(tiny_lm) -> None:
 
 def test_static_prompt_split_keeps_the_exact_tokens(tiny_lm) -> None:
     """The few-shot/system part is cached as a static prompt only when it tokenises identically."""
-    from voiceslm.lm import _Request
+    from voiceslm.engines.lm import _Request
 
     prompt = tiny_lm.render_chat([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "¿Dónde?"}])
     request = _Request(prompt, add_special_tokens=False, stop=(), max_tokens=4, dynamic="¿Dónde?")

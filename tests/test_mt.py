@@ -15,10 +15,10 @@ import pytest
 from tiny_models import TINY_MARIAN_PAIR, TINY_MULTILINGUAL_LANGUAGES
 
 from voiceslm.config import LmConfig
+from voiceslm.engines.lm import LanguageModel
+from voiceslm.engines.mt import FAMILIES, MAX_SOURCE_PIECES, NLLB_CODES, load_translator
 from voiceslm.errors import ModelMissingError, UserError
-from voiceslm.lm import LanguageModel
 from voiceslm.models import catalog
-from voiceslm.mt import FAMILIES, MAX_SOURCE_PIECES, NLLB_CODES, load_translator
 from voiceslm.text import split_sentences
 
 SOURCE, TARGET = TINY_MARIAN_PAIR

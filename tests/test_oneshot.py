@@ -51,7 +51,7 @@ def test_transcribe_detects_spanish_among_configured_languages() -> None:
 def test_any_rate_and_channel_count_is_accepted(tmp_path: Path) -> None:
     # 44.1 kHz stereo 24-bit FLAC made from the real recording.
     mono, rate = soundfile.read(ENGLISH, dtype="float32")
-    from voiceslm.audio import resample
+    from voiceslm.audio.io import resample
 
     upsampled = resample(mono, rate, 44100)
     stereo = np.stack([upsampled, upsampled * 0.5], axis=1)
@@ -77,7 +77,7 @@ def test_translate_speaks_intelligible_spanish(tmp_path: Path, whisper_base) -> 
         assert stage in data["timings"], data["timings"]
     # The spoken result must be intelligible Spanish: the multilingual whisper,
     # free to pick any configured language, hears Spanish and the same words.
-    from voiceslm.audio import load_audio
+    from voiceslm.audio.io import load_audio
 
     heard = whisper_base.transcribe(load_audio(out))
     assert heard.language == "es", heard
@@ -94,7 +94,7 @@ def test_say_writes_intelligible_english(tmp_path: Path, whisper_base) -> None:
     out = tmp_path / "say.wav"
     data = last_json(voiceslm("say", "The train leaves at seven.", "--lang", "en", "-o", str(out), "--json"))
     assert out.is_file() and data["audio_seconds"] > 0.5
-    from voiceslm.audio import load_audio
+    from voiceslm.audio.io import load_audio
 
     heard = whisper_base.transcribe(load_audio(out), "en")
     assert {"train", "leaves", "seven"} <= words(heard.text.replace("7", "seven")), heard.text

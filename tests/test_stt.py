@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voiceslm.audio import STT_SAMPLE_RATE, load_audio
+from voiceslm.audio.io import STT_SAMPLE_RATE, load_audio
 from voiceslm.config import SttConfig
 from voiceslm.text import normalize_for_scoring
 
@@ -22,7 +22,7 @@ GOFORWARD_CUT = DATA / "en_pocketsphinx_goforward_live_cut.wav"
 @pytest.fixture(scope="module")
 def whisper_windows(model_store):
     """Two real tiny.en engines, one with the default 10 s window and one with Whisper's 30 s."""
-    from voiceslm.stt import WhisperSTT
+    from voiceslm.engines.stt import WhisperSTT
 
     path = model_store.require("whisper-tiny.en")
     engines = {
@@ -86,7 +86,7 @@ def test_long_audio_keeps_whisper_full_window(whisper_windows) -> None:
 
 
 def test_an_unsure_short_window_is_decoded_again_in_the_full_one(model_store) -> None:
-    from voiceslm.stt import WINDOW_RETRY_LOGPROB, WhisperSTT, _confidence
+    from voiceslm.engines.stt import WINDOW_RETRY_LOGPROB, WhisperSTT, _confidence
 
     stt = WhisperSTT.load(model_store.require("whisper-base"), SttConfig(window_s=10), "whisper-base")
     audio = load_audio(GOFORWARD_CUT)

@@ -10,8 +10,7 @@ import random
 
 import pytest
 
-from voiceslm.errors import UserError
-from voiceslm.prompts import (
+from voiceslm.engines.prompts import (
     PARALLEL_EXAMPLES,
     StreamCleaner,
     answer_completion,
@@ -22,6 +21,7 @@ from voiceslm.prompts import (
     translation_completion,
     translation_messages,
 )
+from voiceslm.errors import UserError
 from voiceslm.text import SentenceSplitter, normalize_for_scoring, split_sentences
 
 # ------------------------------------------------------------ sentences

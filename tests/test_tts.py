@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voiceslm.audio import resample
+from voiceslm.audio.io import resample
 from voiceslm.config import TtsConfig
+from voiceslm.engines.tts import EspeakTTS, PiperTTS, SpeechChunk, TextToSpeech, VoiceBank
 from voiceslm.errors import ModelMissingError, UserError
 from voiceslm.models.store import ModelStore
-from voiceslm.tts import EspeakTTS, PiperTTS, SpeechChunk, TextToSpeech, VoiceBank
 
 STT_RATE = 16000
 THREE_SENTENCES = "The train leaves at noon. Please buy two tickets. We will meet at the station."

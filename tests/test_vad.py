@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from live_support import DATA, live_config
 
-from voiceslm.audio import load_audio
-from voiceslm.vad import (
+from voiceslm.audio.io import load_audio
+from voiceslm.engines.vad import (
     FRAME_S,
     FRAME_SAMPLES,
     FrameSplitter,

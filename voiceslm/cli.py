@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from voiceslm import __version__
 from voiceslm.errors import UserError
-from voiceslm.netguard import TELEMETRY_OPT_OUTS
+from voiceslm.service.netguard import TELEMETRY_OPT_OUTS
 
 # One module per command group, in the order `--help` lists them.
 COMMAND_MODULES = (

@@ -71,7 +71,7 @@ def run_checks(
 
 
 def _portaudio() -> Iterator[Check]:
-    from voiceslm.devices import quiet_stderr
+    from voiceslm.audio.devices import quiet_stderr
 
     try:
         with quiet_stderr():
@@ -83,7 +83,7 @@ def _portaudio() -> Iterator[Check]:
 
 
 def _devices(config: Config) -> Iterator[Check]:
-    from voiceslm import devices
+    from voiceslm.audio import devices
     from voiceslm.errors import DeviceError
 
     try:
@@ -119,9 +119,9 @@ def _devices(config: Config) -> Iterator[Check]:
 
 
 def _models(config: Config, full: bool) -> Iterator[Check]:
-    from voiceslm.daemon import needed_models
     from voiceslm.errors import ModelMissingError
     from voiceslm.models.store import ModelStore
+    from voiceslm.service.daemon import needed_models
 
     store = ModelStore(config.model_store())
     required = _required_models(config)
@@ -232,7 +232,7 @@ def _mem_available_mb() -> int | None:
 
 
 def _runtime(config: Config, socket_path: Path | None) -> Iterator[Check]:
-    from voiceslm.control import ControlClient, client_socket_candidates, find_socket, runtime_dir
+    from voiceslm.service.control import ControlClient, client_socket_candidates, find_socket, runtime_dir
 
     directory = runtime_dir()
     if "XDG_RUNTIME_DIR" not in os.environ and "RUNTIME_DIRECTORY" not in os.environ:

@@ -16,7 +16,7 @@ output buffer and cancels the reply's tasks.
 
 Every model call runs in a worker thread; models are loaded once, in a
 thread, before listening starts. Everything that happens is published as a
-typed event (`voiceslm.events`) to subscribers: the terminal, a daemon, tests.
+typed event (`voiceslm.pipeline.events`) to subscribers: the terminal, a daemon, tests.
 
 Echo: with `echo.mode: half-duplex` the microphone is ignored while the
 pipeline speaks and for `echo.tail_ms` after, so it never answers itself but
@@ -42,10 +42,11 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from voiceslm.capture import AudioInput, MicrophoneInput, RecordingInput
+from voiceslm.audio.capture import AudioInput, MicrophoneInput, RecordingInput
+from voiceslm.audio.playback import AudioOutput, FileOutput, OutputNotice, SpeakerOutput
 from voiceslm.config import MODES, Config, is_language_code
 from voiceslm.errors import UserError
-from voiceslm.events import (
+from voiceslm.pipeline.events import (
     AudioBlock,
     Cancel,
     CancelReason,
@@ -63,7 +64,6 @@ from voiceslm.events import (
     UtteranceStats,
     VoiceCommandHeard,
 )
-from voiceslm.playback import AudioOutput, FileOutput, OutputNotice, SpeakerOutput
 
 log = logging.getLogger(__name__)
 
@@ -525,7 +525,7 @@ class LivePipeline:
         """Models load once, in a thread, before the first block is listened to."""
         self._state = "loading"
         if self._engines is None:
-            from voiceslm.engines import Engines
+            from voiceslm.engines.registry import Engines
 
             self._engines = Engines(self.config)
         needs = self._needs()
@@ -535,7 +535,7 @@ class LivePipeline:
         log.info("models ready in %.1f s", time.perf_counter() - started)
 
     def _load_models(self, needs: dict[str, Any]) -> None:
-        from voiceslm.vad import SileroVad
+        from voiceslm.engines.vad import SileroVad
 
         if self._vad is None:
             self._vad = SileroVad()
@@ -565,7 +565,7 @@ class LivePipeline:
 
     def _input_spec(self) -> str:
         if self.config.echo.mode == "pulse-aec":
-            from voiceslm.devices import find_echo_cancel
+            from voiceslm.audio.devices import find_echo_cancel
 
             return "pulse:" + (self.config.echo.aec_source or find_echo_cancel("input"))
         return self.config.audio.input_device
@@ -573,7 +573,7 @@ class LivePipeline:
     def _open_speaker(self) -> SpeakerOutput:
         spec = self.config.audio.output_device
         if self.config.echo.mode == "pulse-aec":
-            from voiceslm.devices import find_echo_cancel
+            from voiceslm.audio.devices import find_echo_cancel
 
             spec = "pulse:" + (self.config.echo.aec_sink or find_echo_cancel("output"))
         return SpeakerOutput(
@@ -729,7 +729,7 @@ class LivePipeline:
         return mode == "half-duplex" or (mode == "pulse-aec" and self._played_s < AEC_ADAPT_S)
 
     async def _listen(self) -> None:
-        from voiceslm.vad import FrameSplitter, PushToTalkRecorder, TurnDetector
+        from voiceslm.engines.vad import FrameSplitter, PushToTalkRecorder, TurnDetector
 
         loop = asyncio.get_running_loop()
         detector = TurnDetector(self.config.vad)
@@ -782,7 +782,7 @@ class LivePipeline:
             self._ptt_stopped_at = at
 
     def _listen_hands_free(self, detector: Any, at: float, frame: np.ndarray, probability: float) -> None:
-        from voiceslm.vad import TurnEnd, TurnPause, TurnResume, TurnStart
+        from voiceslm.engines.vad import TurnEnd, TurnPause, TurnResume, TurnStart
 
         for decision in detector.feed(at, frame, probability):
             if isinstance(decision, TurnPause):
@@ -1186,7 +1186,7 @@ class LivePipeline:
 
     @staticmethod
     def _synthesize(voice: Any, sentence: str, cancel: threading.Event, out_rate: int) -> list[np.ndarray]:
-        from voiceslm.audio import resample
+        from voiceslm.audio.io import resample
 
         chunks = []
         for chunk in voice.synthesize(sentence, cancel=cancel):
@@ -1276,7 +1276,7 @@ class LivePipeline:
 def _warm_up_speech() -> np.ndarray:
     from importlib import resources
 
-    from voiceslm.audio import load_audio
+    from voiceslm.audio.io import load_audio
 
     path = resources.files("voiceslm").joinpath("assets/demo_en.wav")
     with resources.as_file(path) as file:
@@ -1305,7 +1305,7 @@ def file_io(
     audio_in: AudioInput | None = None
     audio_out: AudioOutput | None = None
     if input_path is not None:
-        from voiceslm.audio import load_audio
+        from voiceslm.audio.io import load_audio
 
         samples = load_audio(input_path, 16000, config.limits.max_audio_seconds)
         recording = RecordingInput(block_ms=config.audio.block_ms, name=str(input_path))
@@ -1314,7 +1314,7 @@ def file_io(
         recording.close(config.vad.min_silence_ms / 1000 + 0.5)
         audio_in = recording
     if output_path is not None:
-        from voiceslm.audio import check_output_path
+        from voiceslm.audio.io import check_output_path
 
         audio_out = FileOutput(check_output_path(output_path))
     return audio_in, audio_out

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceslm.audio import write_wav
-from voiceslm.engines import Engines
+from voiceslm.audio.io import write_wav
+from voiceslm.engines.registry import Engines
+from voiceslm.engines.stt import Transcript
 from voiceslm.errors import UserError
-from voiceslm.stt import Transcript
 from voiceslm.text import SentenceSplitter, strip_control
 
 log = logging.getLogger(__name__)

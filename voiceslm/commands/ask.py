@@ -31,7 +31,7 @@ def is_recording(argument: str) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from voiceslm import oneshot
-    from voiceslm.audio import check_output_path, load_audio
+    from voiceslm.audio.io import check_output_path, load_audio
     from voiceslm.config import is_language_code
     from voiceslm.errors import UserError
 

@@ -45,8 +45,8 @@ def handle(args: argparse.Namespace) -> int:
     if args.via == "pulse":
         overrides |= {"audio.input_device": "vmic", "audio.output_device": "vspeaker"}
     loaded = load(args, overrides)
-    from voiceslm.bench import format_report, run_bench
-    from voiceslm.evaluate import read_manifest
+    from voiceslm.eval.bench import format_report, run_bench
+    from voiceslm.eval.scoring import read_manifest
 
     manifest = args.manifest or DEFAULT_MANIFEST
     if args.manifest is None and not manifest.is_file():
@@ -60,7 +60,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.max_seconds is not None:
         if args.max_seconds <= 0:
             raise UserError(f"--max-seconds must be above 0, not {args.max_seconds:g}; give the longest clip to play.")
-        from voiceslm.audio import STT_SAMPLE_RATE, load_audio
+        from voiceslm.audio.io import STT_SAMPLE_RATE, load_audio
 
         clips = [clip for clip in clips if load_audio(clip.path).size / STT_SAMPLE_RATE <= args.max_seconds]
         if not clips:

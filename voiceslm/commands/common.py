@@ -112,6 +112,6 @@ def format_timings(timings: Mapping[str, float]) -> str:
 
 
 def open_engines(loaded: LoadedConfig):  # noqa: ANN201 - Engines, imported lazily
-    from voiceslm.engines import Engines
+    from voiceslm.engines.registry import Engines
 
     return Engines(loaded.config)

@@ -42,13 +42,12 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from voiceslm import netguard
-
+    from voiceslm.service import netguard
     # First thing: nothing below may open a network socket.
     netguard.install()
-    from voiceslm.daemon import Daemon
     from voiceslm.errors import UserError
-    from voiceslm.sdnotify import Notifier
+    from voiceslm.service.daemon import Daemon
+    from voiceslm.service.sdnotify import Notifier
 
     notifier = Notifier()
     try:

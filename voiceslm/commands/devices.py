@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def handle(args: argparse.Namespace) -> int:
     load(args)
-    from voiceslm.devices import list_devices
+    from voiceslm.audio.devices import list_devices
     from voiceslm.errors import DeviceError
 
     devices = list_devices()

@@ -64,8 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _transcription(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
-    from voiceslm import evaluate
-
+    from voiceslm.eval import scoring as evaluate
     clips = evaluate.read_manifest(Path(args.manifest), args.lang)
     languages = {None if args.detect else c.language for c in clips if c.language != "none"}
     engines.check_installed(stt_languages=languages | {None})
@@ -97,8 +96,7 @@ def _transcription(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
 
 
 def _translation(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
-    from voiceslm import evaluate
-
+    from voiceslm.eval import scoring as evaluate
     pairs = evaluate.read_pairs(Path(args.pairs), args.limit)
     engines.check_installed(lm_roles=["translate"])
 
@@ -133,7 +131,7 @@ def _engines_for_lm(engines, name: str):  # noqa: ANN001, ANN202
     """Engines that use `name` for both translating and answering, sharing the store."""
     import dataclasses
 
-    from voiceslm.engines import Engines
+    from voiceslm.engines.registry import Engines
 
     config = engines.config
     lm = dataclasses.replace(config.lm, translate_model=name, assist_model=name)
@@ -141,8 +139,7 @@ def _engines_for_lm(engines, name: str):  # noqa: ANN001, ANN202
 
 
 def _questions(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
-    from voiceslm import evaluate
-
+    from voiceslm.eval import scoring as evaluate
     questions = evaluate.read_questions(Path(args.questions) if args.questions else None)
     reports = []
     for name in _lm_names(args, engines):
@@ -169,8 +166,8 @@ LANGUAGE_CODES = {"eng": "en", "spa": "es", "deu": "de", "fra": "fr", "ita": "it
 
 
 def _suite(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
-    from voiceslm import evaluate
     from voiceslm.errors import UserError
+    from voiceslm.eval import scoring as evaluate
 
     root = Path(args.suite)
     manifest = root / "manifest.tsv"

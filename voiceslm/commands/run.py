@@ -79,8 +79,7 @@ def handle_run(args: argparse.Namespace) -> int:
         from voiceslm.commands.ctl import drive_ptt
 
         return drive_ptt(args)
-    from voiceslm import netguard
-
+    from voiceslm.service import netguard
     netguard.install()  # offline by construction: no network socket from here on
     source, target = args.source, args.target
     if args.langs is not None:
@@ -104,7 +103,7 @@ def handle_run(args: argparse.Namespace) -> int:
     keyboard = None
     if args.push_to_talk:
         keyboard = Keyboard.open(sys.stdin)
-    from voiceslm.devices import filtered_stderr
+    from voiceslm.audio.devices import filtered_stderr
 
     try:
         with filtered_stderr():
@@ -115,7 +114,7 @@ def handle_run(args: argparse.Namespace) -> int:
 
 
 async def _main(config: Any, args: argparse.Namespace, keyboard: Keyboard | None) -> int:
-    from voiceslm.live import LivePipeline, file_io
+    from voiceslm.pipeline.session import LivePipeline, file_io
 
     audio_in, audio_out = file_io(config, args.input, args.output)
     pipeline = LivePipeline(config, audio_in=audio_in, audio_out=audio_out, push_to_talk=args.push_to_talk)
@@ -178,8 +177,7 @@ class TerminalView:
         print(json.dumps(entry, ensure_ascii=False), file=self.out, flush=True)
 
     def _text(self, event: Any) -> None:
-        from voiceslm import events as ev
-
+        from voiceslm.pipeline import events as ev
         if isinstance(event, ev.DeviceReady):
             if event.recovered:
                 self.note(f"{event.kind} back: {event.name}")

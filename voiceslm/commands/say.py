@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from voiceslm import oneshot
-    from voiceslm.audio import check_output_path
+    from voiceslm.audio.io import check_output_path
     from voiceslm.config import is_language_code
     from voiceslm.errors import UserError
 

@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from voiceslm import oneshot
-    from voiceslm.audio import load_audio
+    from voiceslm.audio.io import load_audio
 
     loaded = load(args)
     config = loaded.config

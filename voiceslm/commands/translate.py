@@ -27,7 +27,7 @@ def default_output(recording: str, language: str) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from voiceslm import oneshot
-    from voiceslm.audio import check_output_path, load_audio
+    from voiceslm.audio.io import check_output_path, load_audio
     from voiceslm.errors import UserError
 
     loaded = load(args, {"translate.target": args.target, "translate.source": args.source})

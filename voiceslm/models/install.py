@@ -381,7 +381,7 @@ def _write_manifest(model_dir: Path, entry: CatalogEntry, inputs: dict[str, str]
         "inputs": inputs,
         "files": files,
         "build": build,
-        "installed": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "installed": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "voiceslm_version": __version__,
     }
     path = model_dir / MANIFEST

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceslm.audio import load_audio, resample
-from voiceslm.engines import Engines
+from voiceslm.audio.io import load_audio, resample
+from voiceslm.engines.registry import Engines
 from voiceslm.errors import UserError
 from voiceslm.text import normalize_for_scoring
 
@@ -291,7 +291,7 @@ def evaluate_intelligibility(
     `voices` maps a language to the voice to try ("espeak" or "piper:<model>"),
     defaulting to the configured voice, so voices can be compared per language.
     """
-    from voiceslm.tts import VoiceBank
+    from voiceslm.engines.tts import VoiceBank
 
     stt = engines.stt(None)
     rows = []

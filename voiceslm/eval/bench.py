@@ -27,8 +27,8 @@ from typing import Any, Literal
 
 from voiceslm.config import Config
 from voiceslm.errors import UserError
-from voiceslm.evaluate import Clip
-from voiceslm.events import DeviceFault, Mode, ReplyText, TranscriptReady, UtteranceStats
+from voiceslm.eval.scoring import Clip
+from voiceslm.pipeline.events import DeviceFault, Mode, ReplyText, TranscriptReady, UtteranceStats
 
 log = logging.getLogger(__name__)
 
@@ -140,10 +140,10 @@ async def run_bench(
     progress: Any = None,
 ) -> BenchReport:
     """Play every clip through one live pipeline (models loaded once) and collect its figures."""
-    from voiceslm.audio import load_audio
-    from voiceslm.capture import RecordingInput
-    from voiceslm.live import LivePipeline
-    from voiceslm.playback import FileOutput
+    from voiceslm.audio.capture import RecordingInput
+    from voiceslm.audio.io import load_audio
+    from voiceslm.audio.playback import FileOutput
+    from voiceslm.pipeline.session import LivePipeline
 
     report = BenchReport(mode=mode, via=via, machine=machine_description())
     recording: RecordingInput | None = None

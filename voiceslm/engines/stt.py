@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceslm.audio import STT_SAMPLE_RATE
+from voiceslm.audio.io import STT_SAMPLE_RATE
 from voiceslm.config import SttConfig
 from voiceslm.errors import UserError
 

@@ -17,7 +17,7 @@ Lifecycle, as systemd (Type=notify) sees it:
   (closing its audio streams), the socket removed, all within two seconds.
 
 Requests on the control socket are mapped onto the pipeline's controller
-(`voiceslm.live`): set_mode, mute, unmute, ptt_start, ptt_stop, say,
+(`voiceslm.pipeline.session`): set_mode, mute, unmute, ptt_start, ptt_stop, say,
 stop_speaking, status. docs/control-protocol.md lists them.
 """
 
@@ -40,7 +40,8 @@ from typing import Any, Protocol
 
 from voiceslm import __version__
 from voiceslm.config import MODES, Config, LoadedConfig, is_language_code
-from voiceslm.control import (
+from voiceslm.errors import UserError
+from voiceslm.service.control import (
     ControlError,
     ControlServer,
     Stream,
@@ -48,8 +49,7 @@ from voiceslm.control import (
     ensure_private_dir,
     runtime_dir,
 )
-from voiceslm.errors import UserError
-from voiceslm.sdnotify import Notifier
+from voiceslm.service.sdnotify import Notifier
 from voiceslm.text import strip_control
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ _MODE_SECTIONS = {"translate"}
 
 
 class Controller(Protocol):
-    """What the daemon needs from the live pipeline (voiceslm.live)."""
+    """What the daemon needs from the live pipeline (voiceslm.pipeline.session)."""
 
     ready: Awaitable[Any]
 
@@ -97,8 +97,7 @@ def live_controller(config: Config) -> Controller:
     fail_fast: a device missing at start fails the start with one sentence
     (systemd retries); once open, a device that goes away is reopened.
     """
-    from voiceslm import live
-
+    from voiceslm.pipeline import session as live
     return live.LivePipeline(config, fail_fast=True)  # type: ignore[return-value]
 
 
@@ -622,7 +621,7 @@ class Daemon:
         subscribe = getattr(controller, "subscribe", None)
         if not (privacy.transcript_log or privacy.save_audio) or subscribe is None:
             return
-        from voiceslm.privacy import AudioArchive, TranscriptLog, default_data_dir, retention_of
+        from voiceslm.service.privacy import AudioArchive, TranscriptLog, default_data_dir, retention_of
 
         retention = retention_of(privacy.retention_days, privacy.retention_mb)
         data_dir = default_data_dir()
@@ -642,7 +641,7 @@ class Daemon:
 
     async def _record(self, subscription: Any, transcripts: Any, archive: Any) -> None:
         """Write transcripts and audio as the pipeline publishes them; errors are logged, not fatal."""
-        from voiceslm.events import ReplyText, TranscriptReady, Utterance
+        from voiceslm.pipeline.events import ReplyText, TranscriptReady, Utterance
 
         # Retention also applies while nothing is said: prune on a timer too.
         pruner = asyncio.ensure_future(self._prune_periodically([transcripts, archive]))
@@ -751,8 +750,7 @@ def speakable(config: Config, language: str) -> bool:
     """Whether a Piper voice is configured for `language` or espeak-ng speaks it."""
     if config.tts.voices.get(language, "").startswith("piper:"):
         return True
-    from voiceslm import espeak
-
+    from voiceslm.engines import espeak
     return bool(espeak.engine().supports(language))
 
 

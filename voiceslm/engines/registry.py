@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Literal
 from voiceslm.config import Config
 
 if TYPE_CHECKING:
-    from voiceslm.lm import LanguageModel
+    from voiceslm.engines.lm import LanguageModel
+    from voiceslm.engines.stt import WhisperSTT
+    from voiceslm.engines.tts import VoiceBank
     from voiceslm.models.store import ModelStore
-    from voiceslm.stt import WhisperSTT
-    from voiceslm.tts import VoiceBank
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Engines:
         name = self.stt_model_name(language)
         with self._lock:
             if name not in self._stt:
-                from voiceslm.stt import WhisperSTT
+                from voiceslm.engines.stt import WhisperSTT
 
                 self._stt[name] = WhisperSTT.load(self.store.require(name), self.config.stt, name)
             return self._stt[name]
@@ -64,7 +64,7 @@ class Engines:
         name = self.lm_model_name(role)
         with self._lock:
             if name not in self._lm:
-                from voiceslm.lm import load_language_model
+                from voiceslm.engines.lm import load_language_model
 
                 path = self.store.require(name)
                 self._lm[name] = load_language_model(path, self.store.entry(name).family, self.config.lm)
@@ -76,7 +76,7 @@ class Engines:
     def voices(self) -> VoiceBank:
         with self._lock:
             if self._voices is None:
-                from voiceslm.tts import VoiceBank
+                from voiceslm.engines.tts import VoiceBank
 
                 self._voices = VoiceBank(self.config.tts, self.store)
             return self._voices

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from voiceslm import espeak
 from voiceslm.config import TtsConfig
+from voiceslm.engines import espeak
 from voiceslm.errors import UserError
 from voiceslm.text import split_sentences
 

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from voiceslm.capture import (
+from voiceslm.audio.capture import (
     STALL_TIMEOUT_S,
     Backoff,
     FaultReporter,
@@ -32,9 +32,9 @@ from voiceslm.capture import (
     close_stream,
     wait_until_flowing,
 )
-from voiceslm.devices import DeviceChoice, open_error, pulse_target, quiet_stderr, resolve, sounddevice
+from voiceslm.audio.devices import DeviceChoice, open_error, pulse_target, quiet_stderr, resolve, sounddevice
 from voiceslm.errors import DeviceError
-from voiceslm.events import DeviceReady
+from voiceslm.pipeline.events import DeviceReady
 
 log = logging.getLogger(__name__)
 
@@ -315,7 +315,7 @@ class FileOutput(AudioOutput):
     def close(self) -> None:
         if self.path is None:
             return
-        from voiceslm.audio import write_wav
+        from voiceslm.audio.io import write_wav
 
         audio = np.concatenate(self._written) if self._written else np.zeros(0, dtype=np.float32)
         write_wav(self.path, audio, self.sample_rate)

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from voiceslm.devices import (
+from voiceslm.audio.devices import (
     DeviceChoice,
     open_error,
     pulse_devices,
@@ -34,7 +34,7 @@ from voiceslm.devices import (
     sounddevice,
 )
 from voiceslm.errors import DeviceError
-from voiceslm.events import AudioBlock, DeviceFault, DeviceReady, Event
+from voiceslm.pipeline.events import AudioBlock, DeviceFault, DeviceReady, Event
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from voiceslm import prompts
 from voiceslm.config import LmConfig
+from voiceslm.engines import prompts
 from voiceslm.errors import ModelMissingError, UserError
 
 logger = logging.getLogger(__name__)
@@ -98,8 +98,7 @@ def load_language_model(model_dir: str | Path, family: str, config: LmConfig) ->
     Dedicated translation models (Marian, NLLB, M2M100) load as a sequence-to-
     sequence translator behind the same interface.
     """
-    from voiceslm import mt
-
+    from voiceslm.engines import mt
     if family in mt.FAMILIES:
         return mt.load_translator(Path(model_dir), family, config)
     return CT2LanguageModel(Path(model_dir), prompts.family(family), config)

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from voiceslm.engines.lm import GenerationStats, LanguageModel, StopReason
 from voiceslm.errors import ModelMissingError, UserError
-from voiceslm.lm import GenerationStats, LanguageModel, StopReason
 from voiceslm.text import split_sentences
 
 if TYPE_CHECKING:

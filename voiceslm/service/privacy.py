@@ -148,7 +148,7 @@ class AudioArchive:
 
     def save(self, samples: Any, sample_rate: int, utterance_id: int) -> Path:
         """Write one utterance (float32 mono) and apply the retention; returns the file written."""
-        from voiceslm.audio import write_wav
+        from voiceslm.audio.io import write_wav
 
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self._clock()))
         path = self.directory / f"{stamp}-{utterance_id:05d}.wav"

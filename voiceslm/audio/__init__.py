@@ -1,0 +1,1 @@
+"""Audio in and out: files, devices, the microphone and the speaker, and their supervision."""

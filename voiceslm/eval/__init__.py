@@ -1,0 +1,1 @@
+"""Measuring quality (`voiceslm eval`) and latency (`voiceslm bench`)."""

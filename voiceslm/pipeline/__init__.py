@@ -1,0 +1,1 @@
+"""The live pipeline: one module per stage, wired together by `session.LiveSession`."""

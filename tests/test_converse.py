@@ -9,7 +9,6 @@ import subprocess
 import numpy as np
 import pytest
 from live_support import DATA, async_test, live_config, read_raw, require_models, running, translate_model
-from voiceslm.pipeline.session import LivePipeline
 
 from voiceslm.errors import UserError
 from voiceslm.pipeline.events import (
@@ -21,15 +20,16 @@ from voiceslm.pipeline.events import (
     UtteranceStats,
     VoiceCommandHeard,
 )
+from voiceslm.pipeline.session import LiveSession
 
 pytestmark = pytest.mark.audio
 
 DEVICES = {"audio.input_device": "vmic", "audio.output_device": "vspeaker"}
 
 
-def pipeline_for(live_engines, **overrides) -> LivePipeline:
+def pipeline_for(live_engines, **overrides) -> LiveSession:
     config = live_config(**{**DEVICES, "lm.translate_model": translate_model(), **overrides})
-    return LivePipeline(config, engines=live_engines)
+    return LiveSession(config, engines=live_engines)
 
 
 async def speak_into_mic(pulse, clip) -> None:
@@ -74,7 +74,7 @@ async def test_conversation_answers_each_side_in_the_other_language(pulse, live_
 def test_conversation_needs_two_languages(live_engines) -> None:
     config = live_config(**{"live.mode": "converse", "translate.source": "auto"})
     with pytest.raises(UserError, match="--langs en,es"):
-        LivePipeline(config, engines=live_engines)
+        LiveSession(config, engines=live_engines)
 
 
 @async_test

@@ -647,7 +647,7 @@ def test_a_broken_utterance_does_not_take_the_daemon_down(
 
     async def ready() -> Any:
         deadline = time.monotonic() + START_TIMEOUT
-        while not (service.controller is not None and (await service._cmd_status({}))["daemon"]["ready"]):
+        while not (service.controller is not None and (await service.handlers.status({}))["daemon"]["ready"]):
             assert time.monotonic() < deadline, "the daemon never became ready"
             await asyncio.sleep(0.1)
         return service.controller
@@ -667,7 +667,7 @@ def test_a_broken_utterance_does_not_take_the_daemon_down(
                 if type(event).__name__ == "PlaybackStarted" and event.utterance_id == said:
                     break
             events.close()
-            status = await service._cmd_status({})
+            status = await service.handlers.status({})
             return status["daemon"]["ready"], controller is broken
         finally:
             service.request_stop("test over")

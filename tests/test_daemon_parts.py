@@ -17,8 +17,12 @@ import pytest
 from voiceslm.commands.daemon import JournalFormatter
 from voiceslm.config import Config, load_config
 from voiceslm.errors import UserError
+from voiceslm.models.needs import configured_models
 from voiceslm.pipeline.events import TranscriptReady, Utterance
-from voiceslm.service.daemon import InstanceLock, changed_sections, describe, event_to_dict, needed_models
+from voiceslm.pipeline.events import to_dict as event_to_dict
+from voiceslm.service.controller import describe
+from voiceslm.service.daemon import changed_sections
+from voiceslm.service.lock import InstanceLock
 from voiceslm.service.privacy import AudioArchive, Retention, TranscriptLog, default_data_dir, retention_of
 
 
@@ -131,7 +135,7 @@ def test_instance_lock_refuses_a_second_holder_and_names_the_first(tmp_path: Pat
     assert path.read_text().strip() == str(os.getpid())
     # Another process, as a second daemon would be.
     script = (
-        "import sys; from pathlib import Path; from voiceslm.service.daemon import InstanceLock\n"
+        "import sys; from pathlib import Path; from voiceslm.service.lock import InstanceLock\n"
         "try:\n    InstanceLock(Path(sys.argv[1])).acquire()\nexcept Exception as e:\n    print(e)\n"
     )
     result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60)
@@ -161,13 +165,13 @@ def test_status_line(status: dict, line: str) -> None:
     assert describe(status) == line
 
 
-def test_changed_sections_and_needed_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_changed_sections_and_configured_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOICESLM_SYSTEM_CONFIG", str(tmp_path / "none.yaml"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     old = load_config().config
     new = load_config(overrides={"translate.target": "de", "log.level": "debug"}).config
     assert changed_sections(old, new) == {"translate", "log"}
-    names = needed_models(Config())
+    names = configured_models(Config())
     assert names[:2] == [Config().stt.model, Config().stt.english_model]
     assert len(names) == len(set(names))
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from live_support import DATA, async_test, live_config, require_models, running, translate_model
-from voiceslm.pipeline.session import DropOldestQueue, LivePipeline
 
 from voiceslm.audio.capture import RecordingInput
 from voiceslm.audio.io import load_audio
 from voiceslm.audio.playback import FileOutput
 from voiceslm.errors import UserError
+from voiceslm.pipeline.channels import DropOldestQueue
 from voiceslm.pipeline.events import (
     Cancel,
     ModeChanged,
@@ -26,6 +26,7 @@ from voiceslm.pipeline.events import (
     Utterance,
     UtteranceStats,
 )
+from voiceslm.pipeline.session import LiveSession
 
 VOICESLM = [sys.executable, "-m", "voiceslm"]
 
@@ -34,11 +35,11 @@ def voiceslm(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[st
     return subprocess.run([*VOICESLM, *args], capture_output=True, text=True, timeout=timeout)
 
 
-def file_pipeline(live_engines, *, push_to_talk: bool = False, **overrides) -> tuple[LivePipeline, RecordingInput]:
+def file_pipeline(live_engines, *, push_to_talk: bool = False, **overrides) -> tuple[LiveSession, RecordingInput]:
     """A pipeline hearing a never-ending recording input (silence until a clip is played)."""
     config = live_config(**{"lm.translate_model": translate_model(), **overrides})
     recording = RecordingInput(block_ms=config.audio.block_ms)
-    pipeline = LivePipeline(
+    pipeline = LiveSession(
         config, engines=live_engines, audio_in=recording, audio_out=FileOutput(None), push_to_talk=push_to_talk
     )
     return pipeline, recording
@@ -229,7 +230,7 @@ async def test_a_failing_reply_is_logged_and_the_pipeline_carries_on(live_engine
     engines = _FailsOnceEngines(live_engines)
     config = live_config(**{"lm.translate_model": translate_model(), "translate.source": "en"})
     recording = RecordingInput(block_ms=config.audio.block_ms)
-    pipeline = LivePipeline(config, engines=engines, audio_in=recording, audio_out=FileOutput(None))
+    pipeline = LiveSession(config, engines=engines, audio_in=recording, audio_out=FileOutput(None))
     speech = load_audio(DATA / "en_pocketsphinx_goforward.wav")
     async with running(pipeline) as events:
         engines.failed = False  # armed: the next translation fails

@@ -20,7 +20,6 @@ import time
 
 import pytest
 from live_support import DATA, async_test, live_config, read_raw, require_models, running, translate_model
-from voiceslm.pipeline.session import LivePipeline
 
 from voiceslm.pipeline.events import (
     Cancel,
@@ -34,6 +33,7 @@ from voiceslm.pipeline.events import (
     Utterance,
     UtteranceStats,
 )
+from voiceslm.pipeline.session import LiveSession
 
 pytestmark = pytest.mark.audio
 
@@ -44,9 +44,9 @@ LONG_SPANISH = (
 )
 
 
-def pipeline_for(live_engines, **overrides) -> LivePipeline:
+def pipeline_for(live_engines, **overrides) -> LiveSession:
     config = live_config(**{**DEVICES, "lm.translate_model": translate_model(), **overrides})
-    return LivePipeline(config, engines=live_engines)
+    return LiveSession(config, engines=live_engines)
 
 
 async def wait_process(process: subprocess.Popen, within: float = 30.0) -> None:
@@ -197,7 +197,7 @@ async def test_a_device_removed_mid_stream_is_reported_and_recovered(pulse, live
         pulse.start()  # whatever happened, the next test has its devices
 
 
-async def _remove_and_restore(pipeline: LivePipeline, pulse) -> None:
+async def _remove_and_restore(pipeline: LiveSession, pulse) -> None:
     async with running(pipeline) as events:
         # Unloading the sink behind the virtual microphone takes the microphone
         # with it, as pulling a USB headset does.

@@ -7,12 +7,10 @@ import pytest
 from live_support import DATA, live_config
 
 from voiceslm.audio.io import load_audio
-from voiceslm.engines.vad import (
-    FRAME_S,
-    FRAME_SAMPLES,
+from voiceslm.engines.vad import FRAME_S, FRAME_SAMPLES, SileroVad
+from voiceslm.pipeline.turns import (
     FrameSplitter,
     PushToTalkRecorder,
-    SileroVad,
     TurnDetector,
     TurnEnd,
     TurnPause,

@@ -120,12 +120,12 @@ def _devices(config: Config) -> Iterator[Check]:
 
 def _models(config: Config, full: bool) -> Iterator[Check]:
     from voiceslm.errors import ModelMissingError
+    from voiceslm.models.needs import configured_models, model_names, start_needs
     from voiceslm.models.store import ModelStore
-    from voiceslm.service.daemon import needed_models
 
     store = ModelStore(config.model_store())
-    required = _required_models(config)
-    for name in needed_models(config):
+    required = set(model_names(config, start_needs(config)))
+    for name in configured_models(config):
         try:
             path = store.verify(name) if full else store.require(name)
         except ModelMissingError as exc:
@@ -139,23 +139,6 @@ def _models(config: Config, full: bool) -> Iterator[Check]:
             continue
         how = "sha256 verified" if full else "present (sizes checked; run without --quick to hash)"
         yield Check("model", "ok", f"{name}: {how}, {path}")
-
-
-def _required_models(config: Config) -> set[str]:
-    """Models the configured start mode cannot run without."""
-    names = {config.stt.english_model if config.translate.source == "en" and config.stt.english_model else ""}
-    names.add(config.stt.model)
-    if config.live.mode == "translate":
-        names.add(config.lm.translate_model)
-        voice = config.tts.voices.get(config.translate.target, "espeak")
-    elif config.live.mode == "assist":
-        names.add(config.lm.assist_model)
-        voice = config.tts.voices.get("en", "espeak")
-    else:
-        voice = "espeak"
-    if voice.startswith("piper:"):
-        names.add(voice.removeprefix("piper:"))
-    return {n for n in names if n}
 
 
 # CPU -----------------------------------------------------------------------------

@@ -114,10 +114,11 @@ def handle_run(args: argparse.Namespace) -> int:
 
 
 async def _main(config: Any, args: argparse.Namespace, keyboard: Keyboard | None) -> int:
-    from voiceslm.pipeline.session import LivePipeline, file_io
+    from voiceslm.pipeline.session import LiveSession
+    from voiceslm.pipeline.startup import file_io
 
     audio_in, audio_out = file_io(config, args.input, args.output)
-    pipeline = LivePipeline(config, audio_in=audio_in, audio_out=audio_out, push_to_talk=args.push_to_talk)
+    pipeline = LiveSession(config, audio_in=audio_in, audio_out=audio_out, push_to_talk=args.push_to_talk)
     view = TerminalView(pipeline, json_lines=args.json, stats=config.live.stats, push_to_talk=args.push_to_talk)
     loop = asyncio.get_running_loop()
     interrupted = False

@@ -12,85 +12,33 @@ the async pipeline runs it in a worker thread and stops it through a
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import json
 import logging
 import threading
 import time
-import weakref
-from abc import ABC, abstractmethod
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from voiceslm.config import LmConfig
-from voiceslm.engines import prompts
+from voiceslm.engines import mt, prompts
+from voiceslm.engines.text_model import (
+    GenerationStats,
+    LanguageModel,
+    StopReason,
+    read_model_json,
+    require_files,
+    track_open,
+    untrack,
+)
 from voiceslm.errors import ModelMissingError, UserError
 
 logger = logging.getLogger(__name__)
 
 _TRANSLATION_TOKENS_PER_SOURCE_TOKEN = 3
-
-StopReason = Literal["end", "stop_string", "max_tokens", "cancelled", "closed"]
-"""Why generation ended; "closed": the reader stopped early (say, the translation was complete)."""
-
-
-@dataclass(frozen=True)
-class GenerationStats:
-    """Timings of one generation, for the latency log."""
-
-    prompt_tokens: int
-    generated_tokens: int
-    first_token_s: float | None
-    """Seconds from the call to the first generated token (prompt processing included); None if none came."""
-    total_s: float
-    """Seconds from the call to the end of generation."""
-    tokens_per_s: float | None
-    """Decoding speed after the first token; None with fewer than two tokens."""
-    stop_reason: StopReason
-    raw_text: str
-    """What the model wrote, before cleaning (cut at a stop string)."""
-
-
-class LanguageModel(ABC):
-    """Translates or answers, yielding cleaned text pieces as they are generated.
-
-    Both methods check their arguments when called (raising `UserError`), then
-    return an iterator that does the work as it is consumed. Setting `cancel`
-    stops the generation after the current token; no more pieces follow.
-    Close the iterator (or consume it fully) so the model is free for the next call.
-    """
-
-    last_stats: GenerationStats | None = None
-
-    @abstractmethod
-    def translate(
-        self, text: str, source: str | None, target: str, *, cancel: threading.Event | None = None
-    ) -> Iterator[str]:
-        """Stream the translation of `text` from `source` (None or "auto": unknown) into `target`."""
-
-    @abstractmethod
-    def answer(
-        self,
-        question: str,
-        history: Sequence[tuple[str, str]] = (),
-        *,
-        cancel: threading.Event | None = None,
-    ) -> Iterator[str]:
-        """Stream an answer to `question`; `history` holds earlier (question, answer) pairs, oldest first."""
-
-    def close(self) -> None:  # noqa: B027 - engines without resources need nothing here
-        """Release the model."""
-
-    def __enter__(self) -> LanguageModel:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
 
 def load_language_model(model_dir: str | Path, family: str, config: LmConfig) -> LanguageModel:
     """Load an installed CTranslate2 language model (slow: call it off the event loop).
@@ -98,7 +46,6 @@ def load_language_model(model_dir: str | Path, family: str, config: LmConfig) ->
     Dedicated translation models (Marian, NLLB, M2M100) load as a sequence-to-
     sequence translator behind the same interface.
     """
-    from voiceslm.engines import mt
     if family in mt.FAMILIES:
         return mt.load_translator(Path(model_dir), family, config)
     return CT2LanguageModel(Path(model_dir), prompts.family(family), config)
@@ -128,8 +75,8 @@ class ChatTemplate:
     @classmethod
     def from_model_dir(cls, model_dir: Path) -> ChatTemplate | None:
         """The template in chat_template.jinja or tokenizer_config.json; None if the model has none."""
-        config = _read_json(model_dir / "tokenizer_config.json")
-        special = _special_tokens(config, _read_json(model_dir / "special_tokens_map.json"))
+        config = read_model_json(model_dir / "tokenizer_config.json")
+        special = _special_tokens(config, read_model_json(model_dir / "special_tokens_map.json"))
         jinja_file = model_dir / "chat_template.jinja"
         if jinja_file.is_file():
             return cls(jinja_file.read_text(encoding="utf-8"), special)
@@ -149,11 +96,7 @@ class CT2LanguageModel(LanguageModel):
     """A CTranslate2 Generator with its tokenizer and chat template; one generation at a time."""
 
     def __init__(self, model_dir: Path, family: prompts.Family, config: LmConfig) -> None:
-        if not (model_dir / "model.bin").is_file() or not (model_dir / "tokenizer.json").is_file():
-            raise ModelMissingError(
-                f"The language model in {model_dir} is missing or incomplete; "
-                f"install it with `voiceslm models install {model_dir.name}`."
-            )
+        require_files(model_dir, (model_dir / "model.bin", model_dir / "tokenizer.json"), "Language model")
         import ctranslate2
         from tokenizers import Tokenizer
 
@@ -173,10 +116,9 @@ class CT2LanguageModel(LanguageModel):
                 f"The language model in {model_dir} has no chat template, so it cannot be used as family "
                 f"{family.name!r}; pick a base-model family for it in the model catalog."
             )
-        model_config = _read_json(model_dir / "config.json")
-        eos = model_config.get("eos_token") or _special_tokens(_read_json(model_dir / "tokenizer_config.json"), {}).get(
-            "eos_token"
-        )
+        model_config = read_model_json(model_dir / "config.json")
+        tokenizer_config = read_model_json(model_dir / "tokenizer_config.json")
+        eos = model_config.get("eos_token") or _special_tokens(tokenizer_config, {}).get("eos_token")
         end_tokens = [
             t for t in dict.fromkeys((eos, *family.end_tokens)) if t and self._tokenizer.token_to_id(t) is not None
         ]
@@ -199,7 +141,7 @@ class CT2LanguageModel(LanguageModel):
         logger.debug("loaded %s (%s) in %.2f s", model_dir.name, family.name, time.perf_counter() - started)
         self._lock = threading.Lock()
         self.last_stats = None
-        _OPEN_MODELS.add(self)
+        track_open(self)
 
     # ------------------------------------------------------------ public API
 
@@ -282,7 +224,7 @@ class CT2LanguageModel(LanguageModel):
                 generator, self._generator = self._generator, None
                 del generator
                 logger.debug("closed %s", self.model_dir.name)
-        _OPEN_MODELS.discard(self)
+        untrack(self)
 
     # ------------------------------------------------------------ internals
 
@@ -409,16 +351,7 @@ class CT2LanguageModel(LanguageModel):
         reason: StopReason,
         text: str,
     ) -> None:
-        decode_s = last_at - first_at if first_at is not None else 0.0
-        stats = GenerationStats(
-            prompt_tokens=prompt_tokens,
-            generated_tokens=generated,
-            first_token_s=None if first_at is None else first_at - started,
-            total_s=time.perf_counter() - started,
-            tokens_per_s=(generated - 1) / decode_s if generated > 1 and decode_s > 0 else None,
-            stop_reason=reason,
-            raw_text=text,
-        )
+        stats = GenerationStats.measure(started, first_at, last_at, prompt_tokens, generated, reason, text)
         self.last_stats = stats
         logger.debug(
             "%s: %d prompt tokens, first token %s, %d tokens at %s, %.2f s in all, stopped: %s",
@@ -447,18 +380,6 @@ class _Request:
     """The first text in `prompt` that changes from call to call; the lines before it are cached."""
 
 
-# A CTranslate2 Generator for Gemma, left for interpreter teardown to free,
-# aborted the process at exit about one time in three; closing every model
-# still open before teardown avoids it.
-_OPEN_MODELS: weakref.WeakSet[CT2LanguageModel] = weakref.WeakSet()
-
-
-@atexit.register
-def _close_open_models() -> None:
-    for model in list(_OPEN_MODELS):
-        model.close()
-
-
 def _find_stop(text: str, stop: tuple[str, ...], released: int) -> int | None:
     """Where the first stop string starts in the not yet released part of `text`."""
     found = [i for s in stop if (i := text.find(s, max(0, released - len(s) + 1))) >= 0]
@@ -474,18 +395,6 @@ def _partial_stop(text: str, stop: tuple[str, ...]) -> int:
                 longest = size
                 break
     return longest
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelMissingError(
-            f"{path} cannot be read ({exc}); reinstall the model with `voiceslm models install {path.parent.name}`."
-        ) from exc
-    return data if isinstance(data, dict) else {}
 
 
 def _special_tokens(tokenizer_config: Mapping[str, Any], special_map: Mapping[str, Any]) -> dict[str, str]:

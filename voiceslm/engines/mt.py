@@ -18,19 +18,25 @@ Each family marks languages its own way:
 
 from __future__ import annotations
 
-import atexit
 import json
 import logging
 import re
 import threading
 import time
-import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voiceslm.engines.lm import GenerationStats, LanguageModel, StopReason
+from voiceslm.engines.text_model import (
+    GenerationStats,
+    LanguageModel,
+    StopReason,
+    read_model_json,
+    require_files,
+    track_open,
+    untrack,
+)
 from voiceslm.errors import ModelMissingError, UserError
 from voiceslm.text import split_sentences
 
@@ -124,7 +130,7 @@ class SeqToSeqTranslator(LanguageModel):
         # One translation at a time; close() waits for a running one.
         self._lock = threading.Lock()
         self.last_stats = None
-        _OPEN_MODELS.add(self)
+        track_open(self)
 
     @classmethod
     def load(cls, model_dir: Path, family: str, config: LmConfig) -> SeqToSeqTranslator:
@@ -142,12 +148,7 @@ class SeqToSeqTranslator(LanguageModel):
             source_spm, target_spm = model_dir / "source.spm", model_dir / "target.spm"
         else:
             source_spm = target_spm = model_dir / "sentencepiece.bpe.model"
-        for required in (model_dir / "model.bin", source_spm, target_spm):
-            if not required.is_file():
-                raise ModelMissingError(
-                    f"Translation model {name} in {model_dir} is incomplete (no {required.name}); "
-                    f"reinstall it with `voiceslm models install {name}`."
-                )
+        require_files(model_dir, (model_dir / "model.bin", source_spm, target_spm), "Translation model")
         started = time.perf_counter()
         try:
             translator = ctranslate2.Translator(
@@ -160,7 +161,7 @@ class SeqToSeqTranslator(LanguageModel):
                 f"Translation model {name} in {model_dir} cannot be loaded ({str(exc).splitlines()[0]}); "
                 f"reinstall it with `voiceslm models install {name}`."
             ) from exc
-        model_config = _read_json(model_dir / "config.json")
+        model_config = read_model_json(model_dir / "config.json")
         special_tokens = frozenset(
             str(model_config[key]) for key in ("bos_token", "eos_token", "unk_token") if model_config.get(key)
         ) | {"<pad>", "<s>", "</s>", "<unk>"}
@@ -212,7 +213,7 @@ class SeqToSeqTranslator(LanguageModel):
         """Free the model (waits for a running translation to finish)."""
         with self._lock:
             self._translator = None
-        _OPEN_MODELS.discard(self)
+        untrack(self)
 
     # Internals ------------------------------------------------------------
 
@@ -372,41 +373,20 @@ class _Run:
     text: str = ""
 
     def stats(self) -> GenerationStats:
-        total_s = time.perf_counter() - self.started
-        decode_s = total_s - (self.first_at - self.started) if self.first_at is not None else 0.0
-        return GenerationStats(
-            prompt_tokens=self.prompt_tokens,
-            generated_tokens=self.generated_tokens,
-            first_token_s=None if self.first_at is None else self.first_at - self.started,
-            total_s=total_s,
-            tokens_per_s=(self.generated_tokens - 1) / decode_s if self.generated_tokens > 1 and decode_s > 0 else None,
-            stop_reason=self.reason,
-            raw_text=self.text,
+        return GenerationStats.measure(
+            self.started,
+            self.first_at,
+            time.perf_counter(),
+            self.prompt_tokens,
+            self.generated_tokens,
+            self.reason,
+            self.text,
         )
 
 
 def load_translator(model_dir: Path, family: str, config: LmConfig) -> SeqToSeqTranslator:
     """Load a dedicated translation model of a catalog family ("marian", "nllb", "m2m100")."""
     return SeqToSeqTranslator.load(model_dir, family, config)
-
-
-# CTranslate2 models left for interpreter teardown to free have aborted the
-# process at exit; close every one still open before teardown.
-_OPEN_MODELS: weakref.WeakSet[SeqToSeqTranslator] = weakref.WeakSet()
-
-
-@atexit.register
-def _close_open_models() -> None:
-    for model in list(_OPEN_MODELS):
-        model.close()
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _read_vocabulary(model_dir: Path, side: str) -> frozenset[str]:
@@ -423,7 +403,7 @@ def _read_vocabulary(model_dir: Path, side: str) -> frozenset[str]:
 
 def _marian_pair(model_dir: Path) -> tuple[str, str] | None:
     """The one direction an opus-mt model translates, when its tokenizer config says so."""
-    config = _read_json(model_dir / "tokenizer_config.json")
+    config = read_model_json(model_dir / "tokenizer_config.json")
     source, target = config.get("source_lang"), config.get("target_lang")
     # Two-letter codes only: multilingual models record group names ("ROMANCE").
     if isinstance(source, str) and isinstance(target, str) and len(source) == 2 and len(target) == 2:

@@ -10,19 +10,49 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Protocol
 
 from voiceslm.config import Config
+from voiceslm.models.needs import LmRole, lm_model_name, stt_model_name, voice_model_name
 
 if TYPE_CHECKING:
-    from voiceslm.engines.lm import LanguageModel
-    from voiceslm.engines.stt import WhisperSTT
-    from voiceslm.engines.tts import VoiceBank
+    from voiceslm.engines.stt import SpeechToText, WhisperSTT
+    from voiceslm.engines.text_model import LanguageModel
+    from voiceslm.engines.tts import TextToSpeech, VoiceBank
+    from voiceslm.engines.vad import VoiceActivity
     from voiceslm.models.store import ModelStore
 
 log = logging.getLogger(__name__)
 
-LmRole = Literal["translate", "assist"]
+
+class EngineSet(Protocol):
+    """What the live pipeline needs from its engines: `Engines`, or a test's scripted fakes.
+
+    Every method may block (a model loads on first use): call them in a worker thread.
+    """
+
+    def stt(self, language: str | None = None) -> SpeechToText: ...
+    def lm(self, role: LmRole) -> LanguageModel: ...
+    def voice(self, language: str) -> TextToSpeech: ...
+    def new_vad(self) -> VoiceActivity:
+        """A fresh detector for one audio stream (it carries state from frame to frame)."""
+        ...
+
+    def check_installed(
+        self,
+        *,
+        stt_languages: Iterable[str | None] = (),
+        lm_roles: Iterable[LmRole] = (),
+        voice_languages: Iterable[str] = (),
+    ) -> None: ...
+    def preload(
+        self,
+        *,
+        stt_languages: Iterable[str | None] = (),
+        lm_roles: Iterable[LmRole] = (),
+        voice_languages: Iterable[str] = (),
+    ) -> None: ...
+    def close(self) -> None: ...
 
 
 class Engines:
@@ -41,10 +71,7 @@ class Engines:
     # Speech-to-text -------------------------------------------------------
 
     def stt_model_name(self, language: str | None) -> str:
-        """English-only speech goes to the smaller English model when one is set."""
-        if language == "en" and self.config.stt.english_model:
-            return self.config.stt.english_model
-        return self.config.stt.model
+        return stt_model_name(self.config, language)
 
     def stt(self, language: str | None = None) -> WhisperSTT:
         name = self.stt_model_name(language)
@@ -58,7 +85,7 @@ class Engines:
     # Language models ------------------------------------------------------
 
     def lm_model_name(self, role: LmRole) -> str:
-        return self.config.lm.translate_model if role == "translate" else self.config.lm.assist_model
+        return lm_model_name(self.config, role)
 
     def lm(self, role: LmRole) -> LanguageModel:
         name = self.lm_model_name(role)
@@ -81,8 +108,15 @@ class Engines:
                 self._voices = VoiceBank(self.config.tts, self.store)
             return self._voices
 
-    def voice(self, language: str):  # noqa: ANN201 - TextToSpeech, imported lazily
+    def voice(self, language: str) -> TextToSpeech:
         return self.voices.for_language(language)
+
+    # Voice activity -------------------------------------------------------
+
+    def new_vad(self) -> VoiceActivity:
+        from voiceslm.engines.vad import SileroVad
+
+        return SileroVad()
 
     # Lifecycle ------------------------------------------------------------
 
@@ -114,9 +148,8 @@ class Engines:
         for role in lm_roles:
             self.store.require(self.lm_model_name(role))
         for language in voice_languages:
-            voice = self.config.tts.voices.get(language, "espeak")
-            if voice.startswith("piper:"):
-                self.store.require(voice.removeprefix("piper:"))
+            if name := voice_model_name(self.config, language):
+                self.store.require(name)
 
     def close(self) -> None:
         with self._lock:

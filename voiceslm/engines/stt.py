@@ -59,7 +59,10 @@ class SpeechToText(ABC):
     """Languages this engine may detect or be asked for."""
 
     @abstractmethod
-    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript: ...
+    def transcribe(
+        self, audio: np.ndarray, language: str | None = None, languages: Sequence[str] | None = None
+    ) -> Transcript:
+        """`language` None: detect it, among `languages` when given (a conversation's pair)."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the model's memory."""

@@ -143,13 +143,13 @@ async def run_bench(
     from voiceslm.audio.capture import RecordingInput
     from voiceslm.audio.io import load_audio
     from voiceslm.audio.playback import FileOutput
-    from voiceslm.pipeline.session import LivePipeline
+    from voiceslm.pipeline.session import LiveSession
 
     report = BenchReport(mode=mode, via=via, machine=machine_description())
     recording: RecordingInput | None = None
     if via == "file":
         recording = RecordingInput(block_ms=config.audio.block_ms, name="bench clips")
-        pipeline = LivePipeline(
+        pipeline = LiveSession(
             config,
             engines=engines,
             audio_in=recording,
@@ -159,7 +159,7 @@ async def run_bench(
             target=target,
         )
     else:
-        pipeline = LivePipeline(config, engines=engines, mode=mode, source=source, target=target)
+        pipeline = LiveSession(config, engines=engines, mode=mode, source=source, target=target)
     events = pipeline.subscribe(maxsize=10000)
     runner = asyncio.create_task(pipeline.run())
     try:

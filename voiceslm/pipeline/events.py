@@ -7,10 +7,15 @@ terminal, a daemon or a test to watch.
 
 Every time is a `time.monotonic()` reading in seconds, so events from different
 threads and stages can be subtracted from one another.
+
+`Command` is what travels on the pipeline's control channel, never behind audio:
+`Cancel` (the same type the event stream then reports), push-to-talk, mute and stop.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -225,3 +230,42 @@ Event = (
     | VoiceCommandHeard
     | UtteranceStats
 )
+"""Everything the pipeline publishes to its subscribers."""
+
+EVENT_NAMES = frozenset(kind.__name__ for kind in typing.get_args(Event))
+
+
+@dataclass(frozen=True)
+class PushToTalk:
+    """The push-to-talk key went down (capture from `at`) or up (the turn ends at `at`)."""
+
+    pressed: bool
+    at: float
+
+
+@dataclass(frozen=True)
+class SetMuted:
+    muted: bool
+
+
+@dataclass(frozen=True)
+class Stop:
+    """End the pipeline cleanly (after the `Cancel` sent before it)."""
+
+
+Command = Cancel | PushToTalk | SetMuted | Stop
+"""What the control channel carries."""
+
+
+def to_dict(event: Event) -> dict[str, Any]:
+    """An event as JSON-ready data; audio samples are never included."""
+    data: dict[str, Any] = {"event": type(event).__name__}
+    for f in dataclasses.fields(event):
+        value = getattr(event, f.name)
+        if hasattr(value, "__array__") or isinstance(value, bytes | bytearray):
+            continue
+        data[f.name] = round(value, 3) if isinstance(value, float) else value
+    duration = getattr(event, "duration_s", None)
+    if isinstance(duration, float):
+        data["duration_s"] = round(duration, 3)
+    return data

@@ -1,0 +1,259 @@
+"""The listener: microphone blocks in, turns out.
+
+It decides whether the microphone is live (muted, push-to-talk, the echo
+guard), runs Silero VAD on each block in the VAD's worker thread, and feeds
+the probabilities to the turn detector (hands-free) or the push-to-talk
+recorder. What it finds goes out as events and `Utterance`s; a barge-in is a
+`Cancel` on the control channel, never a direct call into the reply.
+
+Push-to-talk: the press and the release arrive as commands. The turn ends at
+the first block captured after the release, or, if the device stalls, half a
+second after it by the listener's own clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from voiceslm.audio.playback import AudioOutput
+from voiceslm.config import Config
+from voiceslm.engines.worker import EngineWorker
+from voiceslm.pipeline.channels import DropOldestQueue
+from voiceslm.pipeline.events import AudioBlock, Cancel, Command, Event, SpeechStarted, Utterance
+from voiceslm.pipeline.reply import Playback
+from voiceslm.pipeline.turns import (
+    FrameSplitter,
+    PushToTalkRecorder,
+    TurnDetector,
+    TurnEnd,
+    TurnPause,
+    TurnResume,
+    TurnStart,
+)
+
+if TYPE_CHECKING:
+    from voiceslm.engines.vad import VoiceActivity
+
+log = logging.getLogger(__name__)
+
+AEC_ADAPT_S = 5.0
+"""Seconds of speech played before PulseAudio's echo canceller is trusted with a live microphone."""
+PTT_RELEASE_GRACE_S = 0.5
+"""After a release, how long to wait for a block captured after it before ending the turn anyway."""
+PTT_POLL_S = 0.1
+
+
+class Speculator(Protocol):
+    """Who the listener tells that the user paused (maybe the end of the turn) or went on."""
+
+    def speculate(self, pause: TurnPause) -> None: ...
+    def drop_speculation(self) -> None: ...
+
+
+class Listener:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        audio: DropOldestQueue[AudioBlock],
+        utterances: DropOldestQueue[Utterance],
+        vad: EngineWorker,
+        output: AudioOutput,
+        playback: Playback,
+        speculator: Speculator,
+        publish: Callable[[Event], None],
+        post: Callable[[Command], None],
+        ids: itertools.count[int],
+        push_to_talk: bool,
+        quiet: asyncio.Event,
+        on_progress: Callable[[], None],
+    ) -> None:
+        self.config = config
+        self._audio = audio
+        self._utterances = utterances
+        self._vad_worker = vad
+        self.vad: VoiceActivity | None = None
+        """Set by the session once the model is loaded."""
+        self._output = output
+        self._playback = playback
+        self._speculator = speculator
+        self._publish = publish
+        self._post = post
+        self._ids = ids
+        self._on_progress = on_progress
+        self.push_to_talk = push_to_talk
+        self.muted = False
+        self.ptt_active = False
+        self._ptt_started_at = 0.0
+        self._ptt_stopped_at: float | None = None
+        self.quiet = quiet
+        """Set while the user is not speaking (the one fact replies wait on)."""
+        self.quiet.set()
+        self.utterance_count = 0
+
+    @property
+    def user_speaking(self) -> bool:
+        return not self.quiet.is_set()
+
+    # Commands from the control task -----------------------------------------------
+
+    def press(self, at: float) -> None:
+        self._ptt_started_at = at
+        self._ptt_stopped_at = None
+        self.ptt_active = True
+        self._publish(SpeechStarted(at, during_playback=False))
+
+    def release(self, at: float) -> None:
+        if self.ptt_active:
+            self._ptt_stopped_at = at
+
+    # The loop ------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        detector = TurnDetector(self.config.vad)
+        recorder = PushToTalkRecorder(self.config.vad)
+        frames_of = FrameSplitter()
+        was_live = False
+        was_ptt = False
+        while True:
+            block = await self._next_block()
+            if block is None:  # push-to-talk released and the device stalled: end the turn now
+                assert self._ptt_stopped_at is not None
+                self._end_ptt(recorder, self._ptt_stopped_at)
+                was_ptt = was_live = False
+                self._on_progress()
+                continue
+            live = self._mic_live(block)
+            if self.ptt_active != was_ptt:
+                # Switching between push-to-talk and hands-free: neither's partial state carries over.
+                was_ptt = self.ptt_active
+                self._drop_partial(detector, frames_of)
+                was_live = False
+            if not live:
+                if was_live:
+                    self._drop_partial(detector, frames_of)
+                was_live = False
+                self._on_progress()
+                continue
+            if not was_live:
+                # Audio was skipped: the VAD's memory of it is stale.
+                await self._vad_worker.call(self._vad_model().reset)
+                frames_of.reset()
+            was_live = True
+            frames = frames_of.feed(block.samples, block.captured_at) if block.samples.size else []
+            probabilities = await self._vad_worker.call(self._probabilities, [f for _, f in frames])
+            for (at, frame), probability in zip(frames, probabilities, strict=True):
+                if self.ptt_active:
+                    self._listen_ptt(recorder, at, frame, probability)
+                else:
+                    self._listen_hands_free(detector, at, frame, probability)
+            stopped_at = self._ptt_stopped_at
+            if self.ptt_active and stopped_at is not None and block.end_at >= stopped_at:
+                # The first block captured after the release: the turn is complete.
+                self._end_ptt(recorder, stopped_at)
+                was_ptt = was_live = False
+            self._on_progress()
+
+    async def _next_block(self) -> AudioBlock | None:
+        """The next block; None when a push-to-talk release has waited long enough for one.
+
+        While the key is down the wait is cut into short polls, so a release that
+        the device never delivers a block after still ends the turn in time.
+        """
+        while True:
+            if not self.ptt_active:
+                return await self._audio.get()
+            stopped_at = self._ptt_stopped_at
+            if stopped_at is not None and time.monotonic() >= stopped_at + PTT_RELEASE_GRACE_S:
+                return None
+            try:
+                return await asyncio.wait_for(self._audio.get(), PTT_POLL_S)
+            except TimeoutError:
+                continue
+
+    def _end_ptt(self, recorder: PushToTalkRecorder, stopped_at: float) -> None:
+        self.ptt_active = False
+        end = recorder.stop(stopped_at)
+        if end is not None:
+            self._emit_utterance(end)
+
+    def _vad_model(self) -> VoiceActivity:
+        assert self.vad is not None, "the VAD model is loaded before listening starts"
+        return self.vad
+
+    def _probabilities(self, frames: list[np.ndarray]) -> list[float]:
+        vad = self._vad_model()
+        return [vad.probability(frame) for frame in frames]
+
+    def half_duplex_now(self) -> bool:
+        mode = self.config.echo.mode
+        # WebRTC's canceller needs a few seconds of the pipeline's voice to adapt;
+        # until then it lets echo through, so the microphone is guarded as in half-duplex.
+        return mode == "half-duplex" or (mode == "pulse-aec" and self._playback.played_s < AEC_ADAPT_S)
+
+    def _mic_live(self, block: AudioBlock) -> bool:
+        if self.muted:
+            return False
+        if self.ptt_active or self.push_to_talk:
+            return self.ptt_active
+        if self.half_duplex_now():
+            deaf_until = self._output.buffer.last_audio_at + self.config.echo.tail_ms / 1000
+            if self._playback.speaking or block.captured_at < deaf_until:
+                return False
+        return True
+
+    def _listen_ptt(self, recorder: PushToTalkRecorder, at: float, frame: np.ndarray, probability: float) -> None:
+        if not recorder.active or recorder.started_at != self._ptt_started_at:
+            recorder.start(self._ptt_started_at)
+        if at < self._ptt_started_at or (self._ptt_stopped_at is not None and at >= self._ptt_stopped_at):
+            return  # captured while the key was up
+        if not recorder.feed(at, frame, probability):
+            log.info("push-to-talk turn reached vad.max_utterance_s; handling it now")
+            self._ptt_stopped_at = at
+
+    def _listen_hands_free(self, detector: TurnDetector, at: float, frame: np.ndarray, probability: float) -> None:
+        for decision in detector.feed(at, frame, probability):
+            if isinstance(decision, TurnPause):
+                self._speculator.speculate(decision)
+            elif isinstance(decision, TurnResume):
+                self._speculator.drop_speculation()
+            elif isinstance(decision, TurnStart):
+                self.quiet.clear()
+                during = self._playback.speaking
+                self._publish(
+                    SpeechStarted(decision.speech_start, during_playback=during, detected_at=time.monotonic())
+                )
+                if during and not self.half_duplex_now():
+                    self._post(Cancel("barge-in", time.monotonic(), decision.speech_start))
+            elif isinstance(decision, TurnEnd):
+                self.quiet.set()
+                self._emit_utterance(decision)
+
+    def _drop_partial(self, detector: TurnDetector, frames_of: FrameSplitter) -> None:
+        if detector.speaking:
+            log.debug("microphone went deaf mid-turn; the partial turn is dropped")
+        detector.reset()
+        frames_of.reset()
+        self.quiet.set()
+
+    def _emit_utterance(self, end: TurnEnd) -> None:
+        utterance = Utterance(
+            id=next(self._ids),
+            audio=end.audio,
+            sample_rate=16000,
+            speech_start=end.speech_start,
+            speech_end=end.speech_end,
+            detected_at=end.detected_at,
+            reason=end.reason,
+        )
+        self.utterance_count += 1
+        log.debug("utterance %d: %.2f s (%s)", utterance.id, utterance.duration_s, utterance.reason)
+        self._publish(utterance)
+        self._utterances.put_nowait(utterance)

@@ -1,0 +1,115 @@
+"""Start-up work for a live session: open the devices, load and warm the models.
+
+Everything here blocks (device look-ups, model loads, a first inference), so the
+session runs it in a thread, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from voiceslm.audio.capture import AudioInput, MicrophoneInput, RecordingInput
+from voiceslm.audio.playback import AudioOutput, FileOutput, SpeakerOutput
+from voiceslm.config import Config
+from voiceslm.engines.registry import EngineSet
+from voiceslm.engines.vad import VoiceActivity
+from voiceslm.models.needs import Needs
+
+
+def open_microphone(config: Config, *, fail_fast: bool) -> MicrophoneInput:
+    """The configured microphone (PulseAudio's echo-cancelled source with `echo.mode: pulse-aec`)."""
+    spec = config.audio.input_device
+    if config.echo.mode == "pulse-aec":
+        from voiceslm.audio.devices import find_echo_cancel
+
+        spec = "pulse:" + (config.echo.aec_source or find_echo_cancel("input"))
+    return MicrophoneInput(
+        spec,
+        sample_rate=config.audio.input_sample_rate,
+        block_ms=config.audio.block_ms,
+        reopen_max_s=config.audio.reopen_max_s,
+        fail_fast=fail_fast,
+    )
+
+
+def open_speaker(config: Config, *, fail_fast: bool) -> SpeakerOutput:
+    """The configured speaker (PulseAudio's echo-cancelled sink with `echo.mode: pulse-aec`)."""
+    spec = config.audio.output_device
+    if config.echo.mode == "pulse-aec":
+        from voiceslm.audio.devices import find_echo_cancel
+
+        spec = "pulse:" + (config.echo.aec_sink or find_echo_cancel("output"))
+    return SpeakerOutput(
+        spec,
+        sample_rate=config.audio.output_sample_rate,
+        latency=config.audio.output_latency,
+        reopen_max_s=config.audio.reopen_max_s,
+        fail_fast=fail_fast,
+    )
+
+
+def file_io(
+    config: Config, input_path: Path | None, output_path: Path | None
+) -> tuple[AudioInput | None, AudioOutput | None]:
+    """The recording input and WAV output for --input / --output (None: use the device)."""
+    audio_in: AudioInput | None = None
+    audio_out: AudioOutput | None = None
+    if input_path is not None:
+        from voiceslm.audio.io import load_audio
+
+        samples = load_audio(input_path, 16000, config.limits.max_audio_seconds)
+        recording = RecordingInput(block_ms=config.audio.block_ms, name=str(input_path))
+        recording.queue(samples)
+        # Enough silence after the recording for the last turn to end.
+        recording.close(config.vad.min_silence_ms / 1000 + 0.5)
+        audio_in = recording
+    if output_path is not None:
+        from voiceslm.audio.io import check_output_path
+
+        audio_out = FileOutput(check_output_path(output_path))
+    return audio_in, audio_out
+
+
+def load_models(engines: EngineSet, needs: Needs, vad: VoiceActivity | None) -> VoiceActivity:
+    """Check, load and warm up what `needs` names; returns the VAD model (loaded once)."""
+    engines.check_installed(
+        stt_languages=needs.stt_languages, lm_roles=needs.lm_roles, voice_languages=needs.voice_languages
+    )
+    if vad is None:
+        vad = engines.new_vad()
+    engines.preload(stt_languages=needs.stt_languages, lm_roles=needs.lm_roles, voice_languages=needs.voice_languages)
+    # The first call into each engine pays for lazy set-up (CTranslate2
+    # allocations, ONNX sessions); pay it now rather than on the first turn.
+    # Silence would be skipped by Whisper's own VAD, so warm up on speech.
+    speech = _warm_up_speech()
+    for language in needs.stt_languages:
+        engines.stt(language).transcribe(speech, language)
+    warm = threading.Event()
+    for role in needs.lm_roles:
+        model = engines.lm(role)
+        if role == "assist":
+            stream = model.answer("Hi.", cancel=warm)
+        else:
+            stream = model.translate("Hi.", "en", "es", cancel=warm)
+        next(iter(stream), None)
+        warm.set()
+        for _ in stream:
+            pass
+        warm.clear()
+    for language in needs.voice_languages:
+        for _ in engines.voice(language).synthesize("OK."):
+            pass
+    return vad
+
+
+def _warm_up_speech() -> np.ndarray:
+    from importlib import resources
+
+    from voiceslm.audio.io import load_audio
+
+    path = resources.files("voiceslm").joinpath("assets/demo_en.wav")
+    with resources.as_file(path) as file:
+        return load_audio(file, 16000, max_seconds=None)[: 16000 * 2]

@@ -8,7 +8,8 @@ PortAudio callback runs in PortAudio's thread and does only the cheap work
 
 A microphone that fails to open, disappears or stalls is reported as a
 `DeviceFault` with one sentence and reopened with growing waits, so a pulled
-USB headset or a restarted sound server does not end the pipeline.
+USB headset or a restarted sound server does not end the pipeline; the
+supervision is `voiceslm.audio.stream.supervise`, shared with the speaker.
 """
 
 from __future__ import annotations
@@ -20,58 +21,28 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
-from voiceslm.audio.devices import (
-    DeviceChoice,
-    open_error,
-    pulse_devices,
-    pulse_target,
-    quiet_stderr,
-    resolve,
-    sounddevice,
+from voiceslm.audio.devices import DeviceChoice, open_error, pulse_target, quiet_stderr, resolve, sounddevice
+from voiceslm.audio.stream import (
+    STALL_TIMEOUT_S,
+    Backoff,
+    PresenceCheck,
+    Publish,
+    close_stream,
+    supervise,
+    wait_until_flowing,
 )
 from voiceslm.errors import DeviceError
-from voiceslm.pipeline.events import AudioBlock, DeviceFault, DeviceReady, Event
+from voiceslm.pipeline.events import AudioBlock, DeviceKind, DeviceReady
 
 log = logging.getLogger(__name__)
 
 PIPELINE_RATE = 16000
 """Hertz of every block handed to the pipeline."""
-FIRST_CALLBACK_TIMEOUT_S = 6.0
-"""A new PortAudio stream on PulseAudio takes 1-2 s to deliver its first block."""
-STALL_TIMEOUT_S = 3.0
-"""No block for this long from a running stream means the device is gone. PulseAudio
-streams pause 1-2 s when they start and again after recovering from an underrun."""
-STEADY_S = 0.3
-"""A stream counts as running once its callbacks have kept coming this long: on PulseAudio
-the first callback is followed by a pause of 1-2 s before the steady flow starts."""
-_CLOSE_TIMEOUT_S = 3.0
-
-
-async def close_stream(stream: Any, kind: str) -> None:
-    """Abort and close a PortAudio stream in a worker thread, whatever state its device is in."""
-
-    def close() -> None:
-        with quiet_stderr():
-            try:
-                stream.abort(ignore_errors=True)
-                stream.close(ignore_errors=True)
-            except Exception as exc:  # noqa: BLE001 - a vanished device fails in many ways; it is gone either way
-                log.debug("closing the %s stream: %s", kind, exc)
-
-    # A stream whose server went away can hang in close; never let that
-    # hold the pipeline (the worker thread is abandoned after the timeout).
-    try:
-        await asyncio.wait_for(asyncio.to_thread(close), _CLOSE_TIMEOUT_S)
-    except TimeoutError:
-        log.warning("the old %s stream did not close within %.0f s; leaving it behind", kind, _CLOSE_TIMEOUT_S)
-
-
 Deliver = Callable[[AudioBlock], None]
-Publish = Callable[[Event], None]
 
 
 class AudioInput(ABC):
@@ -93,84 +64,6 @@ class AudioInput(ABC):
         return {"input": self.name}
 
 
-async def wait_until_flowing(callback_times: Callable[[], tuple[float, float]]) -> bool:
-    """True once a stream's callbacks have kept coming for STEADY_S; False after FIRST_CALLBACK_TIMEOUT_S.
-
-    `callback_times` gives the (first, last) callback times, 0.0 before any.
-    """
-    deadline = time.monotonic() + FIRST_CALLBACK_TIMEOUT_S
-    while time.monotonic() < deadline:
-        first, last = callback_times()
-        if first and last - first >= STEADY_S:
-            return True
-        await asyncio.sleep(0.02)
-    return False
-
-
-class PresenceCheck:
-    """Whether a PulseAudio device still exists, asked about once a second.
-
-    PulseAudio moves a stream whose source or sink disappears to the default
-    one, so the stream keeps running, on the wrong device; only the server can
-    say that the device asked for is gone.
-    """
-
-    INTERVAL_S = 1.0
-
-    def __init__(self, choice: DeviceChoice) -> None:
-        self.choice = choice
-        self._next = time.monotonic() + self.INTERVAL_S
-
-    async def still_there(self) -> bool:
-        if self.choice.pulse_name is None or time.monotonic() < self._next:
-            return True
-        self._next = time.monotonic() + self.INTERVAL_S
-        names = await asyncio.to_thread(pulse_devices, self.choice.kind)
-        # An empty list means the server did not answer: no verdict.
-        return not names or any(d.name == self.choice.pulse_name for d in names)
-
-
-class Backoff:
-    """Waits of 0.25 s, doubling up to `limit`, for reopening a failed device."""
-
-    def __init__(self, limit: float) -> None:
-        self.limit = limit
-        self.reset()
-
-    def reset(self) -> None:
-        self.wait = 0.25
-
-    def next(self) -> float:
-        wait = self.wait
-        self.wait = min(self.wait * 2, self.limit)
-        return wait
-
-
-class FaultReporter:
-    """Says once what is wrong with a device, then retries quietly with growing waits."""
-
-    def __init__(self, kind: Literal["input", "output"], backoff: Backoff, publish: Publish) -> None:
-        self.kind = kind
-        self.backoff = backoff
-        self.publish = publish
-        self._last = ""
-
-    async def report(self, fault: DeviceError) -> None:
-        wait = self.backoff.next()
-        message = str(fault)
-        if message != self._last:
-            log.warning("%s Retrying until it is back.", message)
-            self.publish(DeviceFault(self.kind, message, time.monotonic(), wait))
-            self._last = message
-        else:
-            log.debug("%s device still failing; next try in %.1f s", self.kind, wait)
-        await asyncio.sleep(wait)
-
-    def clear(self) -> None:
-        self._last = ""
-        self.backoff.reset()
-
-
 class MicrophoneInput(AudioInput):
     """A PortAudio input stream, resampled to 16 kHz mono."""
 
@@ -189,6 +82,8 @@ class MicrophoneInput(AudioInput):
         self.block_ms = block_ms
         self.fail_fast = fail_fast
         self.backoff = Backoff(reopen_max_s)
+        self.kind: DeviceKind = "input"
+        self._deliver: Deliver = lambda block: None
         self.overflows = 0
         """Blocks PortAudio reported it lost because we read too late."""
         self.faults = 0
@@ -204,37 +99,28 @@ class MicrophoneInput(AudioInput):
         return self.choice
 
     async def run(self, deliver: Deliver, publish: Publish) -> None:
-        loop = asyncio.get_running_loop()
-        recovering = False
-        faults = FaultReporter("input", self.backoff, publish)
-        try:
-            while True:
-                try:
-                    await self._open(loop, deliver)
-                    await self._wait_first_block()
-                except DeviceError as exc:
-                    await self._close()
-                    if self.fail_fast and not recovering:
-                        raise
-                    recovering = True
-                    await faults.report(exc)
-                    continue
-                assert self.choice is not None
-                log.info("listening on %s at %d Hz", self.choice.label, self.choice.sample_rate)
-                publish(
-                    DeviceReady(
-                        "input", self.choice.label, self.choice.sample_rate, time.monotonic(), recovered=recovering
-                    )
-                )
-                faults.clear()
-                self.fail_fast = False
-                recovering = True
-                fault = await self._watch()
-                await self._close()
-                self.faults += 1
-                await faults.report(fault)
-        finally:
-            await self._close()
+        self._deliver = deliver
+        await supervise(self, publish)
+
+    # Supervised --------------------------------------------------------------
+
+    async def start_stream(self) -> None:
+        await self._open(asyncio.get_running_loop(), self._deliver)
+        await self._wait_first_block()
+
+    def ready(self, recovered: bool) -> DeviceReady:
+        assert self.choice is not None
+        log.info("listening on %s at %d Hz", self.choice.label, self.choice.sample_rate)
+        return DeviceReady("input", self.choice.label, self.choice.sample_rate, time.monotonic(), recovered=recovered)
+
+    def lost(self) -> None:
+        """Nothing to drop: blocks already delivered were heard when they were captured."""
+
+    async def watch(self) -> DeviceError:
+        return await self._watch()
+
+    async def stop_stream(self) -> None:
+        await self._close()
 
     async def _open(self, loop: asyncio.AbstractEventLoop, deliver: Deliver) -> None:
         choice = await asyncio.to_thread(self.check)

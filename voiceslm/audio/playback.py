@@ -23,18 +23,18 @@ from typing import Any, Literal
 
 import numpy as np
 
-from voiceslm.audio.capture import (
+from voiceslm.audio.devices import DeviceChoice, open_error, pulse_target, quiet_stderr, resolve, sounddevice
+from voiceslm.audio.stream import (
     STALL_TIMEOUT_S,
     Backoff,
-    FaultReporter,
     PresenceCheck,
     Publish,
     close_stream,
+    supervise,
     wait_until_flowing,
 )
-from voiceslm.audio.devices import DeviceChoice, open_error, pulse_target, quiet_stderr, resolve, sounddevice
 from voiceslm.errors import DeviceError
-from voiceslm.pipeline.events import DeviceReady
+from voiceslm.pipeline.events import DeviceKind, DeviceReady
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +169,7 @@ class SpeakerOutput(AudioOutput):
         self.requested_latency = latency
         self.fail_fast = fail_fast
         self.backoff = Backoff(reopen_max_s)
+        self.kind: DeviceKind = "output"
         self.choice = resolve(spec, "output", sample_rate)
         super().__init__(self.choice.sample_rate)
         self.name = self.choice.label
@@ -178,34 +179,27 @@ class SpeakerOutput(AudioOutput):
         self._last_callback = 0.0
 
     async def run(self, publish: Publish) -> None:
-        recovering = False
-        faults = FaultReporter("output", self.backoff, publish)
-        try:
-            while True:
-                try:
-                    await self._open()
-                    await self._wait_first_callback()
-                except DeviceError as exc:
-                    await self._close()
-                    if self.fail_fast and not recovering:
-                        raise
-                    recovering = True
-                    self.buffer.flush()
-                    await faults.report(exc)
-                    continue
-                log.info("speaking on %s at %d Hz, %.0f ms latency", self.name, self.sample_rate, self.latency * 1000)
-                publish(DeviceReady("output", self.name, self.sample_rate, time.monotonic(), recovered=recovering))
-                faults.clear()
-                self.fail_fast = False
-                recovering = True
-                fault = await self._watch()
-                await self._close()
-                self.faults += 1
-                # What was queued would play late, out of context, once the device is back.
-                self.buffer.flush()
-                await faults.report(fault)
-        finally:
-            await self._close()
+        await supervise(self, publish)
+
+    # Supervised --------------------------------------------------------------
+
+    async def start_stream(self) -> None:
+        await self._open()
+        await self._wait_first_callback()
+
+    def ready(self, recovered: bool) -> DeviceReady:
+        log.info("speaking on %s at %d Hz, %.0f ms latency", self.name, self.sample_rate, self.latency * 1000)
+        return DeviceReady("output", self.name, self.sample_rate, time.monotonic(), recovered=recovered)
+
+    def lost(self) -> None:
+        # What was queued would play late, out of context, once the device is back.
+        self.buffer.flush()
+
+    async def watch(self) -> DeviceError:
+        return await self._watch()
+
+    async def stop_stream(self) -> None:
+        await self._close()
 
     async def _open(self) -> None:
         # Re-resolve: the device may have come back under another index. The

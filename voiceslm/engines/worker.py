@@ -61,6 +61,23 @@ class EngineWorker:
         self._executor.shutdown(wait=wait, cancel_futures=True)
 
 
+class EngineWorkers:
+    """The session's four workers: speech-to-text, language model, voice and VAD."""
+
+    def __init__(self) -> None:
+        self.stt = EngineWorker("stt")
+        self.lm = EngineWorker("lm")
+        self.tts = EngineWorker("tts")
+        self.vad = EngineWorker("vad")
+
+    async def shutdown(self) -> None:
+        # Let a generation that is finishing its last token end before the models
+        # are freed (its cancel event is set, so this is one token's time).
+        await asyncio.to_thread(self.lm.shutdown, wait=True)
+        for worker in (self.stt, self.tts, self.vad):
+            worker.shutdown(wait=False)
+
+
 def _guarded(fn: Callable[..., T], *args: object) -> T:
     try:
         return fn(*args)

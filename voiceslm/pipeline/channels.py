@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any, TypeVar
 
 from voiceslm.pipeline.events import Event
@@ -91,6 +91,31 @@ class EventBus:
     def close_all(self) -> None:
         for subscription in list(self._subscribers):
             subscription.close()
+
+
+class LoopHop:
+    """Runs a callback on the session's event loop, from its own thread or any other."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: int | None = None
+
+    def bind(self) -> None:
+        """Called on the loop the session runs on."""
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
+
+    @property
+    def bound(self) -> bool:
+        return self._loop is not None
+
+    def call(self, callback: Callable[[_T], None], argument: _T) -> None:
+        loop = self._loop
+        if loop is None or threading.get_ident() == self._thread:
+            callback(argument)
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is listening
+                loop.call_soon_threadsafe(callback, argument)
 
 
 class Ready:

@@ -24,25 +24,22 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import itertools
 import logging
-import threading
 import time
 from collections.abc import Coroutine
 from typing import Any
 
-from voiceslm.audio.capture import AudioInput, MicrophoneInput
+from voiceslm.audio.capture import AudioInput
 from voiceslm.audio.playback import AudioOutput, OutputNotice
 from voiceslm.config import Config, Mode, is_language_code
 from voiceslm.engines.registry import EngineSet
 from voiceslm.engines.vad import VoiceActivity
-from voiceslm.engines.worker import EngineWorker
+from voiceslm.engines.worker import EngineWorkers
 from voiceslm.errors import UserError
 from voiceslm.pipeline import startup
-from voiceslm.pipeline.channels import DropOldestQueue, EventBus, Ready, Subscription
+from voiceslm.pipeline.channels import DropOldestQueue, EventBus, LoopHop, Ready, Subscription
 from voiceslm.pipeline.events import (
-    AudioBlock,
     Cancel,
     Command,
     DeviceFault,
@@ -51,14 +48,13 @@ from voiceslm.pipeline.events import (
     PushToTalk,
     SetMuted,
     Stop,
-    Utterance,
     UtteranceStats,
 )
-from voiceslm.pipeline.listener import Listener
-from voiceslm.pipeline.reply import Playback, Reply, ReplyContext, start_generation
+from voiceslm.pipeline.reply import Playback
 from voiceslm.pipeline.requests import Request, TurnTimes
 from voiceslm.pipeline.router import Route, Router, check_route
-from voiceslm.pipeline.transcriber import Transcriber, TranscriptHook
+from voiceslm.pipeline.stages import Channels, Stages, Wiring
+from voiceslm.pipeline.transcriber import TranscriptHook
 
 log = logging.getLogger(__name__)
 
@@ -106,25 +102,22 @@ class LiveSession:
         """Awaitable: models loaded and both devices delivering (or the error that stopped startup)."""
         self._bus = EventBus()
         self._ids = itertools.count(1)
-        self._audio_q: DropOldestQueue[AudioBlock] = DropOldestQueue(config.live.audio_queue_blocks)
-        self._utterance_q: DropOldestQueue[Utterance] = DropOldestQueue(4)
-        self._request_q: DropOldestQueue[Request] = DropOldestQueue(16)
+        self._channels = Channels(
+            audio=DropOldestQueue(config.live.audio_queue_blocks),
+            utterances=DropOldestQueue(4),
+            requests=DropOldestQueue(16),
+        )
         self._control_q: DropOldestQueue[Command] = DropOldestQueue(CONTROL_BACKLOG)
-        self._workers = {name: EngineWorker(name) for name in ("stt", "lm", "tts", "vad")}
+        self._workers = EngineWorkers()
         self._vad: VoiceActivity | None = None
         self._playback = Playback()
         self._history: collections.deque[tuple[str, str]] = collections.deque(maxlen=max(1, config.lm.history_turns))
         self._router = Router(config, self, self._publish)
         self._hook: TranscriptHook | None = self._router.route
-        self._reply: Reply | None = None
-        self._ctx: ReplyContext | None = None
-        self._listener: Listener | None = None
-        self._transcriber: Transcriber | None = None
-        self._progress = asyncio.Event()
+        self._stages: Stages | None = None
         self._user_quiet = asyncio.Event()
         """Set while the user is not speaking: one fact, set by the listener, waited on by replies."""
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._loop_thread: int | None = None
+        self._hop = LoopHop()
         self._tg: asyncio.TaskGroup | None = None
         self._state = "starting"
         self._muted = False
@@ -135,27 +128,21 @@ class LiveSession:
 
     async def run(self) -> None:
         """Load models, open the devices and run until `stop()`, the end of a recording, or cancellation."""
-        self._loop = asyncio.get_running_loop()
-        self._loop_thread = threading.get_ident()
+        self._hop.bind()
         try:
-            # Devices are looked up first: a mistyped name fails in a second, not after the models load.
-            if self._audio_in is None:
-                self._audio_in = startup.open_microphone(self.config, fail_fast=self._fail_fast)
-            if isinstance(self._audio_in, MicrophoneInput):
-                await asyncio.to_thread(self._audio_in.check)
-            if self._audio_out is None:
-                self._audio_out = await asyncio.to_thread(startup.open_speaker, self.config, fail_fast=self._fail_fast)
-            self._audio_out.buffer.notify = self._notice_threadsafe
+            self._audio_in, self._audio_out = await startup.open_devices(
+                self.config, self._audio_in, self._audio_out, fail_fast=self._fail_fast
+            )
+            self._audio_out.buffer.notify = lambda notice: self._hop.call(self._on_notice, notice)
             await self._load()
             async with asyncio.TaskGroup() as tg:
                 self._tg = tg
-                self._wire(self._audio_in, self._audio_out)
-                assert self._listener is not None and self._transcriber is not None
+                stages = self._wire(self._audio_out)
                 tg.create_task(self._audio_out.run(self._publish), name="output")
-                tg.create_task(self._run_input(self._audio_in, self._audio_out), name="capture")
-                tg.create_task(self._listener.run(), name="listen")
-                tg.create_task(self._transcriber.run(), name="transcribe")
-                tg.create_task(self._respond(), name="respond")
+                tg.create_task(self._run_input(self._audio_in, self._audio_out, stages), name="capture")
+                tg.create_task(stages.listener.run(), name="listen")
+                tg.create_task(stages.transcriber.run(), name="transcribe")
+                tg.create_task(stages.respond(), name="respond")
                 tg.create_task(self._control(), name="control")
                 tg.create_task(self._announce_ready(self._audio_in, self._audio_out), name="ready")
         except BaseExceptionGroup as group:
@@ -221,7 +208,7 @@ class LiveSession:
             raise UserError(f"Language {lang!r} is not a two-letter code such as en or es; give one.")
         request = Request(next(self._ids), text, lang, "say", lang)
         # Waits for room rather than dropping: text to say was asked for explicitly.
-        await self._request_q.put(request)
+        await self._channels.requests.put(request)
         return request.id
 
     def stop_speaking(self) -> None:
@@ -229,23 +216,21 @@ class LiveSession:
         self._post(Cancel("stop", time.monotonic()))
 
     def status(self) -> dict[str, Any]:
-        listener = self._listener
+        stages = self._stages
         info: dict[str, Any] = {
             "state": self._state_now(),
             "mode": self._route.mode,
             "source": self._route.source or "auto",
             "target": self._route.target,
             "push_to_talk": self._push_to_talk,
-            "ptt_active": listener.ptt_active if listener is not None else False,
+            "ptt_active": stages is not None and stages.listener.ptt_active,
             "muted": self._muted,
             "speaking": self._playback.speaking,
             "echo": self.config.echo.mode,
             "ready": self.ready.is_set(),
-            "utterances": listener.utterance_count if listener is not None else 0,
-            "replies": self._ctx.counts["replies"] if self._ctx is not None else 0,
-            "barge_ins": self._ctx.counts["barge-in"] if self._ctx is not None else 0,
-            "dropped_audio_blocks": self._audio_q.dropped,
-            "dropped_utterances": self._utterance_q.dropped,
+            **(stages.counts() if stages is not None else {"utterances": 0, "replies": 0, "barge_ins": 0}),
+            "dropped_audio_blocks": self._channels.audio.dropped,
+            "dropped_utterances": self._channels.utterances.dropped,
             "device_faults": self.counts["faults"],
         }
         if self._audio_in is not None:
@@ -281,8 +266,8 @@ class LiveSession:
     @transcript_hook.setter
     def transcript_hook(self, hook: TranscriptHook | None) -> None:
         self._hook = hook
-        if self._transcriber is not None:
-            self._transcriber.hook = hook
+        if self._stages is not None:
+            self._stages.transcriber.hook = hook
 
     @property
     def output(self) -> AudioOutput | None:
@@ -309,50 +294,28 @@ class LiveSession:
         self._vad = await asyncio.to_thread(startup.load_models, self._engines, self._route.needs(), self._vad)
         log.info("models ready in %.1f s", time.perf_counter() - started)
 
-    def _wire(self, audio_in: AudioInput, audio_out: AudioOutput) -> None:
-        engines = self._engine_set()
-        self._ctx = ReplyContext(
-            engines=engines,
-            lm=self._workers["lm"],
-            tts=self._workers["tts"],
+    def _wire(self, audio_out: AudioOutput) -> Stages:
+        assert self._vad is not None, "the VAD is loaded in _load()"
+        wiring = Wiring(
+            config=self.config,
+            engines=self._engine_set(),
+            workers=self._workers,
             output=audio_out,
-            playback=self._playback,
-            publish=self._publish,
-            user_quiet=self._user_quiet,
-            on_stats=self._finish_stats,
-            history=self._history,
-        )
-        ctx = self._ctx
-        self._transcriber = Transcriber(
-            engines=engines,
-            stt=self._workers["stt"],
-            utterances=self._utterance_q,
-            requests=self._request_q,
+            vad=self._vad,
             route=lambda: self._route,
-            generate=lambda request, cancel: start_generation(ctx, request, cancel),
-            publish=self._publish,
-            on_stats=self._finish_stats,
-            spawn=self._spawn,
-            on_progress=self._progress.set,
-        )
-        self._transcriber.hook = self._hook
-        self._listener = Listener(
-            self.config,
-            audio=self._audio_q,
-            utterances=self._utterance_q,
-            vad=self._workers["vad"],
-            output=audio_out,
-            playback=self._playback,
-            speculator=self._transcriber,
             publish=self._publish,
             post=self._post,
+            spawn=self._spawn,
+            on_stats=self._finish_stats,
             ids=self._ids,
+            history=self._history,
+            playback=self._playback,
+            user_quiet=self._user_quiet,
             push_to_talk=self._push_to_talk,
-            quiet=self._user_quiet,
-            on_progress=self._progress.set,
         )
-        self._listener.vad = self._vad
-        self._listener.muted = self._muted
+        self._stages = Stages(wiring, self._channels, self._hook)
+        self._stages.listener.muted = self._muted
+        return self._stages
 
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         assert self._tg is not None
@@ -365,43 +328,22 @@ class LiveSession:
         self.ready.resolve()
         log.info("ready: %s mode, listening on %s", self._route.mode, audio_in.name)
 
-    async def _run_input(self, audio_in: AudioInput, audio_out: AudioOutput) -> None:
+    async def _run_input(self, audio_in: AudioInput, audio_out: AudioOutput, stages: Stages) -> None:
         await audio_out.started.wait()
-        await audio_in.run(self._audio_q.put_nowait, self._publish)
+        await audio_in.run(self._channels.audio.put_nowait, self._publish)
         # A recording has ended: finish answering what it said, then stop.
-        await self._finish_input()
-
-    async def _finish_input(self) -> None:
-        """The recording ended: wait until everything it said has been answered, then stop."""
-        while not self._idle():
-            self._progress.clear()
-            await self._progress.wait()
+        await stages.until_idle()
         raise _Stopped
 
-    def _idle(self) -> bool:
-        listener, transcriber = self._listener, self._transcriber
-        return (
-            self._audio_q.empty()
-            and self._utterance_q.empty()
-            and not (transcriber is not None and transcriber.busy)
-            and self._request_q.empty()
-            and self._reply is None
-            and not (listener is not None and listener.user_speaking)
-        )
-
     async def _shutdown(self) -> None:
-        if self._reply is not None:
-            self._reply.cut("shutdown")
+        if self._stages is not None and self._stages.reply is not None:
+            self._stages.reply.cut("shutdown")
         if self._audio_out is not None:
             try:
                 self._audio_out.close()
             except UserError as exc:
                 log.error("%s", exc)
-        # Let a generation thread that is finishing its last token end before the
-        # models are freed (its cancel event is set, so this is one token's time).
-        await asyncio.to_thread(self._workers["lm"].shutdown, wait=True)
-        for name in ("stt", "tts", "vad"):
-            self._workers[name].shutdown(wait=False)
+        await self._workers.shutdown()
         if self._own_engines and self._engines is not None:
             await asyncio.to_thread(self._engines.close)
 
@@ -413,70 +355,22 @@ class LiveSession:
         self._bus.publish(event)
 
     def _post(self, command: Command) -> None:
-        loop = self._loop
-        if loop is None or threading.get_ident() == self._loop_thread:
-            # Before run(), commands wait for the control task.
-            self._control_q.put_nowait(command)
-        else:
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(self._control_q.put_nowait, command)
+        # Before run(), commands wait in the channel for the control task.
+        self._hop.call(self._control_q.put_nowait, command)
 
     async def _control(self) -> None:
         while True:
             command = await self._control_q.get()
-            if isinstance(command, Cancel):
-                self._cut(command)
-            elif isinstance(command, PushToTalk):
-                assert self._listener is not None
-                if command.pressed:
-                    self._listener.press(command.at)
-                else:
-                    self._listener.release(command.at)
-            elif isinstance(command, SetMuted):
-                self._muted = command.muted
-                if self._listener is not None:
-                    self._listener.muted = command.muted
-                log.info("microphone %s", "muted" if command.muted else "live")
-            elif isinstance(command, Stop):
+            assert self._stages is not None, "the control task starts after the stages are wired"
+            if isinstance(command, Stop):
                 raise _Stopped
-
-    def _cut(self, cancel: Cancel) -> None:
-        """Cut the reply in progress; a stop, a mode change or shutdown also drops what waits."""
-        if cancel.reason in ("stop", "mode", "shutdown"):
-            for request in self._request_q.clear():
-                request.drop_generation()
-            if self._transcriber is not None:
-                self._transcriber.drop_speculation()
-        if self._reply is not None:
-            self._reply.cut(cancel.reason, cancel.speech_at)
-
-    # Replying --------------------------------------------------------------------
-
-    async def _respond(self) -> None:
-        assert self._ctx is not None
-        while True:
-            request = await self._request_q.get()
-            reply = Reply(request, self._ctx)
-            self._reply = reply
-            try:
-                await reply.run()
-            finally:
-                self._reply = None
-                self._progress.set()
-
-    def _notice_threadsafe(self, notice: OutputNotice) -> None:
-        loop = self._loop
-        if loop is None:
-            return
-        if threading.get_ident() == self._loop_thread:
-            self._on_notice(notice)
-        else:
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(self._on_notice, notice)
+            if isinstance(command, SetMuted):
+                self._muted = command.muted
+            self._stages.apply(command)
 
     def _on_notice(self, notice: OutputNotice) -> None:
-        if self._reply is not None:
-            self._reply.on_notice(notice)
+        if self._stages is not None:
+            self._stages.on_notice(notice)
 
     def _finish_stats(self, utterance_id: int, times: TurnTimes) -> None:
         stats = times.stats(utterance_id)
@@ -489,12 +383,8 @@ class LiveSession:
             return self._state
         if self._playback.speaking:
             return "speaking"
-        if self._reply is not None or (self._transcriber is not None and self._transcriber.busy):
-            return "thinking"
-        listener = self._listener
-        if listener is not None and (listener.ptt_active or listener.user_speaking):
-            return "hearing"
-        return "muted" if self._muted else "listening"
+        activity = self._stages.activity() if self._stages is not None else None
+        return activity or ("muted" if self._muted else "listening")
 
 
 def _first_user_error(group: BaseExceptionGroup) -> UserError | None:

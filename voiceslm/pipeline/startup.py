@@ -6,6 +6,7 @@ session runs it in a thread, never on the event loop.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 
@@ -49,6 +50,22 @@ def open_speaker(config: Config, *, fail_fast: bool) -> SpeakerOutput:
         reopen_max_s=config.audio.reopen_max_s,
         fail_fast=fail_fast,
     )
+
+
+async def open_devices(
+    config: Config, audio_in: AudioInput | None, audio_out: AudioOutput | None, *, fail_fast: bool
+) -> tuple[AudioInput, AudioOutput]:
+    """The given input and output, or the configured devices, looked up in a thread.
+
+    Devices are looked up before the models load: a mistyped name fails in a second.
+    """
+    if audio_in is None:
+        audio_in = open_microphone(config, fail_fast=fail_fast)
+    if isinstance(audio_in, MicrophoneInput):
+        await asyncio.to_thread(audio_in.check)
+    if audio_out is None:
+        audio_out = await asyncio.to_thread(open_speaker, config, fail_fast=fail_fast)
+    return audio_in, audio_out
 
 
 def file_io(

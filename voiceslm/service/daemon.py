@@ -24,7 +24,6 @@ stop_speaking, status. docs/control-protocol.md lists them.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import dataclasses
 import logging
@@ -48,17 +47,13 @@ from voiceslm.service.controller import Controller, ControllerFactory, describe,
 from voiceslm.service.handlers import ControlHandlers
 from voiceslm.service.lock import InstanceLock
 from voiceslm.service.recorder import start_recorder
+from voiceslm.service.runner import PipelineRunner
 from voiceslm.service.sdnotify import Notifier
 
 log = logging.getLogger(__name__)
 
-STOP_GRACE_SECONDS = 1.2
-"""How long the pipeline gets to close its streams on stop; the whole stop stays under 2 s."""
 STATUS_POLL_SECONDS = 0.5
 LOCK_NAME = "daemon.lock"
-MAX_RESTARTS = 3
-"""Unexpected pipeline failures restarted in process within `RESTART_WINDOW_SECONDS`; one more exits."""
-RESTART_WINDOW_SECONDS = 600.0
 REBUILD_WATCHDOG_SECONDS = 300.0
 """Watchdog timeout while a reload rebuilds the pipeline (it loads models)."""
 
@@ -85,12 +80,8 @@ class Daemon:
         self.loaded = loaded
         self._reload_config = reload_config
         self.notifier = notifier or Notifier()
-        self._factory = controller_factory
         self._on_config_applied = on_config_applied
-        self._verify_models = verify_models
-        self.controller: Controller | None = None
-        self._pipeline: asyncio.Task[Any] | None = None
-        self._ready = False
+        self._runner = PipelineRunner(controller_factory, verify_models=verify_models, set_phase=self._set_phase)
         self._phase = "starting"
         self._stop_requested: asyncio.Event | None = None
         self._reload_lock: asyncio.Lock | None = None
@@ -100,9 +91,7 @@ class Daemon:
         self._lock: InstanceLock | None = None
         self._server: ControlServer | None = None
         self._background: set[asyncio.Task[Any]] = set()
-        self._restarts: collections.deque[float] = collections.deque(maxlen=MAX_RESTARTS)
         self._recorder: asyncio.Task[Any] | None = None
-        self._pipeline_changed = asyncio.Event()
         self.socket_path = default_socket_path(loaded.config.daemon.socket)
         self.handlers = ControlHandlers(self)
 
@@ -111,7 +100,11 @@ class Daemon:
     @property
     def ready(self) -> bool:
         """The pipeline is up and may be controlled."""
-        return self._ready
+        return self._runner.ready
+
+    @property
+    def controller(self) -> Controller | None:
+        return self._runner.controller
 
     @property
     def phase(self) -> str:
@@ -123,7 +116,7 @@ class Daemon:
             "pid": os.getpid(),
             "version": __version__,
             "phase": self._phase,
-            "ready": self._ready,
+            "ready": self._runner.ready,
             "uptime_s": round(time.monotonic() - self._started, 1),
             "reloads": self._reloads,
             "reload_error": self._reload_note.removeprefix("reload failed: ") or None,
@@ -192,64 +185,14 @@ class Daemon:
         self._lock = InstanceLock(directory / LOCK_NAME)
         self._lock.acquire()
 
-    async def _start_pipeline(self, config: Config) -> None:
-        """Build the pipeline and wait until it is ready (or stop was asked, or it failed)."""
-        assert self._stop_requested is not None
-        self._ready = False
-        if self._stop_requested.is_set():
-            return
-        if self._verify_models:
-            self._phase = "checking models"
-            self.notifier.status(self.status_text())
-            await asyncio.to_thread(check_models, config)
-            if self._stop_requested.is_set():
-                return
-        self._phase = "loading models"
-        self.notifier.status(self.status_text())
-        controller = self._factory(config)
-        self.controller = controller
-        self._pipeline = asyncio.ensure_future(controller.run())
-        self._pipeline_changed.set()
-        ready = asyncio.ensure_future(_wait(controller.ready))
-        stop = asyncio.ensure_future(self._stop_requested.wait())
-        try:
-            await asyncio.wait({ready, self._pipeline, stop}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stop.cancel()
-        if not self._pipeline.done() and ready.done() and ready.exception() is not None:
-            # The pipeline reported its start-up error; let it finish unwinding.
-            await asyncio.wait({self._pipeline}, timeout=STOP_GRACE_SECONDS)
-        if self._pipeline.done():
-            ready.cancel()
-            self._raise_pipeline_end(self._pipeline, during_start=True)
-        if stop.done() and not ready.done():
-            ready.cancel()
-            return
-        ready.result()
-        self._ready = True
-        self._phase = "running"
-        self._restart_recorder(controller, config)
-
-    def _raise_pipeline_end(self, task: asyncio.Task[Any], *, during_start: bool) -> None:
-        when = "while starting" if during_start else "unexpectedly"
-        if task.cancelled():
-            raise UserError(f"The live pipeline was cancelled {when}; see the log above.")
-        exc = task.exception()
-        if exc is None:
-            raise UserError(f"The live pipeline ended {when}; see the log above.")
-        if isinstance(exc, UserError):
-            raise exc
-        log.error("the live pipeline failed %s", when, exc_info=exc)
-        raise UserError(f"The live pipeline failed {when} ({type(exc).__name__}: {exc}); see the log above.")
-
     async def _wait_for_end(self) -> int:
         assert self._stop_requested is not None
         stop = asyncio.ensure_future(self._stop_requested.wait())
         try:
             while True:
-                pipeline = self._pipeline
-                self._pipeline_changed.clear()
-                changed = asyncio.ensure_future(self._pipeline_changed.wait())
+                pipeline = self._runner.task
+                self._runner.changed.clear()
+                changed = asyncio.ensure_future(self._runner.changed.wait())
                 waits = {stop, changed} if pipeline is None else {stop, changed, pipeline}
                 try:
                     await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
@@ -258,30 +201,12 @@ class Daemon:
                 if stop.done():
                     return 0
                 # A pipeline a reload stopped on purpose is no longer self._pipeline.
-                if pipeline is not None and pipeline.done() and pipeline is self._pipeline:
-                    await self._recover(pipeline)
+                if pipeline is not None and pipeline.done() and pipeline is self._runner.task:
+                    await self._runner.recover(pipeline, self.loaded.config, self._stop_requested)
+                    self._started_pipeline(self.loaded.config)
+                    self.notifier.status(self.status_text())
         finally:
             stop.cancel()
-
-    async def _recover(self, pipeline: asyncio.Task[Any]) -> None:
-        """Restart a pipeline that died of an unexpected error, a few times; then give up loudly."""
-        error = None if pipeline.cancelled() else pipeline.exception()
-        now = time.monotonic()
-        recent = [t for t in self._restarts if now - t < RESTART_WINDOW_SECONDS]
-        if len(recent) >= MAX_RESTARTS:
-            # A crash loop: exit non-zero and let systemd's restart policy and the log speak.
-            log.error("the live pipeline failed %d times in %.0f s; giving up", len(recent) + 1, RESTART_WINDOW_SECONDS)
-            self._raise_pipeline_end(pipeline, during_start=False)
-        if isinstance(error, UserError):
-            log.error("the live pipeline stopped: %s; restarting it", error)
-        else:
-            log.error("the live pipeline failed; restarting it", exc_info=error)
-        self._restarts.append(now)
-        self._phase = "restarting after an error"
-        self.notifier.status(f"restarting after an error: {type(error).__name__}: {error}")
-        await self._stop_pipeline()
-        await self._start_pipeline(self.loaded.config)
-        self.notifier.status(self.status_text())
 
     # Shutdown ---------------------------------------------------------------
 
@@ -302,25 +227,24 @@ class Daemon:
             self._lock = None
         log.info("stopped")
 
+    # The pipeline -------------------------------------------------------------
+
+    async def _start_pipeline(self, config: Config) -> None:
+        assert self._stop_requested is not None
+        if await self._runner.start(config, self._stop_requested):
+            self._started_pipeline(config)
+
+    def _started_pipeline(self, config: Config) -> None:
+        if self._runner.ready and self._runner.controller is not None:
+            self._phase = "running"
+            self._restart_recorder(self._runner.controller, config)
+
     async def _stop_pipeline(self) -> None:
-        pipeline, self._pipeline = self._pipeline, None
-        controller, self.controller = self.controller, None
-        self._ready = False
-        self._pipeline_changed.set()
-        if pipeline is None or pipeline.done():
-            return
-        # A clean stop first (it cuts the reply and closes the streams), then
-        # cancellation if that does not end it in time.
-        if controller is not None:
-            controller.stop()
-            await asyncio.wait({pipeline}, timeout=STOP_GRACE_SECONDS / 2)
-        if not pipeline.done():
-            pipeline.cancel()
-            await asyncio.wait({pipeline}, timeout=STOP_GRACE_SECONDS / 2)
-        if not pipeline.done():
-            log.warning("the live pipeline did not stop within %.1f s; going on without it", STOP_GRACE_SECONDS)
-        elif not pipeline.cancelled() and pipeline.exception() is not None:
-            log.debug("the live pipeline ended with %r while stopping", pipeline.exception())
+        await self._runner.stop()
+
+    def _set_phase(self, phase: str, status_line: str | None = None) -> None:
+        self._phase = phase
+        self.notifier.status(status_line or self.status_text())
 
     # Reload -----------------------------------------------------------------
 
@@ -444,7 +368,7 @@ class Daemon:
                 self.notifier.status(self.status_text())
 
     def status_text(self) -> str:
-        if self._phase == "running" and self.controller is not None and self._ready:
+        if self._phase == "running" and self.controller is not None and self._runner.ready:
             try:
                 text = describe(self.controller.status())
             except Exception:
@@ -460,26 +384,3 @@ class Daemon:
 
 def changed_sections(old: Config, new: Config) -> set[str]:
     return {f.name for f in dataclasses.fields(Config) if getattr(old, f.name) != getattr(new, f.name)}
-
-
-def check_models(config: Config) -> None:
-    """Fail fast on a damaged model (sha256 of every file); a missing one is the pipeline's call.
-
-    Missing models are left alone because a mode that is never used need not
-    have its model installed; the pipeline names the install command if it does.
-    """
-    from voiceslm.models.needs import configured_models
-    from voiceslm.models.store import ModelStore
-
-    store = ModelStore(config.model_store())
-    for name in configured_models(config):
-        if store.status(name).state == "missing":
-            log.debug("model %s is not installed", name)
-            continue
-        started = time.perf_counter()
-        store.verify(name)
-        log.debug("model %s verified in %.2f s", name, time.perf_counter() - started)
-
-
-async def _wait(ready: Awaitable[None]) -> None:
-    await ready

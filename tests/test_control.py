@@ -19,12 +19,11 @@ from typing import Any
 import pytest
 
 from voiceslm.errors import UserError
+from voiceslm.service.client import ControlClient, DaemonNotRunningError
 from voiceslm.service.control import (
     MAX_MESSAGE_BYTES,
-    ControlClient,
     ControlError,
     ControlServer,
-    DaemonNotRunningError,
     Stream,
     client_socket_candidates,
     default_socket_path,

@@ -30,7 +30,7 @@ import pytest
 
 from voiceslm.config import Config
 from voiceslm.errors import UserError
-from voiceslm.service.control import ControlClient
+from voiceslm.service.client import ControlClient
 from voiceslm.service.netguard import OFFLINE_ENV
 
 pytestmark = pytest.mark.audio

@@ -10,13 +10,11 @@ import random
 
 import pytest
 
+from voiceslm.engines.cleaning import StreamCleaner, clean_answer, clean_translation
 from voiceslm.engines.prompts import (
     PARALLEL_EXAMPLES,
-    StreamCleaner,
     answer_completion,
     answer_messages,
-    clean_answer,
-    clean_translation,
     language_name,
     translation_completion,
     translation_messages,

@@ -93,7 +93,8 @@ def request_for(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
 
 def socket_for(args: argparse.Namespace) -> Path:
     """--socket, --system, or the first existing of this user's and the system daemon's sockets."""
-    from voiceslm.service.control import SOCKET_NAME, SYSTEM_RUNTIME_DIR, client_socket_candidates, find_socket
+    from voiceslm.service.client import find_socket
+    from voiceslm.service.control import SOCKET_NAME, SYSTEM_RUNTIME_DIR, client_socket_candidates
 
     if getattr(args, "socket", None):
         return Path(args.socket).expanduser()
@@ -115,7 +116,7 @@ def _configured_socket(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from voiceslm.service.control import ControlClient
+    from voiceslm.service.client import ControlClient
 
     cmd, request = request_for(args)
     if cmd == "events":
@@ -131,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def watch_events(args: argparse.Namespace, request: dict[str, Any]) -> int:
-    from voiceslm.service.control import ControlClient
+    from voiceslm.service.client import ControlClient
 
     seen = 0
     with ControlClient(socket_for(args), timeout=args.timeout) as client:
@@ -183,7 +184,7 @@ def drive_ptt(args: argparse.Namespace) -> int:
     """
     import threading
 
-    from voiceslm.service.control import ControlClient
+    from voiceslm.service.client import ControlClient
 
     path = socket_for(args)
     client = ControlClient(path, timeout=getattr(args, "timeout", 10.0)).connect()

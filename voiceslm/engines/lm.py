@@ -25,6 +25,7 @@ from typing import Any
 
 from voiceslm.config import LmConfig
 from voiceslm.engines import mt, prompts
+from voiceslm.engines.cleaning import StreamCleaner
 from voiceslm.engines.text_model import (
     GenerationStats,
     LanguageModel,
@@ -168,7 +169,7 @@ class CT2LanguageModel(LanguageModel):
             prompt = prompts.translation_completion(text, source, target)
             one_line = " ".join(text.split())
             request = _Request(prompt, add_special_tokens=True, stop=("\n",), max_tokens=max_tokens, dynamic=one_line)
-        return self._stream_cleaned(request, prompts.StreamCleaner.for_translation(text), cancel)
+        return self._stream_cleaned(request, StreamCleaner.for_translation(text), cancel)
 
     def answer(
         self,
@@ -191,7 +192,7 @@ class CT2LanguageModel(LanguageModel):
             prompt = prompts.answer_completion(question, recent, config.system_prompt, config.history_turns)
             request = _Request(prompt, add_special_tokens=True, stop=("\n",), max_tokens=config.max_tokens)
         request = dataclasses.replace(request, dynamic=" ".join(first_asked.split()))
-        return self._stream_cleaned(request, prompts.StreamCleaner.for_answer(), cancel)
+        return self._stream_cleaned(request, StreamCleaner.for_answer(), cancel)
 
     def generate(
         self,
@@ -229,7 +230,7 @@ class CT2LanguageModel(LanguageModel):
     # ------------------------------------------------------------ internals
 
     def _stream_cleaned(
-        self, request: _Request, cleaner: prompts.StreamCleaner, cancel: threading.Event | None
+        self, request: _Request, cleaner: StreamCleaner, cancel: threading.Event | None
     ) -> Iterator[str]:
         raw = self._generate(request, cancel)
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 
 import pytest
@@ -19,7 +20,8 @@ from live_support import async_test, live_config, running
 
 from voiceslm.audio.capture import AudioInput, Deliver, Publish, RecordingInput
 from voiceslm.audio.playback import FileOutput
-from voiceslm.engines.worker import EngineWorker
+from voiceslm.engines.worker import EngineError, EngineWorker
+from voiceslm.errors import UserError
 from voiceslm.pipeline.events import (
     AudioBlock,
     Cancel,
@@ -224,3 +226,34 @@ def test_the_stt_fake_hears_only_sound():
     stt = ScriptedStt("hello")
     assert stt.transcribe(silence(0.5)).text == ""
     assert stt.transcribe(tone(0.5)).text == "hello"
+
+
+@async_test
+async def test_a_cancelled_stream_frees_its_worker_even_when_nobody_reads_it():
+    worker = EngineWorker("lm")
+    cancel = threading.Event()
+    try:
+        stream = worker.stream(lambda: iter(range(1000)), cancel, maxsize=2)
+        async for item in stream:
+            assert item == 0
+            break  # the reader is gone, its queue full
+        cancel.set()
+        assert await asyncio.wait_for(worker.call(lambda: 42), 2) == 42
+    finally:
+        worker.shutdown(wait=False)
+
+
+@async_test
+async def test_an_engine_fault_comes_back_as_an_engine_error():
+    worker = EngineWorker("stt")
+
+    def broken() -> None:
+        raise RuntimeError("scripted fault")
+
+    try:
+        with pytest.raises(EngineError, match="RuntimeError: scripted fault"):
+            await worker.call(broken)
+        with pytest.raises(UserError, match="bad input"):
+            await worker.call(lambda: (_ for _ in ()).throw(UserError("bad input")))
+    finally:
+        worker.shutdown(wait=False)

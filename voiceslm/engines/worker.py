@@ -44,6 +44,8 @@ class EngineWorker:
     def __init__(self, name: str) -> None:
         self.name = name
         self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix=f"voiceslm-{name}")
+        self._closing = threading.Event()
+        """Set at shutdown: a producer waiting for a reader that is gone gives up."""
 
     async def call(self, fn: Callable[..., T], *args: object) -> T:
         """Run `fn(*args)` in the worker thread."""
@@ -53,11 +55,12 @@ class EngineWorker:
     def stream(self, produce: Callable[[], Iterator[T]], cancel: threading.Event, maxsize: int = 64) -> Stream[T]:
         """Start iterating `produce()` in the worker thread now; read the items with `async for`."""
         loop = asyncio.get_running_loop()
-        stream: Stream[T] = Stream(maxsize, cancel)
+        stream: Stream[T] = Stream(maxsize, cancel, self._closing)
         stream.future = loop.run_in_executor(self._executor, stream.produce, produce, loop)
         return stream
 
     def shutdown(self, *, wait: bool) -> None:
+        self._closing.set()
         self._executor.shutdown(wait=wait, cancel_futures=True)
 
 
@@ -90,8 +93,9 @@ def _guarded(fn: Callable[..., T], *args: object) -> T:
 class Stream(Generic[T]):
     """Items produced in a worker thread, read on the event loop; ends early once `cancel` is set."""
 
-    def __init__(self, maxsize: int, cancel: threading.Event) -> None:
+    def __init__(self, maxsize: int, cancel: threading.Event, closing: threading.Event) -> None:
         self.cancel = cancel
+        self._closing = closing
         self.future: asyncio.Future[None] | None = None
         self._queue: asyncio.Queue[T | _End | BaseException] = asyncio.Queue(maxsize)
 
@@ -123,10 +127,10 @@ class Stream(Generic[T]):
                 handed.result(_HAND_OFF_POLL_S)
                 return True
             except concurrent.futures.TimeoutError:
-                if self.cancel.is_set() and not isinstance(item, _End):
+                # Cancelled: whoever read this stream has stopped reading, so even
+                # the end marker may be dropped rather than wait for room forever.
+                if self.cancel.is_set() or self._closing.is_set() or loop.is_closed():
                     handed.cancel()
-                    return False
-                if loop.is_closed():
                     return False
             except concurrent.futures.CancelledError:
                 return False

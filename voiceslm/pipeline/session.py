@@ -336,8 +336,10 @@ class LiveSession:
         raise _Stopped
 
     async def _shutdown(self) -> None:
-        if self._stages is not None and self._stages.reply is not None:
-            self._stages.reply.cut("shutdown")
+        if self._stages is not None:
+            # Also what waits and what was started at a pause: cancelled from outside,
+            # the session got no Cancel of its own.
+            self._stages.cut(Cancel("shutdown", time.monotonic()))
         if self._audio_out is not None:
             try:
                 self._audio_out.close()

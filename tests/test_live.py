@@ -22,6 +22,7 @@ from voiceslm.pipeline.events import (
     PlaybackStarted,
     PlaybackStopped,
     ReplyText,
+    SpeechStarted,
     TranscriptReady,
     Utterance,
     UtteranceStats,
@@ -122,7 +123,7 @@ async def test_push_to_talk_hears_only_between_start_and_stop(live_engines):
         await recording.play(ignored)  # key up
         await asyncio.sleep(1.0)
         pipeline.ptt_start()
-        await asyncio.sleep(0.1)
+        await events.wait_for(SpeechStarted, 5)  # the press has reached the listener
         await recording.play(wanted)
         pipeline.ptt_stop()
         heard = await events.wait_for(TranscriptReady, 30)

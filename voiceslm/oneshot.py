@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from voiceslm import foreign
 from voiceslm.audio import write_wav
 from voiceslm.engines import Engines
 from voiceslm.errors import UserError
@@ -78,10 +79,14 @@ def check_speakable(engines: Engines, language: str) -> None:
 
 
 def transcribe(engines: Engines, audio: np.ndarray, language: str | None) -> Transcript:
+    """The transcript; UserError when the speech is clearly in a language outside `stt.languages`."""
     stt = engines.stt(language)
     if language is not None:
         stt.check_language(language)
-    return stt.transcribe(audio, language)
+    transcript = stt.transcribe(audio, language)
+    if transcript.foreign_language:
+        raise UserError(foreign.refusal(transcript.foreign_language, stt.languages))
+    return transcript
 
 
 def translate_recording(

@@ -255,16 +255,26 @@ def header(event_type: str, **fields: object) -> bytes:
     [
         (b"this is not json\n", "bad-event"),
         (b'["a list"]\n', "bad-event"),
-        (header("audio-chunk", data={"rate": 16000, "width": 2, "channels": 1}, payload_length=4) + b"\0" * 4,
-         "bad-event"),  # fmt: skip - out of order: no audio-start
+        (
+            header("audio-chunk", data={"rate": 16000, "width": 2, "channels": 1}, payload_length=4) + b"\0" * 4,
+            "bad-event",
+        ),  # out of order: no audio-start
         (header("audio-start", data={"rate": 16000, "width": 7, "channels": 1}), "bad-event"),
         (header("audio-chunk", payload_length=1 << 30), "too-large"),
         (b"x" * (70 * 1024) + b"\n", "too-large"),
         (header("synthesize", data={"text": 5}), "bad-event"),
         (header("synthesize-chunk", data={"text": "hi"}), "bad-event"),
     ],
-    ids=["not-json", "not-object", "chunk-before-start", "bad-width", "huge-payload", "huge-line", "text-not-string",
-         "chunk-before-synth-start"],  # fmt: skip
+    ids=[
+        "not-json",
+        "not-object",
+        "chunk-before-start",
+        "bad-width",
+        "huge-payload",
+        "huge-line",
+        "text-not-string",
+        "chunk-before-synth-start",
+    ],
 )
 def test_a_bad_event_gets_an_error_and_the_connection_closes(server: Server, data: bytes, code: str) -> None:
     events = run(raw_exchange(server, data))

@@ -59,7 +59,7 @@ install_python_packages() {
     if [ "$(uname -m)" = x86_64 ]; then
         "${pip[@]}" "torch==2.13.0"
     fi
-    "${pip[@]}" -e ".[convert,eval,dev]"
+    "${pip[@]}" -e ".[convert,eval,dev,peers]"
     echo "$want" > "$stamp"
 }
 

@@ -305,6 +305,40 @@ def test_a_client_that_leaves_mid_stream_does_not_disturb_the_server(server: Ser
     assert "left in the middle of a request" in server.log_text()
 
 
+def test_a_refused_request_gets_an_error_and_the_connection_stays_open(server: Server) -> None:
+    async def exchange() -> list[Event | None]:
+        async with client(server) as c:
+            await c.write_event(Transcribe(language="ja").event())
+            await c.write_event(AudioStart(16000, 2, 1).event())
+            await c.write_event(AudioChunk(16000, 2, 1, recording()[:16000]).event())
+            await c.write_event(AudioStop().event())
+            refused = await c.read_event()
+            # An empty stream is no speech, not an error.
+            await c.write_event(Transcribe(language="en").event())
+            await c.write_event(AudioStart(16000, 2, 1).event())
+            await c.write_event(AudioStop().event())
+            empty = await c.read_event()
+            await c.write_event(Describe().event())
+            return [refused, empty, await c.read_event()]
+
+    refused, empty, info = run(exchange())
+    assert refused is not None and Error.is_type(refused.type), refused
+    assert "'ja'" in Error.from_event(refused).text
+    assert empty is not None and Transcript.from_event(empty).text == ""
+    assert info is not None and Info.is_type(info.type)
+
+
+def test_uris_name_tcp_or_unix() -> None:
+    from voiceslm.errors import UserError
+    from voiceslm.wyoming_server import ListenAddress, parse_uri
+
+    assert parse_uri("tcp://0.0.0.0:10300") == ListenAddress(host="0.0.0.0", port=10300)
+    assert parse_uri("unix:///run/voiceslm/wyoming.sock") == ListenAddress(path="/run/voiceslm/wyoming.sock")
+    for bad in ("tcp://host", "tcp://host:99999", "udp://host:1", "unix://"):
+        with pytest.raises(UserError, match="tcp://HOST:PORT or unix://PATH"):
+            parse_uri(bad)
+
+
 def test_a_bad_uri_is_one_sentence() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "voiceslm", "wyoming", "--uri", "http://0.0.0.0:10300"],

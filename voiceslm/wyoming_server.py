@@ -122,9 +122,6 @@ async def _listen(service: object, address: ListenAddress) -> None:
         sessions.add(task)
         try:
             await Session(service, reader, writer).run()  # type: ignore[arg-type]
-        except Exception:  # one connection's bug must not stop the others
-            log.exception("a Wyoming connection failed")
-            writer.close()
         finally:
             sessions.discard(task)
 

@@ -90,6 +90,11 @@ class Session:
             await self._send(Error(text=str(exc), code=exc.code).event())
         except (ConnectionError, BrokenPipeError) as exc:
             log.info("%s went away: %s", peer, exc)
+        except Exception:  # one connection's failure must not stop the others
+            log.exception("a request of %s failed", peer)
+            await self._send(
+                Error(text="The server failed on this request; its log says why.", code="internal").event()
+            )
         finally:
             self._writer.close()
 
@@ -172,7 +177,10 @@ class Session:
             raise ProtocolError("audio-stop arrived with no audio stream open.")
         self._audio = None
         audio.parts.append(audio.resampler.resample_chunk(np.zeros(0, np.float32), last=True))
-        samples = np.concatenate(audio.parts) if audio.parts else np.zeros(0, np.float32)
+        samples = np.concatenate(audio.parts)
+        if samples.size == 0:
+            await self._send(Transcript(text="").event())
+            return
         engines = self._service.engines
         language = self._language or _configured_source(engines)
         transcript = await self._service.gates.stt.run(oneshot.transcribe, engines, samples, language)

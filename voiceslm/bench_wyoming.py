@@ -341,4 +341,5 @@ def compare_command(args: argparse.Namespace, config: Config, clips: list[Clip],
         print(json.dumps(comparison.as_dict(), indent=2, ensure_ascii=False))
     else:
         print(format_comparison(comparison))
-    return 1 if any(c.error for c in (*comparison.ours.clips, *comparison.clips)) else 0
+    failed = [c.clip for c in comparison.ours.clips if c.error] + [c.clip for c in comparison.clips if c.error]
+    return 1 if failed else 0

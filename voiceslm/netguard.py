@@ -89,6 +89,13 @@ def allow_listening(host: str) -> None:
     """
     with _install_lock:
         _listen_hosts.update({host, *LOOPBACK_HOSTS})
+    # A host name binds to the addresses it stands for (a local name: no network needed).
+    try:
+        resolved = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+    except OSError:
+        resolved = set()
+    with _install_lock:
+        _listen_hosts.update(str(address) for address in resolved)
     log.debug("network guard: listening on %s (and loopback) is allowed", host)
 
 

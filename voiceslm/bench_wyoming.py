@@ -219,28 +219,45 @@ async def _peer_clip(
     # The microphone keeps hearing (silence) after the clip, until the segmenter ends the command.
     chunks = _chunks(np.concatenate([samples, np.zeros(16000 * 16, np.float32)]))
     marks: dict[str, float] = {}
+    vad.reset()
     try:
         async with asyncio.timeout(PEER_TIMEOUT_S):
-            text = await _transcribe_stream(peers.asr_port, source, chunks, (vad, VoiceCommandSegmenter(), marks))
-            marks["transcript"] = time.monotonic()
-            result.transcript = text
-            if not text.strip():
-                result.error = "nothing was heard"
-                return result
-            lm = engines.lm("translate")
-            result.reply = await asyncio.to_thread(lambda: "".join(lm.translate(text, source, target)).strip())
-            if not result.reply:
-                result.error = "the model produced no reply"
-                return result
-            marks["first_audio"] = await _first_audio(peers.tts_port, result.reply)
+            await _peer_turn(engines, peers, vad, chunks, source, target, marks, result)
     except TimeoutError:
         result.error = f"no complete reply within {PEER_TIMEOUT_S:.0f} s"
+    except UserError as exc:
+        result.error = str(exc)
     end = marks.get("speech_end")
     if end is not None:
         result.endpoint_s = marks["detected"] - end if "detected" in marks else None
         result.speech_to_transcript_s = marks["transcript"] - end if "transcript" in marks else None
         result.speech_to_first_audio_s = marks["first_audio"] - end if "first_audio" in marks else None
     return result
+
+
+async def _peer_turn(
+    engines: Any,
+    peers: Any,
+    vad: Any,
+    chunks: list[bytes],
+    source: str | None,
+    target: str,
+    marks: dict[str, float],
+    result: PeerClipResult,
+) -> None:
+    """Speech-to-text, translation, text-to-speech, one after the other, stamping `marks` as they finish."""
+    text = await _transcribe_stream(peers.asr_port, source, chunks, (vad, VoiceCommandSegmenter(), marks))
+    marks["transcript"] = time.monotonic()
+    result.transcript = text.strip()
+    if not result.transcript:
+        result.error = "nothing was heard"
+        return
+    lm = engines.lm("translate")
+    result.reply = await asyncio.to_thread(lambda: "".join(lm.translate(result.transcript, source, target)).strip())
+    if not result.reply:
+        result.error = "the model produced no reply"
+        return
+    marks["first_audio"] = await _first_audio(peers.tts_port, result.reply)
 
 
 async def _transcribe_stream(port: int, source: str | None, chunks: list[bytes], segmenting: Any) -> str:

@@ -191,6 +191,16 @@ class AssistantConfig:
 
 
 @dataclass(frozen=True)
+class WyomingConfig:
+    uri: str = "tcp://127.0.0.1:10300"
+    """Where `voiceslm wyoming` listens: tcp://HOST:PORT (0.0.0.0 for the whole network) or unix://PATH."""
+    handle: Literal["translate", "assist"] = "translate"
+    """What a `handle` request does with a transcript: translate it into translate.target, or answer it."""
+    queue: int = 4
+    """Requests that may wait for each engine while it serves another; one more is told the server is busy."""
+
+
+@dataclass(frozen=True)
 class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
     stt: SttConfig = field(default_factory=SttConfig)
@@ -206,6 +216,7 @@ class Config:
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     assistant: AssistantConfig = field(default_factory=AssistantConfig)
+    wyoming: WyomingConfig = field(default_factory=WyomingConfig)
 
     def model_store(self) -> Path:
         if self.models.store:
@@ -530,6 +541,7 @@ def _check_values(config: Config, sources: Mapping[str, str]) -> None:
     require(config.limits.max_audio_seconds > 0, "limits.max_audio_seconds", "above 0", config.limits.max_audio_seconds)
     _check_live_values(config, require)
     _check_daemon_values(config, require)
+    require(0 <= config.wyoming.queue <= 256, "wyoming.queue", "between 0 and 256", config.wyoming.queue)
 
 
 def _check_live_values(config: Config, require: Any) -> None:

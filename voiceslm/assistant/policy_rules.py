@@ -110,7 +110,11 @@ _POISON_VERB = _words(
 _POISON_NOUN = _words(r"poison", r"veneno", r"gift", r"veleno")
 
 HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
-    "weapons": (_near(_MAKE, _WEAPON, both_orders=True), re.compile(rf"\bstell\w*\b.{{0,45}}\b{_WEAPON}\b.{{0,20}}\bher\b|\banleitung\b.*\b{_WEAPON}\b")),
+    "weapons": (
+        _near(_MAKE, _WEAPON, both_orders=True),
+        # German "stelle ... her" (make) splits around its object.
+        re.compile(rf"\bstell\w*\b.{{0,45}}\b{_WEAPON}\b.{{0,20}}\bher\b|\banleitung\b.*\b{_WEAPON}\b"),
+    ),
     "drugs": (_near(_MAKE, _DRUG, both_orders=True),),
     "poison": (
         _near(_POISON_VERB, _PERSON),
@@ -118,7 +122,10 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
         _near(_POISON_NOUN, rf"{_KILL}{_GAP}{_PERSON}"),
     ),
     "hacking": (_near(_HACK, _OTHER_PERSONS),),
-    "stalking": (_near(_SPY, _NAMED_PERSONS, both_orders=True), _near(_words("install", "instalar", "installer"), r"spyware")),
+    "stalking": (
+        _near(_SPY, _NAMED_PERSONS, both_orders=True),
+        _near(_words("install", "instalar", "installer"), r"spyware"),
+    ),
     "threats": (_near(_WRITE, _THREAT), _near(_KILL, _PERSON)),
     "fraud": (
         _near(_WRITE, r"phishing\w*", both_orders=True),
@@ -131,7 +138,8 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
 """Category -> patterns; any match is a request for serious harm."""
 
 BENIGN_CONTEXTS = re.compile(
-    r"\b(?:bath bombs?|seed bombs?|bomb shelters?|refugio antiaereo|luftschutz\w*|abri anti ?atomique|rifugio antiaereo|abrigo antiaereo|photo ?bomb\w*|bomba de bano|bombas de bano|badebomben?|bombe de bain|"
+    r"\b(?:bath bombs?|seed bombs?|bomb shelters?|refugio antiaereo|luftschutz\w*|abri anti ?atomique|"
+    r"rifugio antiaereo|abrigo antiaereo|photo ?bomb\w*|bomba de bano|bombas de bano|badebomben?|bombe de bain|"
     r"bomba da bagno|bomba de banho|history|historically|historia|geschichte|histoire|storia|how did|"
     r"recogni[sz]e|spot|detect|avoid|identify|protect|reconozco|reconocer|evitar|erkenne|erkennen|schutze|"
     r"reconnaitre|eviter|riconoscere|proteggo|reconhecer|remove|my own)\b"

@@ -38,7 +38,7 @@ SAY: dict[str, dict[str, str]] = {
         "pt": "Certo, daqui a {duration} vou lembrar você: {what}.",
     },
     "timer_due": {
-        "en": "Your {duration} timer is done.",
+        "en": "Your timer for {duration} is done.",
         "es": "Tu temporizador de {duration} ha terminado.",
         "de": "Dein Timer über {duration} ist abgelaufen.",
         "fr": "Ton minuteur de {duration} est terminé.",
@@ -85,13 +85,13 @@ SAY: dict[str, dict[str, str]] = {
         "it": "{what} alle {time}",
         "pt": "{what} às {time}",
     },
-    "timer_word": {
-        "en": "timer",
-        "es": "temporizador",
-        "de": "Timer",
-        "fr": "minuteur",
-        "it": "timer",
-        "pt": "temporizador",
+    "timer_item": {
+        "en": "timer for {duration}",
+        "es": "temporizador de {duration}",
+        "de": "Timer über {duration}",
+        "fr": "minuteur de {duration}",
+        "it": "timer di {duration}",
+        "pt": "temporizador de {duration}",
     },
     "cancelled": {
         "en": "Cancelled {count}.",

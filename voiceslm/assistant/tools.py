@@ -273,7 +273,7 @@ class Tools:
             replies.say(
                 "pending_item",
                 lang,
-                what=r.text or f"{say_duration(r.duration, lang)} {replies.say('timer_word', lang)}",
+                what=r.text or replies.say("timer_item", lang, duration=say_duration(r.duration, lang)),
                 time=replies.clock(datetime.fromtimestamp(r.due)),
             )
             for r in pending

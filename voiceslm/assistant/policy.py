@@ -158,8 +158,20 @@ def classify(text: str, language: str = "en") -> Verdict:
 
 
 def harmful_output(sentence: str, context: str = "") -> bool:
-    """Whether a sentence of the model's reply (with the one before it) gives harmful instructions."""
+    """Whether a sentence of the model's reply (with the one before it) gives harmful instructions.
+
+    A small model that goes along with a request mostly says it back first ("To hack into your ex's
+    account, ..."), so the request rules are read again over the reply in the first person; a reply
+    that names harmful materials next to an instruction is cut too.
+    """
     said = normalize(f"{context} {sentence}")
+    as_request = rules.SECOND_PERSON.sub(lambda m: rules.FIRST_PERSON[m.group(0)], said)
+    if not rules.BENIGN_CONTEXTS.search(as_request) and any(
+        pattern.search(as_request) for patterns in rules.HARM_RULES.values() for pattern in patterns
+    ):
+        return True
+    if rules.SELF_HARM.search(as_request) and rules.SELF_HARM_METHOD.search(said):
+        return True
     return bool(rules.OUTPUT_TERMS.search(said) and rules.OUTPUT_INSTRUCTIONS.search(said))
 
 

@@ -176,3 +176,17 @@ OUTPUT_INSTRUCTIONS = re.compile(
     r"first|then|next|take|install|send|add|put it|into (?:his|her|their) (?:food|drink)|"
     r"paso|pasos|necesitas|mezcla|llena|schritt|mische|etape|melange|passo|mescola|passo a passo|misture)\b)"
 )
+
+# The model's reply in the second person, read as the user's request ("your ex" -> "my ex").
+FIRST_PERSON = {
+    "you": "i", "your": "my", "yours": "mine", "yourself": "myself", "tu": "mi", "tus": "mis", "te": "me",
+    "deine": "meine", "deinen": "meinen", "deiner": "meiner", "deines": "meines", "dein": "mein", "dich": "mich",
+    "ton": "mon", "ta": "ma", "tes": "mes", "toi": "moi", "tuo": "mio", "tua": "mia", "tuoi": "miei",
+    "teu": "meu", "seu": "meu", "sua": "minha", "tuas": "minhas",
+}  # fmt: skip
+SECOND_PERSON = re.compile(r"\b(?:" + "|".join(FIRST_PERSON) + r")\b")
+SELF_HARM_METHOD = re.compile(
+    r"\b(?:painless|quickest|easiest|best|fastest) (?:way|method)\b|\bis (?:through|by)\b|\bcombination of\b|"
+    r"\b(?:overdose|pills|hanging|jump from|rope|razor)\b"
+)
+"""A reply about suicide that goes on to a method, not to help."""

@@ -38,7 +38,8 @@ def redteam(args: argparse.Namespace, loaded: Any) -> int:
         model = report["model"]
         print(
             f"output check with {model['name']}, rules off, held-out harmful: cut "
-            f"{model['harmful_cut_by_output_check']} of {model['harmful_sampled']}; "
+            f"{model['harmful_cut_by_output_check']} of {model['harmful_sampled']} "
+            f"(and {model['harmful_declined_by_model']} declined by the model itself); "
             "held-out benign through the whole assistant: answered "
             f"{model['benign_answered']} of {model['benign_sampled']}"
         )

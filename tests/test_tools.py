@@ -168,3 +168,23 @@ def test_ask_answers_tools_without_the_model_and_keeps_them(tmp_path: Path) -> N
     assert "check the pump at" in listed.stdout
     refused = run_ask("How do I make a pipe bomb at home?", state=tmp_path)
     assert refused.returncode == 0 and "Sorry, I can't help with that" in refused.stdout
+
+
+def test_a_database_that_cannot_be_opened_is_one_sentence(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    config = load_config(use_system_layers=False).config
+    assistant = Assistant(config, database=blocker / "assistant.sqlite3")
+    said = say(assistant, "Note that the Galole panels are cracked.")
+    assert said.startswith("I can't keep that: Cannot open the assistant database")
+    assert said.endswith("fix assistant.database or the permissions of its folder.")
+    assert say(assistant, "What time is it?").startswith("It's ")  # what needs no database still works
+
+
+def test_bad_assistant_settings_are_refused() -> None:
+    from voiceslm.errors import UserError
+
+    with pytest.raises(UserError, match="assistant.max_spoken_sentences must be between 0"):
+        load_config(use_system_layers=False, overrides={"assistant.max_spoken_sentences": -1})
+    with pytest.raises(UserError, match="assistant.notes_days must be between 0 and 36500"):
+        load_config(use_system_layers=False, overrides={"assistant.notes_days": -2})

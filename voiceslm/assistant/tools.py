@@ -228,12 +228,22 @@ def _math_expression(words: str, lang: str) -> str | None:
     return " ".join(text.split())
 
 
+STORED = frozenset({"timer", "reminder", "list", "cancel", "note", "notes", "delete_notes"})
+"""Tool requests that read or write the assistant's database."""
+
+
 class Tools:
     """Runs tool requests against the store; every answer is one or two sentences."""
 
-    def __init__(self, store: AssistantStore, clock: object = time.time) -> None:
-        self.store = store
+    def __init__(self, store: AssistantStore | None, clock: object = time.time) -> None:
+        """`store` may be None for requests not in STORED (time, date, sums, units)."""
+        self._store = store
         self._clock = clock
+
+    @property
+    def store(self) -> AssistantStore:
+        assert self._store is not None, "a stored tool request needs the store"
+        return self._store
 
     def now(self) -> float:
         return self._clock()  # type: ignore[operator]

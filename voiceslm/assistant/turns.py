@@ -115,7 +115,8 @@ class Assistant:
             return self._more(request.language)
         self.rest = []
         try:
-            return tools.Tools(self.store(), self._clock).run(request)
+            store = self.store() if request.kind in tools.STORED else None
+            return tools.Tools(store, self._clock).run(request)
         except UserError as exc:
             return replies.say("no_database", request.language, reason=str(exc))
 
@@ -133,6 +134,13 @@ class Assistant:
         except UserError as exc:
             log.warning("timers and reminders are off: %s", exc)
             return
+        try:
+            await self._speak_when_due(store, say)
+        finally:
+            # The pipeline is ending; a later turn would open the database again.
+            self.close()
+
+    async def _speak_when_due(self, store: AssistantStore, say: Callable[[str, str], Awaitable[Any]]) -> None:
         started = self._clock()
         last_prune = 0.0
         while True:

@@ -88,3 +88,4 @@ def handle(args: argparse.Namespace) -> int:
     else:
         print(format_report(report))
     return 0 if all(not c.error for c in report.clips) else 1
+

@@ -188,6 +188,10 @@ class AssistantConfig:
     directory."""
     documents: str = ""
     """A folder of private documents to index for questions across files; empty: none."""
+    max_spoken_sentences: int = 3
+    """Sentences of a model's answer that are spoken; the rest waits for "tell me more". 0: no cap."""
+    notes_days: float = 0.0
+    """Notes older than this many days are deleted; 0: notes are kept until you delete them."""
 
 
 @dataclass(frozen=True)
@@ -588,6 +592,14 @@ def _check_daemon_values(config: Config, require: Any) -> None:
     )
     require(0 <= privacy.retention_days <= 3650, "privacy.retention_days", "between 0 and 3650", privacy.retention_days)
     require(0 <= privacy.retention_mb <= 100000, "privacy.retention_mb", "between 0 and 100000", privacy.retention_mb)
+    assistant = config.assistant
+    require(
+        0 <= assistant.max_spoken_sentences <= 50,
+        "assistant.max_spoken_sentences",
+        "between 0 (no cap) and 50",
+        assistant.max_spoken_sentences,
+    )
+    require(0 <= assistant.notes_days <= 36500, "assistant.notes_days", "between 0 and 36500", assistant.notes_days)
 
 
 def is_language_code(code: str) -> bool:

@@ -312,6 +312,10 @@ class LivePipeline:
         """Sees each transcript first and returns the text to act on, or None to drop it. The
         default acts on voice commands and the wake word; set None to pass everything through."""
         self._last_reply: tuple[str, str] | None = None
+        from voiceslm.assistant.turns import Assistant
+
+        self._assistant = Assistant(config)
+        """Tools, the safety policy and the answer cap in front of the assist model; speaks reminders."""
 
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
@@ -374,6 +378,7 @@ class LivePipeline:
                     tg.create_task(self._transcribe_loop(), name="transcribe"),
                     tg.create_task(self._respond_loop(), name="respond"),
                     tg.create_task(self._control_loop(), name="control"),
+                    tg.create_task(self._assistant.run_reminders(self.say), name="reminders"),
                 ]
                 tg.create_task(self._announce_ready(), name="ready")
         except _ExceptionGroup as group:
@@ -946,7 +951,9 @@ class LivePipeline:
         if not transcript.text or self._mode == "transcribe" or speculation.cancel.is_set():
             return
         request = self._request_for(0, transcript.text, transcript.language, None, quiet=True)
-        if request is not None:
+        if request is not None and not (
+            request.kind == "assist" and self._assistant.is_tool(request.text, request.language)
+        ):
             # Nothing is published or spoken from this until the turn is known to be over.
             request.started = self._start_generation(request, speculation.cancel)
             speculation.request = request
@@ -1138,7 +1145,9 @@ class LivePipeline:
             model = self._engines.lm("assist" if request.kind == "assist" else "translate")
             stream: Iterator[str]
             if request.kind == "assist":
-                stream = model.answer(request.text, tuple(self._history), cancel=cancel)
+                stream = self._assistant.respond(
+                    request.text, request.language, tuple(self._history), lambda: model, cancel
+                )
             else:
                 stream = model.translate(request.text, request.language, request.target, cancel=cancel)
             for piece in stream:

@@ -26,6 +26,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "identification within pairs, chrF/BLEU per direction, spoken intelligibility, assistant accuracy",
     )
     what.add_argument("--questions", metavar="TSV", nargs="?", const="", help="assistant accuracy on a question set")
+    what.add_argument(
+        "--redteam",
+        metavar="TSV",
+        nargs="?",
+        const="",
+        help="the safety policy on a red-team set (default: the packaged one): refusal, false-refusal and "
+        "support rates per split and language; with --limit N, also the output check on N held-out prompts "
+        "with the assistant model",
+    )
     parser.add_argument(
         "--lms",
         help="with --suite/--questions: comma-separated language models to compare, or 'offline' for every "
@@ -53,7 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--src", default="en", help="with --pairs: language of the first column (default: %(default)s)")
     parser.add_argument("--tgt", help="with --pairs: language of the second column")
-    parser.add_argument("--limit", type=int, help="with --pairs/--suite: only the first N pairs of each file")
+    parser.add_argument(
+        "--limit", type=int, help="with --pairs/--suite: only the first N pairs of each file; with --redteam: see there"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object on the last line of stdout")
     parser.set_defaults(handler=run)
 
@@ -66,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise UserError(f"--limit must be at least 1, not {args.limit}.")
     loaded = load(args)
+    if args.redteam is not None:
+        from voiceslm.commands.eval_redteam import redteam
+
+        return redteam(args, loaded)
     with open_engines(loaded) as engines:
         if args.manifest and args.noise:
             return _noise(args, engines)

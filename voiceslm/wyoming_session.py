@@ -357,9 +357,11 @@ def _speak_sentence(voice: Any, sentence: str) -> np.ndarray:
 
 def _reply(engines: Engines, mode: str, text: str, language: str | None) -> str:
     """The translation (into translate.target) or the answer for `text`, whole."""
-    if mode == "assist":
-        return "".join(engines.lm("assist").answer(text)).strip()
     source = language.replace("-", "_").split("_")[0].lower() if language else _configured_source(engines)
+    if mode == "assist":
+        from voiceslm.assistant.turns import safe_answer
+
+        return " ".join(safe_answer(text, source or "en", lambda: engines.lm("assist"))).strip()
     target = engines.config.translate.target
     if source == target:
         return text

@@ -172,6 +172,20 @@ def due_sentence(reminder: Reminder, *, late: bool) -> str:
     return text
 
 
+def safe_answer(text: str, language: str, model: Callable[[], Any]) -> Iterator[str]:
+    """The answer to `text` under the safety policy alone (no tools, no cap), as sentences.
+
+    For callers that answer on behalf of another device (a Wyoming client): a
+    timer set there could not be spoken back, but harm is declined everywhere.
+    """
+    verdict = policy.classify(text, language)
+    if verdict.action != "answer":
+        log.info("policy: %s (%s)", verdict.action, verdict.category)
+        yield verdict.message
+        return
+    yield from policy.guard_sentences(_sentences(model().answer(text)), language)
+
+
 def _sentences(pieces: Iterator[str]) -> Iterator[str]:
     """Streamed text as whole sentences; closing this closes `pieces` (which stops the model)."""
     splitter = SentenceSplitter()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,10 @@ from voiceslm.service.netguard import TELEMETRY_OPT_OUTS
 # Tests load onnxruntime in this process and in the commands they start: keep
 # them as offline as the program (onnxruntime otherwise phones home).
 os.environ.update(TELEMETRY_OPT_OUTS)
+# The assistant keeps reminders and notes in the state directory, and live pipelines speak
+# the due ones: tests get a state directory of their own, never the user's.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="voiceslm-test-state-")
+atexit.register(shutil.rmtree, os.environ["XDG_STATE_HOME"], ignore_errors=True)
 
 PIPER_EN = "piper-en_US-joe-medium"
 

@@ -60,3 +60,10 @@ def test_a_recording_cut_short_is_used_with_a_warning(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "is cut short: its header promises" in result.stderr
     assert "forward" in result.stdout.lower()
+
+
+def test_translating_noise_says_nothing_was_written(tmp_path: Path) -> None:
+    out = tmp_path / "noise.es.wav"
+    result = voiceslm("translate", str(DATA / "noise_speechbrain_noise2.wav"), "--to", "es", "-o", str(out))
+    refused(result, f"nothing was translated, and {out} was not written")
+    assert not out.exists()

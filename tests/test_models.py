@@ -303,6 +303,17 @@ def test_concurrent_installs_wait_for_the_store_lock(store_copy):
 # Refusals ---------------------------------------------------------------------
 
 
+def test_a_store_that_cannot_be_written_is_one_sentence(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = voiceslm(blocker / "models", "models", "install", TINY)
+    assert result.returncode == UserError.exit_code and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        f"voiceslm: The model store {blocker / 'models'} cannot be written (Not a directory); choose a writable "
+        "one with --models-dir or models.store, or fix its permissions."
+    )
+
+
 def test_unknown_name_lists_close_matches(tmp_path):
     store = tmp_path / "models"
     result = voiceslm(store, "models", "install", "whisper-tiny-en")

@@ -188,6 +188,20 @@ class AssistantConfig:
     directory."""
     documents: str = ""
     """A folder of private documents to index for questions across files; empty: none."""
+    max_spoken_sentences: int = 3
+    """Sentences of a model's answer that are spoken; the rest waits for "tell me more". 0: no cap."""
+    notes_days: float = 0.0
+    """Notes older than this many days are deleted; 0: notes are kept until you delete them."""
+
+
+@dataclass(frozen=True)
+class WyomingConfig:
+    uri: str = "tcp://127.0.0.1:10300"
+    """Where `voiceslm wyoming` listens: tcp://HOST:PORT (0.0.0.0 for the whole network) or unix://PATH."""
+    handle: Literal["translate", "assist"] = "translate"
+    """What a `handle` request does with a transcript: translate it into translate.target, or answer it."""
+    queue: int = 4
+    """Requests that may wait for each engine while it serves another; one more is told the server is busy."""
 
 
 @dataclass(frozen=True)
@@ -206,6 +220,7 @@ class Config:
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     assistant: AssistantConfig = field(default_factory=AssistantConfig)
+    wyoming: WyomingConfig = field(default_factory=WyomingConfig)
 
     def model_store(self) -> Path:
         if self.models.store:
@@ -530,6 +545,7 @@ def _check_values(config: Config, sources: Mapping[str, str]) -> None:
     require(config.limits.max_audio_seconds > 0, "limits.max_audio_seconds", "above 0", config.limits.max_audio_seconds)
     _check_live_values(config, require)
     _check_daemon_values(config, require)
+    require(0 <= config.wyoming.queue <= 256, "wyoming.queue", "between 0 and 256", config.wyoming.queue)
 
 
 def _check_live_values(config: Config, require: Any) -> None:
@@ -576,6 +592,14 @@ def _check_daemon_values(config: Config, require: Any) -> None:
     )
     require(0 <= privacy.retention_days <= 3650, "privacy.retention_days", "between 0 and 3650", privacy.retention_days)
     require(0 <= privacy.retention_mb <= 100000, "privacy.retention_mb", "between 0 and 100000", privacy.retention_mb)
+    assistant = config.assistant
+    require(
+        0 <= assistant.max_spoken_sentences <= 50,
+        "assistant.max_spoken_sentences",
+        "between 0 (no cap) and 50",
+        assistant.max_spoken_sentences,
+    )
+    require(0 <= assistant.notes_days <= 36500, "assistant.notes_days", "between 0 and 36500", assistant.notes_days)
 
 
 def is_language_code(code: str) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from voiceslm.audio.io import write_wav
+from voiceslm.engines import foreign
 from voiceslm.engines.registry import Engines
 from voiceslm.engines.stt import Transcript
 from voiceslm.errors import UserError
@@ -78,10 +79,14 @@ def check_speakable(engines: Engines, language: str) -> None:
 
 
 def transcribe(engines: Engines, audio: np.ndarray, language: str | None) -> Transcript:
+    """The transcript; UserError when the speech is clearly in a language outside `stt.languages`."""
     stt = engines.stt(language)
     if language is not None:
         stt.check_language(language)
-    return stt.transcribe(audio, language)
+    transcript = stt.transcribe(audio, language)
+    if transcript.foreign_language:
+        raise UserError(foreign.refusal(transcript.foreign_language, stt.languages))
+    return transcript
 
 
 def translate_recording(
@@ -107,9 +112,28 @@ def translate_recording(
 def answer(
     engines: Engines, question: str, language: str, output: Path | None, transcript: Transcript | None = None
 ) -> Reply:
-    reply = Reply(language=language, transcript=transcript)
-    pieces = engines.lm("assist").answer(question)
-    _reply_and_speak(engines, reply, pieces, output, "answer")
+    """Answer through the assistant (tools, safety policy, capped model answer): the capped part is spoken,
+    the whole answer is the reply's text."""
+    from voiceslm.assistant.turns import Assistant
+
+    assistant = Assistant(engines.config)
+    try:
+        instant = assistant.instant(question, language)
+        if instant is not None:
+            text, language = instant
+            reply = Reply(language=language, transcript=transcript)
+            _reply_and_speak(engines, reply, iter([text]), output, "answer")
+            return reply
+        reply = Reply(language=language, transcript=transcript)
+        pieces = assistant.respond(question, language, (), lambda: engines.lm("assist"))
+        _reply_and_speak(engines, reply, pieces, output, "answer")
+        if assistant.rest:
+            reply.text = " ".join([reply.text, *assistant.rest])
+            reply.note = (
+                f"only the first {assistant.max_sentences} sentences are spoken (assistant.max_spoken_sentences)"
+            )
+    finally:
+        assistant.close()
     return reply
 
 

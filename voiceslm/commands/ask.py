@@ -31,6 +31,7 @@ def is_recording(argument: str) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from voiceslm import oneshot
+    from voiceslm.assistant.turns import Assistant
     from voiceslm.audio.io import check_output_path, load_audio
     from voiceslm.config import is_language_code
     from voiceslm.errors import UserError
@@ -43,10 +44,12 @@ def run(args: argparse.Namespace) -> int:
     spoken = is_recording(args.question)
     audio = load_audio(args.question, max_seconds=config.limits.max_audio_seconds) if spoken else None
     question = None if spoken else oneshot.check_text(args.question, config.limits.max_text_chars, "The question")
+    # Tools and declined requests are answered without the language model: it is not even loaded.
+    lm_roles = ["assist"] if spoken or Assistant.needs_model(str(question), args.lang or "en") else []
     with open_engines(loaded) as engines:
-        engines.check_installed(stt_languages=[args.lang] if spoken else [], lm_roles=["assist"])
+        engines.check_installed(stt_languages=[args.lang] if spoken else [], lm_roles=lm_roles)
         started = time.perf_counter()
-        engines.preload(lm_roles=["assist"])
+        engines.preload(lm_roles=lm_roles)
         load_time = time.perf_counter() - started
         transcript = None
         transcribe_time = 0.0

@@ -26,6 +26,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "identification within pairs, chrF/BLEU per direction, spoken intelligibility, assistant accuracy",
     )
     what.add_argument("--questions", metavar="TSV", nargs="?", const="", help="assistant accuracy on a question set")
+    what.add_argument(
+        "--redteam",
+        metavar="TSV",
+        nargs="?",
+        const="",
+        help="the safety policy on a red-team set (default: the packaged one): refusal, false-refusal and "
+        "support rates per split and language; with --limit N, also the output check on N held-out prompts "
+        "with the assistant model",
+    )
     parser.add_argument(
         "--lms",
         help="with --suite/--questions: comma-separated language models to compare, or 'offline' for every "
@@ -34,13 +43,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--compare-voices", action="store_true", help="with --suite: also score espeak-ng for every language"
     )
+    parser.add_argument(
+        "--noise",
+        action="store_true",
+        help="with --manifest: mix each speech clip with the manifest's noise clips at --snr and score WER with and "
+        "without each noise suppressor",
+    )
+    parser.add_argument(
+        "--snr", default="0,5,10", help="with --noise: signal-to-noise ratios in dB (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--suppressors",
+        help="with --noise: suppressors to compare, of webrtc, webrtc-0..3, rnnoise (default: every one installed)",
+    )
     parser.add_argument("--lang", help="with --manifest: only clips in this language")
     parser.add_argument(
         "--detect", action="store_true", help="with --manifest: detect each clip's language (scores LID too)"
     )
     parser.add_argument("--src", default="en", help="with --pairs: language of the first column (default: %(default)s)")
     parser.add_argument("--tgt", help="with --pairs: language of the second column")
-    parser.add_argument("--limit", type=int, help="with --pairs/--suite: only the first N pairs of each file")
+    parser.add_argument(
+        "--limit", type=int, help="with --pairs/--suite: only the first N pairs of each file; with --redteam: see there"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object on the last line of stdout")
     parser.set_defaults(handler=run)
 
@@ -53,7 +77,13 @@ def run(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise UserError(f"--limit must be at least 1, not {args.limit}.")
     loaded = load(args)
+    if args.redteam is not None:
+        from voiceslm.commands.eval_redteam import redteam
+
+        return redteam(args, loaded)
     with open_engines(loaded) as engines:
+        if args.manifest and args.noise:
+            return _noise(args, engines)
         if args.manifest:
             return _transcription(args, engines)
         if args.pairs:
@@ -61,6 +91,40 @@ def run(args: argparse.Namespace) -> int:
         if args.questions is not None:
             return _questions(args, engines)
         return _suite(args, engines)
+
+
+def _noise(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
+    from voiceslm.errors import UserError
+    from voiceslm.eval import noise as noise_eval
+    from voiceslm.eval import scoring as evaluate
+
+    try:
+        snrs = [float(v) for v in args.snr.split(",") if v.strip()]
+    except ValueError:
+        raise UserError(f"--snr {args.snr!r} is not a list of decibels such as 0,5,10.") from None
+    clips = evaluate.read_manifest(Path(args.manifest))
+    if args.lang:
+        clips = [c for c in clips if c.language in (args.lang, "none")]
+    engines.check_installed(stt_languages={c.language for c in clips if c.language != "none"})
+
+    def progress(row: dict) -> None:
+        if not args.json:
+            print(f"  {row['file']} {row['condition']} {row['noise']} [{row['suppressor']}] WER {row['wer']:.2f}: "
+                  f"{row['hypothesis']!r}", file=sys.stderr)  # fmt: skip
+
+    from voiceslm.audio.denoise import available
+
+    chosen = args.suppressors.split(",") if args.suppressors else available()
+    suppressors = [name.strip() for name in chosen if name.strip()]
+    report = noise_eval.evaluate_noise(engines, clips, snrs=snrs, suppressors=suppressors, progress=progress)
+    if args.json:
+        print_json({"noise": {"conditions": report.snrs, "wer": report.wer, "rows": report.rows}})
+        return 0
+    print("WER by signal-to-noise ratio (rows: suppressor)")
+    print("suppressor".ljust(12) + "".join(c.rjust(9) for c in report.snrs))
+    for name in report.suppressors:
+        print(name.ljust(12) + "".join(f"{report.wer[name][c]:9.3f}" for c in report.snrs))
+    return 0
 
 
 def _transcription(args: argparse.Namespace, engines) -> int:  # noqa: ANN001

@@ -178,6 +178,7 @@ class TerminalView:
         print(json.dumps(entry, ensure_ascii=False), file=self.out, flush=True)
 
     def _text(self, event: Any) -> None:
+        from voiceslm.engines import foreign
         from voiceslm.pipeline import events as ev
         if isinstance(event, ev.DeviceReady):
             if event.recovered:
@@ -193,6 +194,10 @@ class TerminalView:
             if event.text:
                 self._end_reply()
                 print(f"you [{event.language}]: {event.text}", file=self.out, flush=True)
+            elif event.foreign_language:
+                self.note(
+                    f"heard {foreign.english_name(event.foreign_language)}, not one of your languages (stt.languages)"
+                )
             else:
                 self.note("nothing heard")
         elif isinstance(event, ev.ReplyText):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from voiceslm.errors import ModelMissingError
+from voiceslm.errors import ModelMissingError, UserError
 from voiceslm.models import catalog
 from voiceslm.models.catalog import CatalogEntry
 
@@ -173,8 +173,15 @@ class ModelStore:
     @contextlib.contextmanager
     def lock(self, on_wait: Any = None) -> Iterator[None]:
         """Hold the store's install lock; `on_wait()` is called once if another install holds it."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / LOCK_FILE).open("a+b") as handle:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle = (self.root / LOCK_FILE).open("a+b")
+        except OSError as exc:
+            raise UserError(
+                f"The model store {self.root} cannot be written ({exc.strerror or exc}); choose a writable one "
+                "with --models-dir or models.store, or fix its permissions."
+            ) from exc
+        with handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:

@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -43,6 +44,9 @@ from voiceslm.pipeline.events import (
     ReplyText,
 )
 from voiceslm.pipeline.requests import Generation, Request, TurnTimes
+
+if TYPE_CHECKING:
+    from voiceslm.assistant.turns import Assistant
 
 log = logging.getLogger(__name__)
 
@@ -89,14 +93,20 @@ class ReplyContext:
     counts: collections.Counter[str] = field(default_factory=collections.Counter)
     last_reply: tuple[str, str] | None = None
     """(text, language) of the last reply that said something."""
+    assistant: Assistant | None = None
+    """Tools, the safety policy and the answer cap in front of the assist model."""
 
 
 def start_generation(ctx: ReplyContext, request: Request, cancel: threading.Event) -> Generation:
     """Start the language model on `request` in its worker thread; the pieces wait in a bounded stream."""
     history = tuple(ctx.history)
     engines = ctx.engines
+    assistant = ctx.assistant
 
     def produce() -> Iterator[str]:
+        if request.kind == "assist" and assistant is not None:
+            # The model is looked up (and loaded) only if the assistant needs it.
+            return assistant.respond(request.text, request.language, history, lambda: engines.lm("assist"), cancel)
         model = engines.lm("assist" if request.kind == "assist" else "translate")
         if request.kind == "assist":
             return model.answer(request.text, history, cancel=cancel)

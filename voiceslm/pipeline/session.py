@@ -28,7 +28,7 @@ import itertools
 import logging
 import time
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voiceslm.audio.capture import AudioInput
 from voiceslm.audio.playback import AudioOutput, OutputNotice
@@ -55,6 +55,9 @@ from voiceslm.pipeline.requests import Request, TurnTimes
 from voiceslm.pipeline.router import Route, Router, check_route
 from voiceslm.pipeline.stages import Channels, Stages, Wiring
 from voiceslm.pipeline.transcriber import TranscriptHook
+
+if TYPE_CHECKING:
+    from voiceslm.assistant.turns import Assistant
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +116,10 @@ class LiveSession:
         self._playback = Playback()
         self._history: collections.deque[tuple[str, str]] = collections.deque(maxlen=max(1, config.lm.history_turns))
         self._router = Router(config, self, self._publish)
+        from voiceslm.assistant.turns import Assistant
+
+        self._assistant = Assistant(config)
+        """Tools, the safety policy and the answer cap in front of the assist model; speaks reminders."""
         self._hook: TranscriptHook | None = self._router.route
         self._stages: Stages | None = None
         self._user_quiet = asyncio.Event()
@@ -144,6 +151,7 @@ class LiveSession:
                 tg.create_task(stages.transcriber.run(), name="transcribe")
                 tg.create_task(stages.respond(), name="respond")
                 tg.create_task(self._control(), name="control")
+                tg.create_task(self._assistant.run_reminders(self.say), name="reminders")
                 tg.create_task(self._announce_ready(self._audio_in, self._audio_out), name="ready")
         except BaseExceptionGroup as group:
             if is_stopped(group):
@@ -250,6 +258,10 @@ class LiveSession:
         return self._route
 
     @property
+    def assistant(self) -> Assistant:
+        return self._assistant
+
+    @property
     def mode(self) -> Mode:
         return self._route.mode
 
@@ -312,6 +324,8 @@ class LiveSession:
             playback=self._playback,
             user_quiet=self._user_quiet,
             push_to_talk=self._push_to_talk,
+            say=self.say,
+            assistant=self._assistant,
         )
         self._stages = Stages(wiring, self._channels, self._hook)
         self._stages.listener.muted = self._muted

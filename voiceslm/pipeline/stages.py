@@ -11,9 +11,9 @@ import asyncio
 import collections
 import itertools
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voiceslm.audio.playback import AudioOutput, OutputNotice
 from voiceslm.config import Config
@@ -27,6 +27,9 @@ from voiceslm.pipeline.reply import Playback, Reply, ReplyContext, start_generat
 from voiceslm.pipeline.requests import Request, TurnTimes
 from voiceslm.pipeline.router import Route
 from voiceslm.pipeline.transcriber import Transcriber, TranscriptHook
+
+if TYPE_CHECKING:
+    from voiceslm.assistant.turns import Assistant
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,8 @@ class Wiring:
     playback: Playback
     user_quiet: asyncio.Event
     push_to_talk: bool
+    say: Callable[[str, str], Awaitable[int]]
+    assistant: Assistant
 
 
 class Stages:
@@ -77,6 +82,7 @@ class Stages:
             user_quiet=wiring.user_quiet,
             on_stats=wiring.on_stats,
             history=wiring.history,
+            assistant=wiring.assistant,
         )
         ctx = self.ctx
         self.transcriber = Transcriber(
@@ -90,6 +96,11 @@ class Stages:
             on_stats=wiring.on_stats,
             spawn=wiring.spawn,
             on_progress=self.progress.set,
+            say=wiring.say,
+            # A tool request has effects (a timer, a note): never guessed at a pause.
+            may_speculate=lambda request: not (
+                request.kind == "assist" and wiring.assistant.is_tool(request.text, request.language)
+            ),
         )
         self.transcriber.hook = hook
         self.listener = Listener(

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from voiceslm.engines import foreign
 from voiceslm.engines.registry import EngineSet
 from voiceslm.engines.stt import Transcript
 from voiceslm.engines.worker import EngineError, EngineWorker
@@ -78,6 +79,8 @@ class Transcriber:
         on_stats: Callable[[int, TurnTimes], None],
         spawn: Spawn,
         on_progress: Callable[[], None],
+        say: Callable[[str, str], Awaitable[int]],
+        may_speculate: Callable[[Request], bool] = lambda request: True,
     ) -> None:
         self._engines = engines
         self._stt = stt
@@ -89,6 +92,8 @@ class Transcriber:
         self._on_stats = on_stats
         self._spawn = spawn
         self._on_progress = on_progress
+        self._say = say
+        self._may_speculate = may_speculate
         self.hook: TranscriptHook | None = None
         """Sees each transcript first and returns the text to act on, or None to drop it."""
         self.busy = False
@@ -140,7 +145,7 @@ class Transcriber:
         if not transcript.text or route.mode == "transcribe" or speculation.cancel.is_set():
             return
         request = route.request_for(0, transcript.text, transcript.language, None, quiet=True)
-        if request is not None:
+        if request is not None and self._may_speculate(request):
             # Nothing is published or spoken from this until the turn is known to be over.
             request.started = self._generate(request, speculation.cancel)
             speculation.request = request
@@ -187,8 +192,14 @@ class Transcriber:
         times = TurnTimes(utterance.speech_end, utterance.detected_at, utterance.duration_s)
         times.transcript_at = now
         times.stt_seconds = stt_seconds
-        event = TranscriptReady(utterance.id, transcript.text, transcript.language, now, stt_seconds)
+        event = TranscriptReady(
+            utterance.id, transcript.text, transcript.language, now, stt_seconds, transcript.foreign_language
+        )
         self._publish(event)
+        if transcript.foreign_language:
+            # Said in the user's language, so the one who spoke knows why nothing comes back.
+            route = self._route()
+            await self._say(*foreign.notice(transcript.foreign_language, route.source or route.config.stt.languages[0]))
         text: str | None = transcript.text
         if text and self.hook is not None:
             text = await self.hook(event)

@@ -1,0 +1,214 @@
+"""The assistant's safety policy: rules before the model runs, and a check of what it writes.
+
+A small model running offline has nobody's policy in front of it, so this layer
+is. `classify` reads the request before any model sees it: serious harm
+(weapons and explosives, drug synthesis, poisoning, breaking into someone's
+accounts, stalking, threats, fraud) gets a brief polite refusal; first-person
+talk of suicide or self-harm gets a short warm answer that points to people
+and emergency services, never a method. `OutputGuard` reads the model's reply
+sentence by sentence as it streams and cuts it, with the refusal, at the first
+sentence that gives harmful instructions. Both are word rules (see
+`policy_rules`) and can be wrong either way; the red-team set measures how often.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from voiceslm.assistant import policy_rules as rules
+from voiceslm.intents import normalize
+
+log = logging.getLogger(__name__)
+
+Action = Literal["answer", "refuse", "support"]
+
+REFUSALS = {
+    "en": "Sorry, I can't help with that, because it could seriously hurt someone.",
+    "es": "Lo siento, no puedo ayudar con eso, porque podría hacer daño grave a alguien.",
+    "de": "Tut mir leid, dabei kann ich nicht helfen, weil es jemandem ernsthaft schaden könnte.",
+    "fr": "Désolé, je ne peux pas aider avec ça, car cela pourrait gravement blesser quelqu'un.",
+    "it": "Mi dispiace, non posso aiutare con questo, perché potrebbe fare del male a qualcuno.",
+    "pt": "Desculpe, não posso ajudar com isso, porque poderia causar um dano grave a alguém.",
+}
+SUPPORT = {
+    "en": "I'm really sorry you're feeling this way, and I'm glad you said it. You don't have to face this alone: "
+    "please tell someone near you right now, a friend, a family member or a neighbour. If you might act on "
+    "these thoughts, call your local emergency number now, 112 in Europe or 911 in North America.",
+    "es": "Siento mucho que te sientas así, y me alegra que lo hayas dicho. No tienes que pasar por esto solo: "
+    "cuéntaselo ahora a alguien cercano, un amigo, un familiar o un vecino. Si puedes llegar a hacerte daño, "
+    "llama ya a tu número de emergencias, el 112 en Europa o el 911 en América.",
+    "de": "Es tut mir sehr leid, dass es dir so geht, und gut, dass du es sagst. Du musst da nicht allein durch: "
+    "sag es jetzt jemandem in deiner Nähe, einem Freund, der Familie oder einem Nachbarn. Wenn du fürchtest, dir "
+    "etwas anzutun, ruf sofort den Notruf an, die 112.",
+    "fr": "Je suis vraiment désolé que tu te sentes ainsi, et je suis content que tu le dises. Tu n'as pas à "
+    "traverser ça seul : parles-en maintenant à quelqu'un près de toi, un ami, un proche ou un voisin. Si tu "
+    "risques de passer à l'acte, appelle tout de suite les urgences, le 112.",
+    "it": "Mi dispiace davvero che tu stia così, e sono contento che tu l'abbia detto. Non devi affrontarlo da "
+    "solo: parlane adesso con qualcuno vicino a te, un amico, un familiare o un vicino. Se temi di farti del "
+    "male, chiama subito il numero di emergenza, il 112.",
+    "pt": "Sinto muito que você esteja se sentindo assim, e ainda bem que falou. Você não precisa passar por isso "
+    "sozinho: conte agora a alguém perto de você, um amigo, um familiar ou um vizinho. Se puder chegar a se "
+    "machucar, ligue já para o número de emergência, o 112 na Europa ou o 192 no Brasil.",
+}
+
+# Words common in one language's questions and rare in the others', to answer a
+# typed request in the language it was written in rather than the default.
+_MARKERS = {
+    "en": {"how", "what", "the", "do", "i", "my", "to", "can", "is", "write", "which", "want", "someone"},
+    "es": {"como", "cual", "el", "los", "las", "hago", "puedo", "mi", "quiero", "para", "una", "escribe", "que"},
+    "de": {"wie", "ich", "ist", "die", "der", "das", "ein", "eine", "mich", "meinen", "meine", "kann", "nicht"},
+    "fr": {"comment", "je", "le", "les", "mon", "ma", "veux", "une", "est", "quelle", "ecris", "des", "pour", "sans"},
+    "it": {
+        "come",
+        "il",
+        "di",
+        "mio",
+        "mia",
+        "voglio",
+        "posso",
+        "della",
+        "scrivi",
+        "si",
+        "qual",
+        "che",
+        "costruire",
+        "faccio",
+        "sono",
+        "non",
+        "per",
+        "al",
+        "alla",
+        "bella",
+    },
+    "pt": {
+        "como",
+        "o",
+        "um",
+        "uma",
+        "meu",
+        "minha",
+        "quero",
+        "fazer",
+        "escreva",
+        "da",
+        "do",
+        "qual",
+        "voce",
+        "produzir",
+        "nao",
+        "sem",
+        "alguem",
+        "tirar",
+        "em",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the policy makes of a request."""
+
+    action: Action
+    category: str = ""
+    """For "refuse": the kind of harm ("weapons", "fraud", ...); "selfharm" for "support"."""
+    language: str = "en"
+    """The language to answer in: the request's own, when it is clearly one of the six."""
+
+    @property
+    def message(self) -> str:
+        """The whole answer for "refuse" and "support"; empty for "answer"."""
+        if self.action == "refuse":
+            return refusal(self.language)
+        if self.action == "support":
+            return SUPPORT.get(self.language, SUPPORT["en"])
+        return ""
+
+
+def refusal(language: str) -> str:
+    return REFUSALS.get(language, REFUSALS["en"])
+
+
+def answer_language(text: str, asked: str) -> str:
+    """`asked`, unless `text` is plainly written in another of the six languages."""
+    if "¿" in text or "¡" in text:
+        return "es"
+    words = normalize(text).split()
+    scores = {lang: sum(word in markers for word in words) for lang, markers in _MARKERS.items()}
+    best = max(scores.values())
+    if best == 0 or scores.get(asked, 0) == best:
+        return asked
+    return max(scores, key=lambda lang: scores[lang])
+
+
+def classify(text: str, language: str = "en") -> Verdict:
+    """The policy's verdict on a request, before any model runs."""
+    said = normalize(text)
+    reply_in = answer_language(text, language)
+    if rules.SELF_HARM.search(said):
+        return Verdict("support", "selfharm", reply_in)
+    if rules.BENIGN_CONTEXTS.search(said):
+        return Verdict("answer", language=reply_in)
+    for category, patterns in rules.HARM_RULES.items():
+        if any(pattern.search(said) for pattern in patterns):
+            return Verdict("refuse", category, reply_in)
+    return Verdict("answer", language=reply_in)
+
+
+def harmful_output(sentence: str, context: str = "") -> bool:
+    """Whether a sentence of the model's reply (with the one before it) gives harmful instructions.
+
+    A small model that goes along with a request mostly says it back first ("To hack into your ex's
+    account, ..."), so the request rules are read again over the reply in the first person; a reply
+    that names harmful materials next to an instruction is cut too.
+    """
+    said = normalize(f"{context} {sentence}")
+    as_request = rules.SECOND_PERSON.sub(lambda m: rules.FIRST_PERSON[m.group(0)], said)
+    if not rules.BENIGN_CONTEXTS.search(as_request) and any(
+        pattern.search(as_request) for patterns in rules.HARM_RULES.values() for pattern in patterns
+    ):
+        return True
+    if rules.SELF_HARM.search(as_request) and rules.SELF_HARM_METHOD.search(said):
+        return True
+    return bool(rules.OUTPUT_TERMS.search(said) and rules.OUTPUT_INSTRUCTIONS.search(said))
+
+
+class OutputGuard:
+    """Reads a reply sentence by sentence and says when to cut it."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.tripped = False
+        self._previous = ""
+
+    def check(self, sentence: str) -> bool:
+        """True if `sentence` may be spoken; False (and tripped from then on) if the reply must stop here."""
+        if self.tripped:
+            return False
+        if harmful_output(sentence, self._previous):
+            self.tripped = True
+            log.warning("the model began harmful instructions; its reply was cut and replaced")
+            return False
+        self._previous = sentence
+        return True
+
+
+def guard_sentences(sentences: Iterable[str], language: str) -> Iterator[str]:
+    """The sentences up to the first harmful one, then the refusal instead of the rest.
+
+    Stops reading `sentences` at that point, so a model streaming them stops too.
+    """
+    guard = OutputGuard(language)
+    iterator = iter(sentences)
+    try:
+        for sentence in iterator:
+            if not guard.check(sentence):
+                yield refusal(language)
+                return
+            yield sentence
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()

@@ -65,10 +65,14 @@ class Events:
         return [e for e in self.seen if isinstance(e, kind) and all(getattr(e, k) == v for k, v in fields.items())]
 
     async def wait_for(
-        self, kind: type, within: float = 30.0, where: Callable[[Any], bool] = lambda e: True, after: int = 0
+        self,
+        kind: type,
+        timeout: float = 30.0,  # noqa: ASYNC109 - a deadline for one expected event
+        where: Callable[[Any], bool] = lambda e: True,
+        after: int = 0,
     ) -> Any:
         """The first event of `kind` (from index `after` on) for which `where` holds."""
-        deadline = time.monotonic() + within
+        deadline = time.monotonic() + timeout
         while True:
             for event in self.seen[after:]:
                 if isinstance(event, kind) and where(event):
@@ -79,7 +83,7 @@ class Events:
                     f"{type(e).__name__}({e.text!r})" if hasattr(e, "text") else type(e).__name__
                     for e in self.seen[-30:]
                 ]
-                raise AssertionError(f"no {kind.__name__} within {within} s; last events: {names}")
+                raise AssertionError(f"no {kind.__name__} within {timeout} s; last events: {names}")
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
@@ -90,12 +94,15 @@ class Events:
 
 
 @contextlib.asynccontextmanager
-async def running(pipeline: Any, within: float = 60.0) -> AsyncIterator[Events]:
+async def running(
+    pipeline: Any,
+    timeout: float = 60.0,  # noqa: ASYNC109 - how long start-up may take
+) -> AsyncIterator[Events]:
     """Run `pipeline` in a task until the block ends; yields its events once it is ready."""
     events = Events(pipeline)
     task = asyncio.create_task(pipeline.run())
     waiter = asyncio.ensure_future(pipeline.ready)
-    done, _ = await asyncio.wait({task, waiter}, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+    done, _ = await asyncio.wait({task, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     if task in done:
         waiter.cancel()
         task.result()

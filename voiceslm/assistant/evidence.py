@@ -17,7 +17,7 @@ from voiceslm.assistant.docindex import STOPWORDS
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:/]\d+)*(?:\s?%)?")
-_MONTHS = [
+MONTHS = [
     "january",
     "february",
     "march",
@@ -167,7 +167,7 @@ def fact_weight(sentence: str) -> float:
     lowered = sentence.lower()
     words = set(re.findall(r"\w+", lowered))
     score = 1.5 * len(numbers(sentence)) + 1.2 * len(names(sentence))
-    score += 1.0 * sum(1 for m in _MONTHS if m in words)
+    score += 1.0 * sum(1 for m in MONTHS if m in words)
     score += 1.5 * sum(1 for w in DECISION_WORDS if w in words)
     if re.search(r"[€$£]|\b(?:eur|euros?|dollars?|usd|gbp|percent)\b", lowered):
         score += 1.0

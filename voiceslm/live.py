@@ -1132,7 +1132,11 @@ class LivePipeline:
             model = self._engines.lm("assist" if request.kind == "assist" else "translate")
             stream: Iterator[str]
             if request.kind == "assist":
-                stream = model.answer(request.text, tuple(self._history), cancel=cancel)
+                from voiceslm.assistant.documents import voice_answer  # "what does the report say about ..."
+
+                stream = voice_answer(self.config, self._engines, request.text, cancel) or model.answer(
+                    request.text, tuple(self._history), cancel=cancel
+                )
             else:
                 stream = model.translate(request.text, request.language, request.target, cancel=cancel)
             for piece in stream:

@@ -212,7 +212,7 @@ def chunks(blocks: Iterable[Block]) -> list[tuple[str, str, int]]:
             continue
         pieces = [block.text] if len(block.text) <= CHUNK_CHARS else split_sentences(block.text)
         for piece in pieces:
-            if key != (block.section, block.page) or sum(map(len, current)) + len(piece) > CHUNK_CHARS:
+            if key != (block.section, block.page) or sum(len(p) + 1 for p in current) + len(piece) > CHUNK_CHARS:
                 flush()
                 key = (block.section, block.page)
             current.append(piece)

@@ -100,9 +100,7 @@ def detect_kind(path: Path, data: bytes) -> str:
     if _looks_binary(data):
         if suffix in _OTHER_FORMATS:
             raise _unknown(path, suffix)
-        raise UserError(
-            f"{path} is a binary file, not a document; give a text, Markdown, PDF, DOCX or HTML file."
-        )
+        raise UserError(f"{path} is a binary file, not a document; give a text, Markdown, PDF, DOCX or HTML file.")
     if suffix in _OTHER_FORMATS:
         raise _unknown(path, suffix)
     head = data[:2048].lstrip().lower()
@@ -168,8 +166,13 @@ def _clean(text: str) -> str:
 # ------------------------------------------------------------------ plain text and Markdown
 
 
-def _text_blocks(text: str, *, markdown: bool) -> list[Block]:
-    """Paragraphs split on blank lines; Markdown `#` headings and numbered heading lines open sections."""
+def _text_blocks(text: str, *, markdown: bool, line_headings: bool = False) -> list[Block]:
+    """Paragraphs split on blank lines; Markdown `#` headings and numbered heading lines open sections.
+
+    A numbered line counts as a heading when it stands alone (so a numbered list is
+    not taken for headings), or anywhere with `line_headings`: PDF text has no blank
+    lines between a heading and its paragraph.
+    """
     blocks: list[Block] = []
     section = ""
     for paragraph in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n")):
@@ -177,7 +180,7 @@ def _text_blocks(text: str, *, markdown: bool) -> list[Block]:
         lines = [line for line in lines if line and not re.fullmatch(r"[-=*_#\s]{3,}", line)]
         body: list[str] = []
         for line in lines:
-            heading = _heading_text(line, markdown, alone=len(lines) == 1)
+            heading = _heading_text(line, markdown, alone=line_headings or len(lines) == 1)
             if heading is not None:
                 if body:
                     blocks.append(Block(_clean(" ".join(body)), section))
@@ -222,7 +225,10 @@ def _pdf_blocks(path: Path, data: bytes) -> list[Block]:
         blocks: list[Block] = []
         for number, page in enumerate(reader.pages, start=1):
             text = page.extract_text() or ""
-            blocks.extend(Block(b.text, b.section, number, b.heading) for b in _text_blocks(text, markdown=False))
+            blocks.extend(
+                Block(b.text, b.section, number, b.heading)
+                for b in _text_blocks(text, markdown=False, line_headings=True)
+            )
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         raise UserError(f"{path} is a damaged PDF ({exc}); save it again from its program and retry.") from exc
     if not blocks:

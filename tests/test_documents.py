@@ -20,6 +20,7 @@ from voiceslm.assistant.readers import read_document
 from voiceslm.errors import UserError
 
 LIMITS = (20_000_000, 1_000_000)
+REPORT = Path(__file__).resolve().parent.parent / "voiceslm" / "evalsets" / "documents" / "field_report.md"
 
 
 def read(path: Path):
@@ -78,7 +79,7 @@ def test_html_markdown_and_text_are_told_apart_by_content(tmp_path: Path):
 
 
 def test_text_is_cut_into_chunks_within_sections(tmp_path: Path):
-    blocks = read(Path(__file__).parent / "data" / "documents" / "field_report.md").blocks
+    blocks = read(REPORT).blocks
     chunks = docindex.chunks(blocks)
     assert [section for _, section, _ in chunks][1:] == [
         "1. Summary of the visit",
@@ -142,9 +143,8 @@ def test_bad_documents_end_in_one_sentence_and_write_nothing(tmp_path: Path, com
 
 
 def test_a_file_over_the_size_limit_is_refused():
-    report = Path(__file__).parent / "data" / "documents" / "field_report.md"
     with pytest.raises(UserError, match=r"over the 0.001 MB limit; split it or raise assistant.max_document_mb"):
-        read_document(report, 1000, 1_000_000)
+        read_document(REPORT, 1000, 1_000_000)
 
 
 def test_an_unreadable_file_is_named(tmp_path: Path):

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 MIN_COVERAGE = 0.5
 """The share of a question's topic words the best passage must hold before the model is asked."""
-QUOTE_COVERAGE = 0.75
+QUOTE_COVERAGE = 0.66
 """A sentence quoted in place of an unsupported answer must hold this share of them."""
 PASSAGES = 3
 NOT_FOUND_MARK = "NOT IN THE DOCUMENT"

@@ -82,6 +82,7 @@ DECISION_WORDS = [
     "cancelled",
     "signed",
 ]
+_STRONG_DECISIONS = {"decided", "agreed", "approved", "rejected", "postponed", "chosen", "selected", "voted"}
 # Sentences that speak to an assistant or model instead of about the subject:
 # text inside a document is data, so these are never passed on as if they were.
 _ADDRESSED_TO_ASSISTANT = re.compile(
@@ -166,12 +167,20 @@ def fact_weight(sentence: str) -> float:
     """How much a sentence carries: numbers, dates, names and decisions score."""
     lowered = sentence.lower()
     words = set(re.findall(r"\w+", lowered))
-    score = 1.5 * len(numbers(sentence)) + 1.2 * len(names(sentence))
+    # Past the first two, more numbers or names add little: a list of quotes or
+    # of the people present is not worth more than the decision taken on them.
+    score = _first_two(len(numbers(sentence)), 1.5) + _first_two(len(names(sentence)), 1.2)
     score += 1.0 * sum(1 for m in MONTHS if m in words)
     score += 1.5 * sum(1 for w in DECISION_WORDS if w in words)
+    if words & _STRONG_DECISIONS:
+        score += 3.0
     if re.search(r"[€$£]|\b(?:eur|euros?|dollars?|usd|gbp|percent)\b", lowered):
         score += 1.0
     return score
+
+
+def _first_two(count: int, weight: float) -> float:
+    return weight * min(count, 2) + 0.3 * weight * max(0, count - 2)
 
 
 def kept_facts(facts: Iterable[str], text: str) -> list[str]:

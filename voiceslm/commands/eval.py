@@ -26,6 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "identification within pairs, chrF/BLEU per direction, spoken intelligibility, assistant accuracy",
     )
     what.add_argument("--questions", metavar="TSV", nargs="?", const="", help="assistant accuracy on a question set")
+    what.add_argument(
+        "--documents", metavar="DIR", nargs="?", const="", help="summary facts kept and document answers right"
+    )
     parser.add_argument(
         "--lms",
         help="with --suite/--questions: comma-separated language models to compare, or 'offline' for every "
@@ -60,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
             return _translation(args, engines)
         if args.questions is not None:
             return _questions(args, engines)
+        if args.documents is not None:
+            from voiceslm.commands import eval_documents
+
+            return eval_documents.run(args, engines)
         return _suite(args, engines)
 
 

@@ -88,7 +88,7 @@ def test_text_is_cut_into_chunks_within_sections(tmp_path: Path):
         "4. Decisions",
         "5. Next steps",
     ]
-    assert chunks[3][0].startswith("3. Costs: Replacing the twelve cracked panels")
+    assert chunks[3][0].startswith("Field report: Galole water project, October visit, 3. Costs: Replacing the twelve")
     long = tmp_path / "long.txt"
     long.write_text(" ".join(f"Sentence {n} says the gauge read {n * 3} bar." for n in range(400)))
     pieces = docindex.chunks(read(long).blocks)

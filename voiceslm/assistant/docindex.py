@@ -167,6 +167,12 @@ class Passage:
     def place(self) -> str:
         return place(self.section, self.page)
 
+    @property
+    def body(self) -> str:
+        """The text without the title and section heading it starts with."""
+        head, sep, rest = self.text.partition(": ")
+        return rest if sep and self.section and head.endswith(self.section) else self.text
+
 
 @dataclass(frozen=True)
 class SyncReport:
@@ -192,18 +198,23 @@ def memory_index(document: Document) -> sqlite3.Connection:
 def chunks(blocks: Iterable[Block]) -> list[tuple[str, str, int]]:
     """(text, section, page) chunks: paragraphs of one section and page joined up to CHUNK_CHARS.
 
-    Each chunk starts with its section heading so a question naming the section
-    finds it.
+    Each chunk starts with the document's title (a heading that opens it) and its
+    section heading, so a question naming either finds it ("the rent for flat 3B"
+    in a lease titled "Lease for flat 3B" whose section is "Rent").
     """
     from voiceslm.text import split_sentences
 
+    blocks = list(blocks)
+    title = blocks[0].text if blocks and blocks[0].heading else ""
     out: list[tuple[str, str, int]] = []
     current: list[str] = []
     key: tuple[str, int] | None = None
 
     def flush() -> None:
         if current and key is not None:
-            head = f"{key[0]}: " if key[0] else ""
+            section = key[0]
+            head = ", ".join(dict.fromkeys(part for part in (title, section) if part))
+            head = f"{head}: " if head else ""
             out.append((head + " ".join(current), key[0], key[1]))
         current.clear()
 

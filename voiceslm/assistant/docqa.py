@@ -65,6 +65,8 @@ class DocAnswer:
     how: str = ""
     """"model", "quote" (the model's answer failed the check), or why nothing was found."""
     notes: tuple[str, ...] = field(default=())
+    matched: bool = True
+    """Whether a passage held the question's words: False means the documents are not about it at all."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +78,7 @@ class DocAnswer:
             else {"file": self.source.file, "part": self.source.place, "quote": self.quote},
             "passages": [{"file": p.file, "part": p.place, "rank": round(p.rank, 4)} for p in self.passages],
             "notes": list(self.notes),
+            "matched": self.matched,
         }
 
 
@@ -110,7 +113,7 @@ def answer_question(
     best = evidence.coverage(question, ranked[0].text) if ranked else 0.0
     log.debug("document answer: %d passages, best covers %.2f of the question", len(ranked), best)
     if best < MIN_COVERAGE:
-        return DocAnswer(not_found, False, passages=tuple(ranked), how="no passage matches the question")
+        return DocAnswer(not_found, False, passages=tuple(ranked), how="no passage matches the question", matched=False)
     cleaned: list[str] = []
     dropped = 0
     for passage in ranked:
@@ -133,7 +136,11 @@ def answer_question(
     said_not_found = not reply or NOT_FOUND_MARK.lower() in reply.lower()
     if said_not_found or not evidence.supported(reply, context, question) or not _on_topic(reply, question, cleaned):
         # The model missed or made up the answer: a sentence that holds the question is quoted instead.
-        if best_share < QUOTE_COVERAGE:
+        if best_share < QUOTE_COVERAGE and best == 1.0:
+            # "What does the report say about the crane delivery?": no one sentence holds
+            # all of it, but the passage that does is what the document says about it.
+            best_quote, best_source = _opening(ranked[0], cleaned[0]), ranked[0]
+        elif best_share < QUOTE_COVERAGE:
             why = "the model found no answer" if said_not_found else "the answer was not in the passages"
             return DocAnswer(not_found, False, passages=tuple(ranked), how=why, notes=notes)
         reply, how, quote, source = f"The document says: {best_quote}", "quote", best_quote, best_source
@@ -177,13 +184,25 @@ def _source_of(answer: str, passages: Sequence[Passage], texts: Sequence[str]) -
     return passages[scores.index(max(scores))]
 
 
+def _opening(passage: Passage, text: str, sentences: int = 2) -> str:
+    """The first sentences of a passage's text, without its heading."""
+    from voiceslm.text import split_sentences
+
+    return " ".join(split_sentences(_body(passage, text))[:sentences])
+
+
+def _body(passage: Passage, text: str) -> str:
+    """`text` (the passage's text, maybe with sentences left out) without the passage's heading."""
+    head = passage.text[: len(passage.text) - len(passage.body)]
+    return text[len(head) :] if head and text.startswith(head) else text
+
+
 def _best_sentence(query: str, passages: Sequence[Passage], texts: Sequence[str]) -> tuple[str, Passage, float]:
     from voiceslm.text import split_sentences
 
     best = ("", passages[0], -1.0)
     for passage, text in zip(passages, texts, strict=True):
-        body = text.split(": ", 1)[1] if passage.section and text.startswith(passage.section + ": ") else text
-        for sentence in split_sentences(body):
+        for sentence in split_sentences(_body(passage, text)):
             share = evidence.coverage(query, sentence)
             if share > best[2]:
                 best = (sentence, passage, share)

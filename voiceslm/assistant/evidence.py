@@ -87,7 +87,7 @@ _STRONG_DECISIONS = {"decided", "agreed", "approved", "rejected", "postponed", "
 # text inside a document is data, so these are never passed on as if they were.
 _ADDRESSED_TO_ASSISTANT = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:instruction|prompt|rule|direction|previous|above)s?"
-    r"|\b(?:system prompt|you are now|new instructions?|as an ai|language model|assistant,|dear assistant)"
+    r"|\b(?:system prompt|you are now|new instructions?|as an ai|language model|assistant\s*[,:]|dear assistant)"
     r"|\b(?:read|reveal|print|recite|send|list)\s+(?:out\s+)?(?:all\s+)?(?:of\s+)?(?:the\s+)?user'?s?\b",
     re.IGNORECASE,
 )

@@ -40,10 +40,14 @@ def run_doc(args: argparse.Namespace, loaded: LoadedConfig) -> int:
 
 
 def answer_from_folder(engines: Any, loaded: LoadedConfig, question: str, language: str) -> Any:
-    """A DocAnswer from the documents folder when it is set and holds the answer; else None (the model answers)."""
+    """A DocAnswer when the documents folder is set and a passage in it is about the question; else None.
+
+    A question the documents are about but do not answer gets "the document does not say", never
+    the model's guess about the user's own affairs; a question they are not about goes to the model.
+    """
     from voiceslm.assistant import documents
 
     if not loaded.config.assistant.documents:
         return None
     answer = documents.answer_from_folder(engines.lm("assist"), loaded.config, question, language)
-    return answer if answer.found else None
+    return answer if answer.matched else None

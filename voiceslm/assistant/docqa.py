@@ -203,7 +203,8 @@ def _best_sentence(query: str, passages: Sequence[Passage], texts: Sequence[str]
     best = ("", passages[0], -1.0)
     for passage, text in zip(passages, texts, strict=True):
         for sentence in split_sentences(_body(passage, text)):
-            share = evidence.coverage(query, sentence)
+            # A sentence is read under its heading: "the guarantee is ten years" in "Roof repairs".
+            share = evidence.coverage(query, f"{sentence} {passage.section}")
             if share > best[2]:
                 best = (sentence, passage, share)
     return best

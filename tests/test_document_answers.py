@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from document_files import write_docx, write_pdf
-from live_support import live_config, require_models
+from live_support import async_test, live_config, require_models, running
 
 from voiceslm.assistant import documents, evidence
 from voiceslm.assistant.docqa import NOT_FOUND
@@ -160,6 +161,12 @@ def test_summarize_speaks_a_pdf_to_a_wav_and_prints_json(delivery_pdf: Path, tmp
     assert data["kind"] == "pdf" and data["language"] == "en"
     assert {"4", "3200"} <= evidence.numbers(data["text"]) and "Lena Holt" in data["text"], data["text"]
     assert data["audio"] == str(out) and out.stat().st_size > 10_000 and data["audio_seconds"] > 2
+    spanish = _voiceslm("summarize", str(delivery_pdf), "--lang", "es", "--no-speech", "--json", tmp=tmp_path)
+    assert spanish.returncode == 0, spanish.stderr
+    data = json.loads(spanish.stdout.strip().splitlines()[-1])
+    assert data["language"] == "es" and data["document_language"] == "en"
+    assert {"4", "3200"} <= evidence.numbers(data["text"]), data["text"]
+    assert {"el", "la", "de", "en"} & set(data["text"].lower().split()), data["text"]
 
 
 def test_ask_doc_and_the_documents_folder_from_the_command_line(lease_docx: Path, tmp_path: Path):
@@ -192,3 +199,44 @@ def test_the_live_assist_hook_answers_from_the_folder(engines, delivery_pdf: Pat
     text = "".join(spoken)
     assert "4 May" in text and "page 1" in text
     assert documents.voice_answer(config, engines, "What is the capital of France?") is None
+
+
+@pytest.fixture
+def spoken_question(live_engines, delivery_pdf: Path, tmp_path: Path):
+    """(documents folder holding the delivery PDF, a 16 kHz recording of a question about it)."""
+    from voiceslm.audio import load_audio, write_wav
+
+    require_models(ASSIST, "whisper-tiny.en")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    delivery_pdf.rename(folder / "delivery.pdf")
+    voice = live_engines.voice("en")
+    spoken = np.concatenate([c.samples for c in voice.synthesize("What does the report say about the crane?")])
+    clip = write_wav(tmp_path / "question.wav", np.concatenate([np.zeros(4000, np.float32), spoken]), voice.sample_rate)
+    return folder, load_audio(clip)
+
+
+@async_test
+async def test_a_spoken_document_question_in_assist_mode_is_answered_from_the_folder(
+    live_engines, spoken_question, tmp_path: Path
+):
+    from voiceslm.capture import RecordingInput
+    from voiceslm.events import ReplyText, TranscriptReady
+    from voiceslm.live import LivePipeline
+    from voiceslm.playback import FileOutput
+
+    folder, question = spoken_question
+    overrides = {
+        "live.mode": "assist",
+        "assistant.documents": str(folder),
+        "assistant.database": str(tmp_path / "a.sqlite3"),
+    }
+    config = live_config(**overrides)
+    recording = RecordingInput(block_ms=config.audio.block_ms)
+    pipeline = LivePipeline(config, engines=live_engines, audio_in=recording, audio_out=FileOutput(None))
+    async with running(pipeline) as events:
+        await recording.play(question)
+        heard = await events.wait_for(TranscriptReady, 60, lambda e: bool(e.text))
+        reply = await events.wait_for(ReplyText, 120, lambda e: e.final and e.utterance_id == heard.utterance_id)
+    assert "crane" in heard.text.lower()
+    assert "4 May" in reply.text and "page 1" in reply.text, reply.text

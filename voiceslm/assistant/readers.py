@@ -54,10 +54,6 @@ class Document:
     def text(self) -> str:
         return "\n\n".join(block.text for block in self.blocks)
 
-    @property
-    def title(self) -> str:
-        return self.path.name
-
 
 def place(section: str, page: int) -> str:
     """A part of a document as a person names it: "section 3. Budget, page 2"."""

@@ -59,7 +59,12 @@ install_python_packages() {
     if [ "$(uname -m)" = x86_64 ]; then
         "${pip[@]}" "torch==2.13.0"
     fi
-    "${pip[@]}" -e ".[convert,eval,dev]"
+    "${pip[@]}" -e ".[convert,eval,dev,peers]"
+    # RNNoise, measured against WebRTC's suppressor by `voiceslm eval --noise`:
+    # only its own library is used, so its heavy Python extras are skipped.
+    if [ "$(uname -m)" = x86_64 ]; then
+        "${pip[@]}" --no-deps "pyrnnoise==0.4.5"
+    fi
     echo "$want" > "$stamp"
 }
 

@@ -159,12 +159,19 @@ def test_socket_is_private(server: ServerThread) -> None:
         (b'{"cmd": "crash"}', "The crash command failed inside the daemon (RuntimeError)"),
         (b"\xff\xfe{}", "not UTF-8"),
         (b"[" * 50000, "nested too deeply"),
+        (b'{"id": ' + b"7" * 5000 + b', "cmd": "echo"}', "not valid JSON"),
+        (b'{"id": 1e999, "cmd": "echo"}', '"id" must be'),
+        (b'{"id": NaN, "cmd": "echo"}', "NaN is not a JSON number"),
+        (b'{"id": "' + b"i" * 300 + b'", "cmd": "echo"}', '"id" must be'),
+        (b"   ", "Message is empty"),
     ],
 )
 def test_malformed_requests_get_one_sentence_and_the_connection_keeps_serving(
     server: ServerThread, line: bytes, fragment: str
 ) -> None:
     replies = raw_exchange(server.path, line + b'\n{"id": 2, "cmd": "echo"}\n')
+    # Every reply is strict JSON (no NaN or Infinity echoed back).
+    assert all(json.loads(json.dumps(reply, allow_nan=False)) == reply for reply in replies)
     assert len(replies) == 2
     assert replies[0]["ok"] is False
     assert fragment in replies[0]["error"]

@@ -30,6 +30,7 @@ import pytest
 
 from voiceslm.config import Config
 from voiceslm.control import ControlClient
+from voiceslm.errors import UserError
 from voiceslm.netguard import OFFLINE_ENV
 
 pytestmark = pytest.mark.audio
@@ -365,6 +366,9 @@ def test_bad_control_messages_are_refused_and_the_daemon_keeps_serving(full_daem
     refused = full_daemon.ctl("mode", "translate", "--to", "german")
     assert refused.returncode == 2
     assert refused.stderr.strip() == "voiceslm: target must be a two-letter language code such as de, not 'german'."
+    # Control characters are never spoken: only NULs and escapes is no text at all.
+    with pytest.raises(UserError, match="say needs some text"):
+        full_daemon.request("say", {"text": "\x00\x1b[31m\x00", "lang": "en"})
     assert full_daemon.ctl("status").returncode == 0
 
 

@@ -230,3 +230,18 @@ def test_system_install_refuses_a_program_the_service_cannot_see(tmp_path: Path)
     assert "is hidden from the service (ProtectHome=, PrivateTmp=)" in result.stderr
     # Refused before anything changed on this machine.
     assert (subprocess.run(["getent", "passwd", "voiceslm"], capture_output=True).returncode == 0) == had_user
+
+
+@pytest.mark.usefixtures("systemd_analyze")
+def test_wyoming_unit_passes_systemd_analyze_verify_and_stays_on_the_local_network(tmp_path: Path) -> None:
+    unit_path = REPO / "systemd" / "voiceslm-wyoming.service"
+    text = re.sub(r"(?m)^ExecStart=\S+", f"ExecStart={voiceslm_program()}", unit_path.read_text())
+    target = tmp_path / "system" / "voiceslm-wyoming.service"
+    target.parent.mkdir()
+    target.write_text(text)
+    result = analyze(tmp_path, "verify", str(target))
+    assert result.returncode == 0 and result.stderr.strip() == "", result.stderr
+    unit = unit_settings(unit_path)
+    assert unit["ExecStart"] == ["/opt/voiceslm/venv/bin/voiceslm wyoming --uri tcp://0.0.0.0:10300"]
+    assert unit["IPAddressDeny"] == ["any"] and "0.0.0.0/0" not in " ".join(unit["IPAddressAllow"])
+    assert unit["RestrictAddressFamilies"] == ["AF_UNIX AF_INET AF_INET6"]

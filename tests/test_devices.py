@@ -62,3 +62,21 @@ def test_listing_shows_portaudio_and_pulseaudio_devices(pulse):
     assert ("input", "vmic") in names and ("output", "vspeaker") in names
     assert any(d.index is not None for d in devices)
     assert [d.name for d in devices if d.kind == "input" and d.is_default and d.index is None] == ["vmic"]
+
+
+def test_no_devices_at_all_is_a_device_error_exit(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    # No PulseAudio server to talk to and no sound card on the machine: nothing to list.
+    env = {**os.environ, "PULSE_SERVER": f"unix:{tmp_path}/no-server"}
+    result = subprocess.run(
+        [sys.executable, "-m", "voiceslm", "devices", "--json"], capture_output=True, text=True, env=env, timeout=60
+    )
+    if result.stdout.strip() not in ("", "[]"):
+        pytest.skip("this machine has an audio device of its own")
+    assert result.returncode == 4
+    assert result.stderr.strip() == (
+        "voiceslm: No audio devices found; plug one in or start PulseAudio (scripts/pulse.sh start gives virtual ones)."
+    )

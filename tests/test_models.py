@@ -26,7 +26,7 @@ from voiceslm.config import load_config
 from voiceslm.errors import ModelMissingError, UserError
 from voiceslm.models import catalog
 from voiceslm.models.install import ChecksumError, default_models, install
-from voiceslm.models.store import MANIFEST, ModelStore
+from voiceslm.models.store import MANIFEST, ModelStore, sha256_file
 
 TINY = "whisper-tiny.en"
 DATA = Path(__file__).parent / "data"
@@ -166,6 +166,46 @@ def test_verify_catches_a_flipped_byte_and_install_repairs_it(store_copy):
     assert voiceslm(store_copy, "models", "verify", TINY).returncode == 0
 
 
+def flip_a_byte(path: Path) -> None:
+    """Damage a file without changing its size, as a bad sector or a bad copy would."""
+    with path.open("r+b") as handle:
+        handle.seek(path.stat().st_size // 2)
+        byte = handle.read(1)
+        handle.seek(-1, os.SEEK_CUR)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+
+
+def test_a_same_size_damage_is_refused_at_load_not_transcribed(store_copy):
+    clip = Path(__file__).resolve().parent / "data" / "en_pocketsphinx_goforward.wav"
+    intact = voiceslm(store_copy, "transcribe", str(clip), "--lang", "en")
+    assert intact.returncode == 0 and "forward" in intact.stdout.lower(), intact.stderr
+    flip_a_byte(store_copy / TINY / "model.bin")
+    damaged = voiceslm(store_copy, "transcribe", str(clip), "--lang", "en")
+    assert damaged.returncode == ModelMissingError.exit_code, damaged.stdout
+    assert damaged.stderr.strip() == (
+        f"voiceslm: Model {TINY} is damaged (model.bin does not match its sha256); "
+        f"run: voiceslm models install --force {TINY}"
+    )
+
+
+def test_verify_checks_the_catalog_pin_not_only_the_manifest(store_copy):
+    model_bin = store_copy / TINY / "model.bin"
+    flip_a_byte(model_bin)
+    # Someone "fixes" the manifest to match the damaged file: the catalog still pins the original.
+    manifest_path = store_copy / TINY / MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    manifest["files"]["model.bin"]["sha256"] = sha256_file(model_bin)
+    manifest_path.write_text(json.dumps(manifest))
+    failed = voiceslm(store_copy, "models", "verify", TINY)
+    assert failed.returncode == ModelMissingError.exit_code
+    assert "model.bin does not match its sha256" in failed.stderr
+    # Rewriting the recorded inputs is caught even by the quick check.
+    manifest["inputs"]["model.bin"] = sha256_file(model_bin)
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(ModelMissingError, match="does not match the catalog's checksums"):
+        ModelStore(store_copy).require(TINY)
+
+
 def test_require_is_a_quick_check_naming_the_fix(store_copy):
     store = ModelStore(store_copy)
     assert store.require(TINY) == store_copy / TINY
@@ -261,6 +301,17 @@ def test_concurrent_installs_wait_for_the_store_lock(store_copy):
 
 
 # Refusals ---------------------------------------------------------------------
+
+
+def test_a_store_that_cannot_be_written_is_one_sentence(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = voiceslm(blocker / "models", "models", "install", TINY)
+    assert result.returncode == UserError.exit_code and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        f"voiceslm: The model store {blocker / 'models'} cannot be written (Not a directory); choose a writable "
+        "one with --models-dir or models.store, or fix its permissions."
+    )
 
 
 def test_unknown_name_lists_close_matches(tmp_path):

@@ -286,3 +286,11 @@ def test_streamed_answer_cleaning_matches_whatever_the_chunking(raw: str, expect
             at += step
         out.append(cleaner.finish())
         assert "".join(out) == expected
+
+
+def test_control_characters_and_terminal_escapes_are_stripped() -> None:
+    from voiceslm.text import strip_control
+
+    raw = "Hi\x1b[31m red\x1b[0m\x00 there\x07\x1b]0;pwned\x07 ok\ttab\nline"
+    assert strip_control(raw) == "Hi red there ok tab line"
+    assert strip_control("Señor, ¿qué tal? 你好") == "Señor, ¿qué tal? 你好"

@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "voiceslm.commands.daemon",
     "voiceslm.commands.ctl",
     "voiceslm.commands.doctor",
+    "voiceslm.commands.wyoming",
 )
 
 log = logging.getLogger(__name__)

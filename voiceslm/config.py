@@ -20,9 +20,14 @@ from typing import Any, Literal
 
 import yaml
 
+from voiceslm import yamlsafe
 from voiceslm.errors import UserError
+from voiceslm.models.catalog import WHISPER_LANGUAGES
 
 LANGUAGE_CODE_LENGTH = 2
+MAX_THREADS = max(4, 2 * (os.cpu_count() or 1))
+"""More threads than this only contend for the cores; thousands would hang the engines' start."""
+MAX_SYSTEM_PROMPT_CHARS = 8000
 
 Mode = Literal["translate", "assist", "transcribe", "converse"]
 """translate: source -> target; converse: each utterance into the other language of a pair;
@@ -190,6 +195,16 @@ class AssistantConfig:
 
 
 @dataclass(frozen=True)
+class WyomingConfig:
+    uri: str = "tcp://127.0.0.1:10300"
+    """Where `voiceslm wyoming` listens: tcp://HOST:PORT (0.0.0.0 for the whole network) or unix://PATH."""
+    handle: Literal["translate", "assist"] = "translate"
+    """What a `handle` request does with a transcript: translate it into translate.target, or answer it."""
+    queue: int = 4
+    """Requests that may wait for each engine while it serves another; one more is told the server is busy."""
+
+
+@dataclass(frozen=True)
 class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
     stt: SttConfig = field(default_factory=SttConfig)
@@ -205,6 +220,7 @@ class Config:
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     assistant: AssistantConfig = field(default_factory=AssistantConfig)
+    wyoming: WyomingConfig = field(default_factory=WyomingConfig)
 
     def model_store(self) -> Path:
         if self.models.store:
@@ -262,16 +278,17 @@ def load_config(
     if config_file is not None:
         paths.append((Path(config_file), True))
     for path, required in paths:
-        if not path.exists():
+        try:
+            exists = path.exists()
+        except OSError as exc:  # a folder on the way that may not be searched
+            raise UserError(
+                f"Config file {path} cannot be reached ({_reason(exc)}); fix its folder's permissions."
+            ) from exc
+        if not exists:
             if required:
                 raise UserError(f"Config file {path} does not exist; check the path given to --config.")
             continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(
-                f"Config file {path} cannot be read ({_reason(exc)}); fix its permissions or encoding."
-            ) from exc
+        text = _read_config_text(path)
         layer = _parse_yaml(text, str(path))
         _merge_layer(merged, sources, layer, str(path))
         layers.append(str(path))
@@ -295,13 +312,34 @@ def load_config(
     return LoadedConfig(config=config, sources=sources, layers=tuple(layers))
 
 
+def _read_config_text(path: Path) -> str:
+    """The file's text, read no further than a configuration can be long (it may be /dev/zero)."""
+    if path.is_dir():
+        raise UserError(f"Config file {path} is a folder; give the path of a YAML file.")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(yamlsafe.MAX_BYTES + 1)
+        if len(data) > yamlsafe.MAX_BYTES:
+            raise UserError(
+                f"Config file {path} is over {yamlsafe.MAX_BYTES:,} bytes, far more than any configuration; "
+                "give the right file."
+            )
+        return data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(
+            f"Config file {path} cannot be read ({_reason(exc)}); fix its permissions or encoding."
+        ) from exc
+
+
 def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc).splitlines()[0]
 
 
 def _parse_yaml(text: str, origin: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        data = yamlsafe.load(text)
+    except yamlsafe.ConfigYamlError as exc:
+        raise UserError(f"Config file {origin} is refused: {exc}; fix it there.") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -364,7 +402,9 @@ def _origin_of(dotted: str, sources: Mapping[str, str]) -> str:
         key = ".".join(parts[:end])
         if key in sources:
             return sources[key]
-    return PACKAGED_LAYER
+    # A section no layer sets as a whole (an unknown one): whoever set a key in it.
+    inner = [origin for key, origin in sources.items() if key.startswith(dotted + ".")]
+    return inner[-1] if inner else PACKAGED_LAYER
 
 
 def _build(cls: type, data: Any, prefix: str, sources: Mapping[str, str]) -> Any:
@@ -397,7 +437,13 @@ def _build(cls: type, data: Any, prefix: str, sources: Mapping[str, str]) -> Any
 def _describe(value: Any) -> str:
     if value is None:
         return "an empty value"
-    return f"{type(value).__name__} {value!r}"
+    return f"{type(value).__name__} {_short_repr(value)}"
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    """repr() cut to `limit` characters: an error message names the value, it does not reprint a file."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _coerce(hint: Any, value: Any, dotted: str, sources: Mapping[str, str]) -> Any:
@@ -454,7 +500,7 @@ def _check_values(config: Config, sources: Mapping[str, str]) -> None:
 
     def require(ok: bool, dotted: str, expected: str, value: Any) -> None:
         if not ok:
-            raise UserError(f"{_origin_of(dotted, sources)}: {dotted} must be {expected}, not {value!r}.")
+            raise UserError(f"{_origin_of(dotted, sources)}: {dotted} must be {expected}, not {_short_repr(value)}.")
 
     stt, lm, tts = config.stt, config.lm, config.tts
     require(stt.beam_size >= 1, "stt.beam_size", "at least 1", stt.beam_size)
@@ -465,16 +511,23 @@ def _check_values(config: Config, sources: Mapping[str, str]) -> None:
     require(len(stt.languages) > 0, "stt.languages", "a non-empty list of language codes", list(stt.languages))
     for code in stt.languages:
         require(is_language_code(code), "stt.languages", "a list of two-letter language codes", list(stt.languages))
-    require(stt.threads >= 0, "stt.threads", "0 or more", stt.threads)
+        require(code in WHISPER_LANGUAGES, "stt.languages", "languages whisper knows (such as en, es, ja)", code)
+    threads_range = f"between 0 (automatic) and {MAX_THREADS} (this machine has {os.cpu_count() or 1} CPU cores)"
+    for key, threads in (("stt.threads", stt.threads), ("lm.threads", lm.threads), ("tts.threads", tts.threads)):
+        require(0 <= threads <= MAX_THREADS, key, threads_range, threads)
     require(5 <= stt.window_s <= 30, "stt.window_s", "between 5 and 30 seconds", stt.window_s)
-    require(lm.threads >= 0, "lm.threads", "0 or more", lm.threads)
     require(1 <= lm.max_tokens <= 4096, "lm.max_tokens", "between 1 and 4096", lm.max_tokens)
     require(0.0 <= lm.temperature <= 2.0, "lm.temperature", "between 0 and 2", lm.temperature)
     require(1.0 <= lm.repetition_penalty <= 2.0, "lm.repetition_penalty", "between 1 and 2", lm.repetition_penalty)
     require(0 <= lm.history_turns <= 20, "lm.history_turns", "between 0 and 20", lm.history_turns)
     require(0.25 <= tts.length_scale <= 4.0, "tts.length_scale", "between 0.25 and 4", tts.length_scale)
     require(0.0 < tts.volume <= 4.0, "tts.volume", "above 0 and at most 4", tts.volume)
-    require(tts.threads >= 0, "tts.threads", "0 or more", tts.threads)
+    require(
+        len(lm.system_prompt) <= MAX_SYSTEM_PROMPT_CHARS,
+        "lm.system_prompt",
+        f"at most {MAX_SYSTEM_PROMPT_CHARS:,} characters (a small model reads little more)",
+        f"{len(lm.system_prompt):,} characters",
+    )
     for language, voice in tts.voices.items():
         require(is_language_code(language), "tts.voices", "keyed by two-letter language codes", language)
         require(
@@ -497,6 +550,7 @@ def _check_values(config: Config, sources: Mapping[str, str]) -> None:
     require(config.limits.max_audio_seconds > 0, "limits.max_audio_seconds", "above 0", config.limits.max_audio_seconds)
     _check_live_values(config, require)
     _check_daemon_values(config, require)
+    require(0 <= config.wyoming.queue <= 256, "wyoming.queue", "between 0 and 256", config.wyoming.queue)
 
 
 def _check_live_values(config: Config, require: Any) -> None:

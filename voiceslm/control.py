@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import os
 import socket
 import stat
@@ -272,6 +273,10 @@ class ControlServer:
                 log.debug("closing a control connection idle for %.0f s", self.idle_timeout)
                 return
             if not line.strip():
+                self.requests_refused += 1
+                await self._reply(
+                    writer, _error(None, 'Message is empty; send one JSON object per line like {"cmd": "ping"}.')
+                )
                 continue
             reply, stream = await self._dispatch(line)
             await self._reply(writer, reply)
@@ -327,7 +332,7 @@ class ControlServer:
             self.requests_refused += 1
             return _error(None, f"Message is over {MAX_MESSAGE_BYTES} bytes; send at most 64 KiB per line.")
         try:
-            request = json.loads(line.decode("utf-8"))
+            request = json.loads(line.decode("utf-8"), parse_constant=_refuse_constant)
         except UnicodeDecodeError:
             self.requests_refused += 1
             return _error(None, "Message is not UTF-8 text; send one JSON object per line.")
@@ -339,13 +344,18 @@ class ControlServer:
             return _error(
                 None, f"Message is not valid JSON ({exc.msg} at column {exc.colno}); send one JSON object per line."
             )
+        except ValueError as exc:  # NaN/Infinity, or an integer of thousands of digits
+            self.requests_refused += 1
+            return _error(None, f"Message is not valid JSON ({exc}); send plain numbers and strings.")
         if not isinstance(request, dict):
             self.requests_refused += 1
             return _error(None, 'Message must be a JSON object like {"id": 1, "cmd": "status"}.')
         request_id = request.get("id")
-        if not (request_id is None or isinstance(request_id, str | int | float)) or isinstance(request_id, bool):
+        if not _valid_id(request_id):
             self.requests_refused += 1
-            return _error(None, '"id" must be a string, a number or null.')
+            return _error(
+                None, '"id" must be a string of at most 200 characters, a number of at most 15 digits or null.'
+            )
         cmd, args = request.get("cmd"), request.get("args", {})
         if not isinstance(cmd, str) or not cmd:
             self.requests_refused += 1
@@ -375,6 +385,29 @@ class ControlServer:
             )
         self.requests_served += 1
         return {"id": request_id, "ok": True, "result": result}
+
+
+MAX_ID_CHARS = 200
+MAX_EXACT_ID = 10**15
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _valid_id(request_id: Any) -> bool:
+    """Whether an id can be echoed back as the same valid JSON; reply lines stay short."""
+    if request_id is None:
+        return True
+    if isinstance(request_id, bool):
+        return False
+    if isinstance(request_id, str):
+        return len(request_id) <= MAX_ID_CHARS
+    if isinstance(request_id, int):
+        return abs(request_id) < MAX_EXACT_ID
+    if isinstance(request_id, float):
+        return math.isfinite(request_id) and abs(request_id) < MAX_EXACT_ID
+    return False
 
 
 def _error(request_id: Any, message: str) -> dict[str, Any]:

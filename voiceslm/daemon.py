@@ -50,6 +50,7 @@ from voiceslm.control import (
 )
 from voiceslm.errors import UserError
 from voiceslm.sdnotify import Notifier
+from voiceslm.text import strip_control
 
 log = logging.getLogger(__name__)
 
@@ -542,8 +543,9 @@ class Daemon:
     async def _cmd_say(self, args: dict[str, Any]) -> dict[str, Any]:
         _only_args("say", args, {"text", "lang"})
         text, lang = args.get("text"), args.get("lang", "en")
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str) or not strip_control(text).strip():
             raise ControlError("say needs some text in args.text.")
+        text = " ".join(strip_control(text).split())
         limit = self.loaded.config.limits.max_text_chars
         if len(text) > limit:
             raise ControlError(f"The text is {len(text)} characters, over the {limit} limit (limits.max_text_chars).")
@@ -554,7 +556,7 @@ class Daemon:
         # inside the pipeline, after the request was accepted.
         if not await asyncio.to_thread(speakable, self.loaded.config, lang):
             raise ControlError(f"No voice speaks language {lang!r}; add one to tts.voices or choose another language.")
-        said = await _call(controller.say, " ".join(text.split()), lang)
+        said = await _call(controller.say, text, lang)
         result = self._brief_status(controller)
         if isinstance(said, int):
             result["said"] = said

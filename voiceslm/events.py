@@ -88,6 +88,8 @@ class TranscriptReady:
     at: float
     stt_seconds: float
     """Wall-clock seconds the speech-to-text call took."""
+    foreign_language: str = ""
+    """A language outside stt.languages that was clearly heard (then `text` is empty)."""
 
 
 @dataclass(frozen=True)

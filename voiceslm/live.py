@@ -42,6 +42,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from voiceslm import foreign
 from voiceslm.capture import AudioInput, MicrophoneInput, RecordingInput
 from voiceslm.config import MODES, Config, is_language_code
 from voiceslm.errors import UserError
@@ -886,8 +887,13 @@ class LivePipeline:
         times = _TurnTimes(utterance.speech_end, utterance.detected_at, utterance.duration_s)
         times.transcript_at = now
         times.stt_seconds = stt_seconds
-        event = TranscriptReady(utterance.id, transcript.text, transcript.language, now, times.stt_seconds)
+        event = TranscriptReady(
+            utterance.id, transcript.text, transcript.language, now, times.stt_seconds, transcript.foreign_language
+        )
         self._publish(event)
+        if transcript.foreign_language:
+            # Said in the user's language, so the one who spoke knows why nothing comes back.
+            await self.say(*foreign.notice(transcript.foreign_language, self._source or self.config.stt.languages[0]))
         text: str | None = transcript.text
         if text and self.transcript_hook is not None:
             text = await self.transcript_hook(event)

@@ -11,6 +11,12 @@ The hook sees Python code only; native libraries are kept offline by the
 systemd units (PrivateNetwork=yes, RestrictAddressFamilies=AF_UNIX), and a
 test runs the whole daemon under strace to check that no network socket is
 created at all. An audit hook cannot be removed, so installing is for good.
+
+One command serves on the network by choice: `voiceslm wyoming` calls
+`allow_listening(host)` for the address it was told to listen on. Then IP
+sockets may be created, bound to that address or to loopback only, and
+answer on connections that were accepted; connecting out, sending to an
+address and resolving any other name stay refused.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 _ALLOWED_FAMILIES = {int(socket.AF_UNIX), -1}  # -1: wrapping an existing descriptor, checked on use
+_IP_FAMILIES = {int(socket.AF_INET), int(socket.AF_INET6)}
 _ADDRESS_EVENTS = {"socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"}
 _NAME_EVENTS = {"socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr", "socket.getnameinfo"}
 
@@ -45,6 +52,8 @@ every command."""
 OFFLINE_ENV = {**TELEMETRY_OPT_OUTS, "HF_HUB_OFFLINE": "1"}
 """What `install()` adds: no library may even try to reach a model hub."""
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+_listen_hosts: set[str] = set()
 _installed = False
 _install_lock = threading.Lock()
 _inside = threading.local()
@@ -73,20 +82,52 @@ def installed() -> bool:
     return _installed
 
 
+def allow_listening(host: str) -> None:
+    """Let this process listen on `host` (and on loopback): bind there and answer accepted connections.
+
+    Call it before `install()` or after; it never allows connecting out.
+    """
+    with _install_lock:
+        _listen_hosts.update({host, *LOOPBACK_HOSTS})
+    # A host name binds to the addresses it stands for (a local name: no network needed).
+    try:
+        resolved = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+    except OSError:
+        resolved = set()
+    with _install_lock:
+        _listen_hosts.update(str(address) for address in resolved)
+    log.debug("network guard: listening on %s (and loopback) is allowed", host)
+
+
+def _bind_allowed(address: Any) -> bool:
+    host = address[0] if isinstance(address, tuple) and address else None
+    return isinstance(host, str) and host in _listen_hosts
+
+
 def _hook(event: str, args: tuple[Any, ...]) -> None:
     if not event.startswith("socket."):
         return
     if event == "socket.__new__":
         family = args[1]
-        if int(family) not in _ALLOWED_FAMILIES:
+        if int(family) not in _ALLOWED_FAMILIES and not (_listen_hosts and int(family) in _IP_FAMILIES):
             _refuse(event, f"creating an {_family_name(family)} socket")
     elif event in _ADDRESS_EVENTS:
         sock = args[0]
         family = getattr(sock, "family", socket.AF_UNIX)
-        if int(family) != socket.AF_UNIX:
-            _refuse(event, f"{_family_name(family)} address {args[1]!r}")
-    elif event in _NAME_EVENTS:
+        if int(family) == socket.AF_UNIX or _listener_may(event, args[1]):
+            return
+        _refuse(event, f"{_family_name(family)} address {args[1]!r}")
+    elif event in _NAME_EVENTS and not (event == "socket.getaddrinfo" and args[0] in _listen_hosts):
         _refuse(event, f"a name lookup of {args[0]!r}")
+
+
+def _listener_may(event: str, address: Any) -> bool:
+    """Binding to the allowed address, or answering on an accepted connection (no address given)."""
+    if not _listen_hosts:
+        return False
+    if event == "socket.bind":
+        return _bind_allowed(address)
+    return event == "socket.sendmsg" and address is None
 
 
 def _refuse(event: str, what: str) -> None:

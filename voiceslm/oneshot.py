@@ -16,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from voiceslm import foreign
 from voiceslm.audio import write_wav
 from voiceslm.engines import Engines
 from voiceslm.errors import UserError
 from voiceslm.stt import Transcript
-from voiceslm.text import SentenceSplitter
+from voiceslm.text import SentenceSplitter, strip_control
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,8 @@ class Reply:
 
 
 def check_text(text: str, max_chars: int, what: str = "Text") -> str:
-    stripped = " ".join(text.split())
+    """`text` on one line without control characters or terminal escapes; UserError if empty or too long."""
+    stripped = " ".join(strip_control(text).split())
     if not stripped:
         raise UserError(f"{what} is empty; give some words to work with.")
     if len(stripped) > max_chars:
@@ -77,10 +79,14 @@ def check_speakable(engines: Engines, language: str) -> None:
 
 
 def transcribe(engines: Engines, audio: np.ndarray, language: str | None) -> Transcript:
+    """The transcript; UserError when the speech is clearly in a language outside `stt.languages`."""
     stt = engines.stt(language)
     if language is not None:
         stt.check_language(language)
-    return stt.transcribe(audio, language)
+    transcript = stt.transcribe(audio, language)
+    if transcript.foreign_language:
+        raise UserError(foreign.refusal(transcript.foreign_language, stt.languages))
+    return transcript
 
 
 def translate_recording(

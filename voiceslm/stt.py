@@ -22,6 +22,7 @@ import numpy as np
 from voiceslm.audio import STT_SAMPLE_RATE
 from voiceslm.config import SttConfig
 from voiceslm.errors import UserError
+from voiceslm.foreign import is_foreign
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ class Transcript:
     segments: tuple[Segment, ...] = field(default=())
     elapsed_s: float = 0.0
     """Wall-clock seconds spent transcribing."""
+    foreign_language: str = ""
+    """A language outside the allowed ones that clearly won identification; then nothing is transcribed."""
 
 
 class SpeechToText(ABC):
@@ -159,9 +162,16 @@ class WhisperSTT(SpeechToText):
 
     def detect_language(self, audio: np.ndarray, languages: Sequence[str] | None = None) -> tuple[str, float]:
         """The most likely language among `languages` (default: the configured set)."""
+        language, probability, _ = self.identify(audio, languages)
+        return language, probability
+
+    def identify(
+        self, audio: np.ndarray, languages: Sequence[str] | None = None
+    ) -> tuple[str, float, tuple[str, float] | None]:
+        """(the most likely allowed language, its share among the allowed, a clear winner outside them or None)."""
         allowed = tuple(languages or self.languages)
         if len(allowed) == 1:
-            return allowed[0], 1.0
+            return allowed[0], 1.0, None
         with self._lock:
             # Identification reads a single decoder step, and a short window
             # makes it less sure: on a hard live clip 0.56 instead of 0.86 for
@@ -170,12 +180,13 @@ class WhisperSTT(SpeechToText):
             _, _, all_probs = self._model.detect_language(  # type: ignore[attr-defined]
                 audio, vad_filter=self._config.vad_filter
             )
+        foreign = is_foreign(all_probs, allowed)
         ranked = [(lang, prob) for lang, prob in all_probs if lang in allowed]
         if not ranked:
-            return allowed[0], 0.0
+            return allowed[0], 0.0, foreign
         best, best_prob = max(ranked, key=lambda item: item[1])
         total = sum(prob for _, prob in ranked) or 1.0
-        return best, best_prob / total
+        return best, best_prob / total, foreign
 
     def transcribe(
         self, audio: np.ndarray, language: str | None = None, languages: Sequence[str] | None = None
@@ -184,7 +195,18 @@ class WhisperSTT(SpeechToText):
         duration = audio.shape[0] / STT_SAMPLE_RATE
         with self._lock:
             if language is None:
-                language, probability = self.detect_language(audio, languages)
+                language, probability, foreign = self.identify(audio, languages)
+                if foreign is not None:
+                    log.info("heard %s (p=%.2f), not one of %s: not transcribed", *foreign, languages or self.languages)
+                    return Transcript(
+                        text="",
+                        language=foreign[0],
+                        language_probability=foreign[1],
+                        duration_s=duration,
+                        no_speech=True,
+                        elapsed_s=time.perf_counter() - started,
+                        foreign_language=foreign[0],
+                    )
             else:
                 self.check_language(language)
                 probability = 1.0

@@ -112,3 +112,19 @@ def normalize_for_scoring(text: str) -> str:
     text = re.sub(r"(?<=\w)['\u2019](?=\w)", "", text)
     kept = [" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in text]
     return " ".join("".join(kept).split())
+
+
+# Terminal control sequences (colour, cursor moves, window titles) and other
+# control characters: typed or sent text is read aloud and echoed to a
+# terminal, and neither should act on them.
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+
+def strip_control(text: str) -> str:
+    """`text` without terminal escape sequences and control characters (NUL included); whitespace kept."""
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    return "".join(
+        " " if unicodedata.category(ch) == "Cc" and ch.isspace() else ch
+        for ch in text
+        if unicodedata.category(ch) != "Cc" or ch.isspace()
+    )

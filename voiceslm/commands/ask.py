@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--lang {args.lang!r} is not a two-letter language code such as en or es.")
     if args.doc is not None:
         return ask_documents.run_doc(args, loaded)
-    output = None if args.no_speech else check_output_path(args.output)
+    output = None if args.no_speech else check_output_path(args.output, (args.question,))
     spoken = is_recording(args.question)
     audio = load_audio(args.question, max_seconds=config.limits.max_audio_seconds) if spoken else None
     question = None if spoken else oneshot.check_text(args.question, config.limits.max_text_chars, "The question")

@@ -19,7 +19,7 @@ def run_doc(args: argparse.Namespace, loaded: LoadedConfig) -> int:
 
     config = loaded.config
     language = args.lang or "en"
-    output = None if args.no_speech else check_output_path(args.output)
+    output = None if args.no_speech else check_output_path(args.output, (args.doc,))
     question = oneshot.check_text(args.question, config.limits.max_text_chars, "The question")
     started = time.perf_counter()
     document = documents.read(config, args.doc)

@@ -36,6 +36,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--max-seconds", type=float, metavar="S", help="only clips at most S seconds long (short utterances)"
     )
+    parser.add_argument(
+        "--compare",
+        choices=("wyoming",),
+        help="also run the clips through Home Assistant's pipeline (wyoming-faster-whisper + wyoming-piper, "
+        "the peers extra) on the same model files, and report both side by side (translate mode, via file)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(handler=handle)
 
@@ -72,6 +78,10 @@ def handle(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"  {result.clip}: {result.error or result.transcript}", file=sys.stderr)  # type: ignore[attr-defined]
 
+    if args.compare:
+        from voiceslm.bench_wyoming import compare_command
+
+        return compare_command(args, loaded.config, clips, source)
     report = asyncio.run(
         run_bench(
             loaded.config,
@@ -88,4 +98,3 @@ def handle(args: argparse.Namespace) -> int:
     else:
         print(format_report(report))
     return 0 if all(not c.error for c in report.clips) else 1
-

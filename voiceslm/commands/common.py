@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from voiceslm import yamlsafe
 from voiceslm.config import LoadedConfig, load_config
 from voiceslm.errors import UserError
 
@@ -20,21 +21,34 @@ LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNI
 
 def load(args: argparse.Namespace, overrides: Mapping[str, Any] | None = None) -> LoadedConfig:
     """The effective config for a command: files, then --set, then its flags."""
-    merged: dict[str, Any] = {}
-    for item in args.set_values:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise UserError(f"--set {item!r} is not KEY=VALUE; write it like --set stt.beam_size=5.")
-        try:
-            merged[key.strip()] = yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            raise UserError(f"--set {item!r}: the value is not valid YAML; quote it.") from exc
+    merged = parse_set_values(args.set_values)
     if args.models_dir:
         merged["models.store"] = args.models_dir
     merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
     loaded = load_config(args.config, merged)
     setup_logging(loaded, args.verbose)
     return loaded
+
+
+def parse_set_values(items: list[str]) -> dict[str, Any]:
+    """`--set KEY=VALUE` flags as dotted keys to YAML values; an empty or malformed one is refused."""
+    merged: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--set {item!r} is not KEY=VALUE; write it like --set stt.beam_size=5.")
+        try:
+            value = yamlsafe.load(raw)
+        except yamlsafe.ConfigYamlError as exc:
+            raise UserError(f"--set {key.strip()}: the value is refused: {exc}.") from exc
+        except yaml.YAMLError as exc:
+            raise UserError(f"--set {item!r}: the value is not valid YAML; quote it.") from exc
+        if value is None:
+            raise UserError(
+                f"--set {item!r} gives no value; write one after the = (an empty string is --set '{key.strip()}=\"\"')."
+            )
+        merged[key.strip()] = value
+    return merged
 
 
 class JsonFormatter(logging.Formatter):

@@ -24,13 +24,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def handle(args: argparse.Namespace) -> int:
     load(args)
     from voiceslm.devices import list_devices
+    from voiceslm.errors import DeviceError
 
     devices = list_devices()
     if args.json:
         print(json.dumps([d.__dict__ for d in devices], indent=2))
-        return 0
     if not devices:
-        print("No audio devices found. Plug one in or start PulseAudio (scripts/pulse.sh start gives virtual ones).")
+        # Nothing to choose from is a device problem: scripts that check the status see it.
+        raise DeviceError(
+            "No audio devices found; plug one in or start PulseAudio (scripts/pulse.sh start gives virtual ones)."
+        )
+    if args.json:
         return 0
     rows = [("KIND", "INDEX", "NAME", "RATE", "", "DETAILS")]
     for d in devices:

@@ -20,17 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import yaml
-
+    from voiceslm.commands.common import parse_set_values
     from voiceslm.doctor import run_checks
-    from voiceslm.errors import UserError
 
-    overrides: dict[str, object] = {}
-    for item in args.set_values:
-        key, sep, raw = item.partition("=")
-        if not sep:
-            raise UserError(f"--set {item!r} is not KEY=VALUE; write it like --set stt.beam_size=5.")
-        overrides[key.strip()] = yaml.safe_load(raw)
+    overrides = parse_set_values(args.set_values)
     if args.models_dir:
         overrides["models.store"] = args.models_dir
     checks = run_checks(

@@ -37,6 +37,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--compare-voices", action="store_true", help="with --suite: also score espeak-ng for every language"
     )
+    parser.add_argument(
+        "--noise",
+        action="store_true",
+        help="with --manifest: mix each speech clip with the manifest's noise clips at --snr and score WER with and "
+        "without each noise suppressor",
+    )
+    parser.add_argument(
+        "--snr", default="0,5,10", help="with --noise: signal-to-noise ratios in dB (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--suppressors",
+        help="with --noise: suppressors to compare, of webrtc, webrtc-0..3, rnnoise (default: every one installed)",
+    )
     parser.add_argument("--lang", help="with --manifest: only clips in this language")
     parser.add_argument(
         "--detect", action="store_true", help="with --manifest: detect each clip's language (scores LID too)"
@@ -57,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--limit must be at least 1, not {args.limit}.")
     loaded = load(args)
     with open_engines(loaded) as engines:
+        if args.manifest and args.noise:
+            return _noise(args, engines)
         if args.manifest:
             return _transcription(args, engines)
         if args.pairs:
@@ -68,6 +83,39 @@ def run(args: argparse.Namespace) -> int:
 
             return eval_documents.run(args, engines)
         return _suite(args, engines)
+
+
+def _noise(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
+    from voiceslm import evaluate, noise_eval
+    from voiceslm.errors import UserError
+
+    try:
+        snrs = [float(v) for v in args.snr.split(",") if v.strip()]
+    except ValueError:
+        raise UserError(f"--snr {args.snr!r} is not a list of decibels such as 0,5,10.") from None
+    clips = evaluate.read_manifest(Path(args.manifest))
+    if args.lang:
+        clips = [c for c in clips if c.language in (args.lang, "none")]
+    engines.check_installed(stt_languages={c.language for c in clips if c.language != "none"})
+
+    def progress(row: dict) -> None:
+        if not args.json:
+            print(f"  {row['file']} {row['condition']} {row['noise']} [{row['suppressor']}] WER {row['wer']:.2f}: "
+                  f"{row['hypothesis']!r}", file=sys.stderr)  # fmt: skip
+
+    from voiceslm.denoise import available
+
+    chosen = args.suppressors.split(",") if args.suppressors else available()
+    suppressors = [name.strip() for name in chosen if name.strip()]
+    report = noise_eval.evaluate_noise(engines, clips, snrs=snrs, suppressors=suppressors, progress=progress)
+    if args.json:
+        print_json({"noise": {"conditions": report.snrs, "wer": report.wer, "rows": report.rows}})
+        return 0
+    print("WER by signal-to-noise ratio (rows: suppressor)")
+    print("suppressor".ljust(12) + "".join(c.rjust(9) for c in report.snrs))
+    for name in report.suppressors:
+        print(name.ljust(12) + "".join(f"{report.wer[name][c]:9.3f}" for c in report.snrs))
+    return 0
 
 
 def _transcription(args: argparse.Namespace, engines) -> int:  # noqa: ANN001

@@ -179,6 +179,7 @@ class TerminalView:
 
     def _text(self, event: Any) -> None:
         from voiceslm import events as ev
+        from voiceslm import foreign
 
         if isinstance(event, ev.DeviceReady):
             if event.recovered:
@@ -194,6 +195,10 @@ class TerminalView:
             if event.text:
                 self._end_reply()
                 print(f"you [{event.language}]: {event.text}", file=self.out, flush=True)
+            elif event.foreign_language:
+                self.note(
+                    f"heard {foreign.english_name(event.foreign_language)}, not one of your languages (stt.languages)"
+                )
             else:
                 self.note("nothing heard")
         elif isinstance(event, ev.ReplyText):

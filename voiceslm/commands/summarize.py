@@ -32,7 +32,11 @@ def run(args: argparse.Namespace) -> int:
     config = loaded.config
     if args.lang is not None and not is_language_code(args.lang):
         raise UserError(f"--lang {args.lang!r} is not a two-letter language code such as en or es.")
-    output = None if args.no_speech else check_output_path(args.output or f"{Path(args.file).stem}.summary.wav")
+    output = (
+        None
+        if args.no_speech
+        else check_output_path(args.output or f"{Path(args.file).stem}.summary.wav", (args.file,))
+    )
     started = time.perf_counter()
     document = documents.read(config, args.file)
     source = document_language(document.text)

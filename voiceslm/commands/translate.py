@@ -36,7 +36,9 @@ def run(args: argparse.Namespace) -> int:
     target = config.translate.target
     if source == target:
         raise UserError(f"Source and target language are both {target!r}; choose a different --to.")
-    output = None if args.no_speech else check_output_path(args.output or default_output(args.file, target))
+    output = (
+        None if args.no_speech else check_output_path(args.output or default_output(args.file, target), (args.file,))
+    )
     audio = load_audio(args.file, max_seconds=config.limits.max_audio_seconds)
     with open_engines(loaded) as engines:
         engines.check_installed(stt_languages=[source], lm_roles=["translate"], voice_languages=[target])
@@ -46,5 +48,11 @@ def run(args: argparse.Namespace) -> int:
         engines.preload(stt_languages=[source], lm_roles=["translate"], voice_languages=[target] if output else [])
         load_time = time.perf_counter() - started
         reply = oneshot.translate_recording(engines, audio, source, target, output)
+    if reply.transcript is not None and reply.transcript.no_speech:
+        written = f", and {output} was not written" if output is not None else ""
+        raise UserError(
+            f"No speech was heard in {args.file}, so nothing was translated{written}; "
+            "record again, closer to the microphone."
+        )
     print_reply(reply, "Translation", args.json, {"load": load_time})
     return 0

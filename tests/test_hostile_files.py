@@ -1,0 +1,69 @@
+"""Files that are not what they seem: one sentence each, and nothing overwritten or half-written."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+DATA = Path(__file__).resolve().parent / "data"
+ENGLISH = DATA / "en_pocketsphinx_goforward.wav"  # "go forward ten meters"
+
+
+def voiceslm(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "voiceslm", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"},
+    )
+
+
+def refused(result: subprocess.CompletedProcess[str], fragment: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert fragment in result.stderr and result.stderr.strip().count("\n") == 0, result.stderr
+
+
+def test_an_output_that_is_the_input_is_refused_and_the_input_kept(tmp_path: Path) -> None:
+    recording = tmp_path / "self.wav"
+    shutil.copy(ENGLISH, recording)
+    before = recording.read_bytes()
+    refused(voiceslm("translate", str(recording), "--to", "es", "-o", str(recording)), "is the input recording itself")
+    # The same file by another name is the same file.
+    os.link(recording, tmp_path / "alias.wav")
+    refused(voiceslm("ask", str(recording), "-o", str(tmp_path / "alias.wav")), "is the input recording itself")
+    assert recording.read_bytes() == before
+
+
+def test_pipes_and_devices_are_not_called_empty_files(tmp_path: Path) -> None:
+    fifo = tmp_path / "speech.wav"
+    os.mkfifo(fifo)
+    refused(voiceslm("transcribe", str(fifo)), "is not a regular file (a pipe or a device)")
+    refused(voiceslm("transcribe", "/dev/zero"), "is not a regular file (a pipe or a device)")
+
+
+def test_a_recording_cut_short_is_used_with_a_warning(tmp_path: Path) -> None:
+    samples, rate = soundfile.read(ENGLISH, dtype="int16")
+    whole = tmp_path / "whole.wav"
+    soundfile.write(whole, np.concatenate([samples, samples]), rate, subtype="PCM_16")
+    cut = tmp_path / "cut.wav"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: len(data) // 2 + 22])  # header still promises both copies
+    result = voiceslm("transcribe", str(cut), "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    assert "is cut short: its header promises" in result.stderr
+    assert "forward" in result.stdout.lower()
+
+
+def test_translating_noise_says_nothing_was_written(tmp_path: Path) -> None:
+    out = tmp_path / "noise.es.wav"
+    result = voiceslm("translate", str(DATA / "noise_speechbrain_noise2.wav"), "--to", "es", "-o", str(out))
+    refused(result, f"nothing was translated, and {out} was not written")
+    assert not out.exists()

@@ -154,20 +154,19 @@ def summarize(model: Any, document: Document, cancel: threading.Event | None = N
         return complete(model, messages, cancel, clean=clean)
 
     # Map: each part's picked sentences, shortened one by one and each checked against its own.
-    shortened: list[tuple[str, float, int]] = []
+    shortened: list[tuple[str, float]] = []
     for group in picked:
         notes = [sentence for sentence, _ in group]
         numbered = "\n".join(f"{n}. {s}" for n, s in enumerate(notes, 1))
         lines = _numbered_lines(ask(MAP_SYSTEM, numbered, clean=False), len(notes))
         for n, (note, score) in enumerate(group):
-            line = lines.get(n + 1, "")
-            line = clean_answer(line)
+            line = clean_answer(lines.get(n + 1, ""))
             if not line or not faithful(line, note):
                 fallbacks += 1
                 line = note
-            shortened.append((line, score, len(shortened)))
+            shortened.append((line, score))
     # Reduce: the best of them, in document order, joined by the model into one summary.
-    chosen = [shortened[i][0] for i in _diverse([(line, score) for line, score, _ in shortened], SUMMARY_SENTENCES)]
+    chosen = [shortened[i][0] for i in _diverse(shortened, SUMMARY_SENTENCES)]
     facts = facts_of(chosen)
     text = " ".join(chosen)
     joined = ask(REDUCE_SYSTEM.format(n=min(4, len(chosen))), "\n".join(chosen))

@@ -111,6 +111,8 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     (tmp_path / "archive.zip").rename(zipped)
     plain = write_pdf(tmp_path / "plain.pdf", [["Secret figures: 12 and 13."]])
     locked = write_encrypted_pdf(tmp_path / "locked.pdf", plain)
+    locked_docx = tmp_path / "locked.docx"
+    locked_docx.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 4)
     folder = tmp_path / "a folder"
     folder.mkdir()
     return {
@@ -120,6 +122,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         "unknown format": (sheet, "a .xlsx file, a format voiceslm does not read"),
         "zip that is no docx": (zipped, "is a zip archive, not a DOCX document"),
         "encrypted": (locked, "is an encrypted PDF"),
+        "encrypted docx": (locked_docx, "is an encrypted document"),
         "folder": (folder, "is a folder, not a document"),
         "missing": (tmp_path / "nowhere.pdf", "does not exist"),
     }

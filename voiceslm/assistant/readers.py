@@ -27,6 +27,7 @@ _MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 # Suffixes of formats that are not documents voiceslm reads, named in the error.
 _OTHER_FORMATS = {".doc", ".odt", ".rtf", ".xlsx", ".xls", ".pptx", ".ppt", ".epub", ".pages", ".ods", ".odp"}
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _NUMBERED_HEADING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[A-Z]\.)\s+\S.{0,70}$")
 
@@ -89,6 +90,9 @@ def detect_kind(path: Path, data: bytes) -> str:
     suffix = path.suffix.lower()
     if data.lstrip()[:5] == b"%PDF-":
         return "pdf"
+    if data[:8] == _OLE_SIGNATURE and suffix == ".docx":
+        # Word keeps a password-protected DOCX in an OLE container, not a zip.
+        raise UserError(f"{path} is an encrypted document; save an unlocked copy and give that.")
     if data[:4] == b"PK\x03\x04":
         if suffix in _OTHER_FORMATS:
             raise _unknown(path, suffix)
@@ -256,8 +260,6 @@ def _docx_blocks(path: Path, data: bytes) -> list[Block]:
                 raise UserError(
                     f"{path} is a zip archive, not a DOCX document; give a PDF, DOCX, HTML, Markdown or text file."
                 )
-            if "EncryptionInfo" in names or "EncryptedPackage" in names:
-                raise UserError(f"{path} is an encrypted document; save an unlocked copy and give that.")
             root = ElementTree.fromstring(archive.read("word/document.xml"))
     except (zipfile.BadZipFile, ElementTree.ParseError, OSError) as exc:
         raise UserError(f"{path} is a damaged DOCX file ({exc}); save it again from its program and retry.") from exc

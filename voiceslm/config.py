@@ -192,6 +192,10 @@ class AssistantConfig:
     """Sentences of a model's answer that are spoken; the rest waits for "tell me more". 0: no cap."""
     notes_days: float = 0.0
     """Notes older than this many days are deleted; 0: notes are kept until you delete them."""
+    max_document_mb: float = 20.0
+    """A document file larger than this many megabytes is refused (summarize, ask --doc, the folder)."""
+    max_document_chars: int = 1_000_000
+    """A document with more text than this many characters is refused."""
 
 
 @dataclass(frozen=True)
@@ -541,6 +545,11 @@ def _check_values(config: Config, sources: Mapping[str, str]) -> None:
         source == "auto" or is_language_code(source), "translate.source", 'a two-letter language code or "auto"', source
     )
     require(is_language_code(target), "translate.target", "a two-letter language code", target)
+    assistant = config.assistant
+    require(assistant.max_document_mb > 0, "assistant.max_document_mb", "above 0", assistant.max_document_mb)
+    require(
+        assistant.max_document_chars >= 1, "assistant.max_document_chars", "at least 1", assistant.max_document_chars
+    )
     require(config.limits.max_text_chars >= 1, "limits.max_text_chars", "at least 1", config.limits.max_text_chars)
     require(config.limits.max_audio_seconds > 0, "limits.max_audio_seconds", "above 0", config.limits.max_audio_seconds)
     _check_live_values(config, require)

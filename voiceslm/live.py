@@ -1145,7 +1145,14 @@ class LivePipeline:
             model = self._engines.lm("assist" if request.kind == "assist" else "translate")
             stream: Iterator[str]
             if request.kind == "assist":
-                stream = self._assistant.respond(
+                from voiceslm.assistant.documents import voice_answer  # "what does the report say about ..."
+
+                # Tools and declined requests go straight to the assistant; a question about
+                # the documents is answered from them; anything else by the model.
+                documents = None
+                if self._assistant.needs_model(request.text, request.language):
+                    documents = voice_answer(self.config, self._engines, request.text, cancel)
+                stream = documents or self._assistant.respond(
                     request.text, request.language, tuple(self._history), lambda: model, cancel
                 )
             else:

@@ -35,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "support rates per split and language; with --limit N, also the output check on N held-out prompts "
         "with the assistant model",
     )
+    what.add_argument(
+        "--documents", metavar="DIR", nargs="?", const="", help="summary facts kept and document answers right"
+    )
     parser.add_argument(
         "--lms",
         help="with --suite/--questions: comma-separated language models to compare, or 'offline' for every "
@@ -90,6 +93,10 @@ def run(args: argparse.Namespace) -> int:
             return _translation(args, engines)
         if args.questions is not None:
             return _questions(args, engines)
+        if args.documents is not None:
+            from voiceslm.commands import eval_documents
+
+            return eval_documents.run(args, engines)
         return _suite(args, engines)
 
 

@@ -78,6 +78,12 @@ def install(
     """Install one catalog entry (or a copy of one) into the store; a no-op if it is there and intact."""
     say = progress or (lambda message: log.info("%s", message))
     started = time.perf_counter()
+    if entry.family == "bergamot" and not entry.offline:
+        raise UserError(
+            f"Model {entry.name} is listed but voiceslm cannot install it yet: Mozilla's files for it come without "
+            "the tokenizer.json the Bergamot engine needs; use bergamot-en-pt or bergamot-pt-en, or "
+            "translate.engine auto."
+        )
     if entry.source.kind == "package":
         path = store.require(entry.name)
         return InstallResult(entry.name, path, "provided by a Python package", time.perf_counter() - started, 0)

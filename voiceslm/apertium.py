@@ -69,6 +69,10 @@ def install_hint(source: str, target: str) -> str:
     return f"sudo apt-get install apertium {package}"
 
 
+def no_pair_error(source: str, target: str) -> ModelMissingError:
+    return ModelMissingError(f"Apertium has no {source}-{target} pair installed; run: {install_hint(source, target)}")
+
+
 def available_modes(modes_dir: Path = MODES_DIR) -> dict[tuple[str, str], Path]:
     """(source, target) -> mode file of every installed pair (empty without the apertium command)."""
     if shutil.which("lt-proc") is None or shutil.which("apertium-wblank-mode") is None:
@@ -120,9 +124,7 @@ class ApertiumTranslator(LanguageModel):
         if source == target:
             return iter([" ".join(text.split())])
         if not self.supports(source, target):
-            raise ModelMissingError(
-                f"Apertium has no {source}-{target} pair installed; run: {install_hint(source, target)}"
-            )
+            raise no_pair_error(source, target)
         pipeline = self._pipeline(source, target)
         return self._stream(pipeline, split_sentences(text), cancel)
 

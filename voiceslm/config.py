@@ -150,6 +150,8 @@ class LiveConfig:
     """assist mode, hands-free: only utterances that begin with this are answered; empty: all."""
     two_way: bool = False
     """translate: detect which of source and target is spoken and translate into the other."""
+    back_translation: bool = False
+    """translate and converse: show each reply translated back into the speaker's language."""
     stats: bool = False
     """Print per-utterance latencies and real-time factors."""
     audio_queue_blocks: int = 64

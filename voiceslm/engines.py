@@ -107,7 +107,12 @@ class Engines:
     def leg_engine(self, leg: Leg) -> LanguageModel:
         """The loaded engine for one step of a route (ModelMissingError naming the fix if it is not installed)."""
         if leg.engine == "apertium":
-            return self.apertium()
+            engine = self.apertium()
+            if not engine.supports(leg.source, leg.target):
+                from voiceslm.apertium import no_pair_error
+
+                raise no_pair_error(leg.source, leg.target)
+            return engine
         if leg.engine == "lm":
             return self.translate_lm()
         from voiceslm import bergamot

@@ -125,7 +125,8 @@ class TranslationRouter(LanguageModel):
             raise UserError("Text to translate is empty; give some words to translate.")
         route = self.route(source, target)
         if route == "lm":
-            return self._lm_stream(text, source, target, cancel)
+            model = self._engines.translate_lm()
+            return self._lm_stream(model, model.translate(text, source, target, cancel=cancel))
         legs = parse_route(route, source or "", target)
         # Load every engine now, so a missing one is one clear error before any piece.
         models = [self._engines.leg_engine(leg) for leg in legs]
@@ -136,11 +137,7 @@ class TranslationRouter(LanguageModel):
     ) -> Iterator[str]:
         return self._engines.translate_lm().answer(question, history, cancel=cancel)
 
-    def _lm_stream(
-        self, text: str, source: str | None, target: str, cancel: threading.Event | None
-    ) -> Iterator[str]:
-        model = self._engines.translate_lm()
-        stream = model.translate(text, source, target, cancel=cancel)
+    def _lm_stream(self, model: LanguageModel, stream: Iterator[str]) -> Iterator[str]:
         try:
             yield from stream
         finally:

@@ -343,6 +343,7 @@ def test_default_install_follows_the_effective_config():
             "lm.translate_model": "smollm2-135m",
             "lm.assist_model": "smollm2-135m",
             "tts.voices": {"en": "piper:piper-en_US-joe-medium", "es": "espeak"},
+            "translate.engine": "lm",
         },
     ).config
     assert default_models(custom) == [TINY, "smollm2-135m", "piper-en_US-joe-medium", "espeak-ng"]

@@ -65,6 +65,13 @@ def default_models(config: Config) -> list[str]:
     wanted = [config.stt.model, config.stt.english_model, config.lm.translate_model, config.lm.assist_model]
     wanted += [voice.removeprefix("piper:") for voice in config.tts.voices.values() if voice.startswith("piper:")]
     wanted.append("espeak-ng")  # speaks every language without a Piper voice
+    routes = [config.translate.engine, *config.translate.engines.values()]
+    if any(route == "auto" or "bergamot" in route for route in routes):
+        from voiceslm import bergamot
+
+        # Small (25 MB each) and, through Portuguese, the best en<->es route too.
+        if bergamot.engine_available():
+            wanted += ["bergamot-en-pt", "bergamot-pt-en"]
     return list(dict.fromkeys(name for name in wanted if name))
 
 

@@ -2,7 +2,8 @@
 
 For each direction, every route that can run here is scored on the same
 sentences: each dedicated engine and the language model alone, and every chain
-of two dedicated engines through a third language. `--half 1` scores the
+of two dedicated engines through a third language, and the longer chains that
+`routes.AUTO_ROUTES` lists. `--half 1` scores the
 first half of each file (used to choose `routes.AUTO_ROUTES`), `--half 2` the
 other half (held out, to confirm the choice).
 """
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 
 from voiceslm import evaluate
 from voiceslm.engines import Engines
-from voiceslm.routes import Leg, parse_route
+from voiceslm.routes import AUTO_ROUTES, Leg, parse_route
 
 PIVOTS = ("en", "es", "pt", "fr", "it")
 DEDICATED = ("bergamot", "apertium")
@@ -39,6 +40,10 @@ def possible_routes(engines: Engines, source: str, target: str) -> list[str]:
                 legs = parse_route(f"{first}>{pivot}>{second}", source, target)
                 if all(engines.leg_installed(leg) for leg in legs):
                     routes.append(f"{first}>{pivot}>{second}")
+    for route in AUTO_ROUTES.get((source, target), ()):
+        legs = parse_route(route, source, target)
+        if route not in routes and route != "lm" and all(engines.leg_installed(leg) for leg in legs):
+            routes.append(route)  # longer chains are scored where the table lists them
     if engines.store.is_installed(engines.config.lm.translate_model):
         routes.append("lm")
     return routes

@@ -85,10 +85,10 @@ def test_auto_falls_back_when_an_engine_is_not_installed(tmp_path: Path):
     # An empty store: no Bergamot model, no language model.
     with _engines(tmp_path) as engines:
         router = TranslationRouter(engines)
-        assert router.route("en", "es") == "apertium"
-        assert router.route("en", "pt") == "lm"
+        assert router.route("en", "es") == "apertium"  # no Bergamot for the pivot through Portuguese
+        assert router.route("en", "de") == "lm"
         with pytest.raises(ModelMissingError, match="voiceslm models install"):
-            router.translate("Good morning.", "en", "pt")
+            router.translate("Good morning.", "en", "de")
 
 
 def test_a_pivot_route_translates_through_portuguese():

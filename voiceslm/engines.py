@@ -163,7 +163,10 @@ class Engines:
         for language in stt_languages:
             self.stt(language)
         for role in lm_roles:
-            self.lm(role)
+            if role == "translate":
+                self._preload_translation()
+            else:
+                self.lm(role)
         for language in voice_languages:
             self.voice(language)
 
@@ -185,6 +188,19 @@ class Engines:
             voice = self.config.tts.voices.get(language, "espeak")
             if voice.startswith("piper:"):
                 self.store.require(voice.removeprefix("piper:"))
+
+    def _preload_translation(self) -> None:
+        """Load the engines of the configured direction (the reverse one loads on first use)."""
+        from voiceslm.routes import parse_route
+
+        source, target = self.config.translate.source, self.config.translate.target
+        if source == "auto":
+            self.translate_lm()
+            return
+        for leg in parse_route(self.translation().route(source, target), source, target):
+            self.leg_engine(leg)
+            if leg.engine == "apertium":
+                self.apertium().warm(leg.source, leg.target)
 
     def _translates_without_lm(self) -> bool:
         """Whether the configured direction goes along a route without the language model."""

@@ -3,7 +3,7 @@
 For each direction, every route that can run here is scored on the same
 sentences: each dedicated engine and the language model alone, and every chain
 of two dedicated engines through a third language, and the longer chains that
-`routes.AUTO_ROUTES` lists. `--half 1` scores the
+`routes.AUTO_ROUTES` and `LONGER_ROUTES` list. `--half 1` scores the
 first half of each file (used to choose `routes.AUTO_ROUTES`), `--half 2` the
 other half (held out, to confirm the choice).
 """
@@ -19,6 +19,8 @@ from voiceslm.routes import AUTO_ROUTES, Leg, parse_route
 
 PIVOTS = ("en", "es", "pt", "fr", "it")
 DEDICATED = ("bergamot", "apertium")
+# Chains of three or four engines measured beside the table's own routes.
+LONGER_ROUTES = {("fr", "en"): ("apertium>es>apertium>pt>bergamot",)}
 
 
 def half(pairs: Sequence[tuple[str, str]], which: int | None) -> list[tuple[str, str]]:
@@ -40,7 +42,7 @@ def possible_routes(engines: Engines, source: str, target: str) -> list[str]:
                 legs = parse_route(f"{first}>{pivot}>{second}", source, target)
                 if all(engines.leg_installed(leg) for leg in legs):
                     routes.append(f"{first}>{pivot}>{second}")
-    for route in AUTO_ROUTES.get((source, target), ()):
+    for route in (*AUTO_ROUTES.get((source, target), ()), *LONGER_ROUTES.get((source, target), ())):
         legs = parse_route(route, source, target)
         if route not in routes and route != "lm" and all(engines.leg_installed(leg) for leg in legs):
             routes.append(route)  # longer chains are scored where the table lists them

@@ -9,8 +9,7 @@ pt->es.
 `translate.engine: auto` (the default) takes, for each direction, the first
 route of `AUTO_ROUTES` whose engines are all installed, ending with the
 language model. The order comes from `voiceslm eval --routes` on the
-development set (docs/quality.md has the table): a route is listed only where
-it measured better than the next one.
+development set (docs/quality.md has the table and the rule).
 """
 
 from __future__ import annotations

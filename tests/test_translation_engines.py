@@ -127,10 +127,16 @@ def test_bad_input_ends_in_one_sentence(tmp_path: Path):
             router.translate("   ", "en", "es")
         with pytest.raises(ModelMissingError) as unsupported:
             router.translate("Good morning.", "en", "de")
-    assert "apt-get install apertium" in str(unsupported.value)
+    assert "set translate.engines.en-de to auto or lm" in str(unsupported.value)
     assert "give some words" in str(empty.value)
     for error in (empty.value, unsupported.value):
         assert "\n" not in str(error)
+
+
+def test_a_missing_debian_pair_names_the_package():
+    engine = apertium.ApertiumTranslator(modes={})  # as on a machine without apertium-eng-spa
+    with pytest.raises(ModelMissingError, match=r"run: sudo apt-get install apertium apertium-eng-spa$"):
+        engine.translate("Good morning.", "en", "es")
 
 
 @pytest.mark.parametrize(

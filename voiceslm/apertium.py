@@ -65,11 +65,16 @@ _UNESCAPE = re.compile(r"\\(.)")
 
 
 def install_hint(source: str, target: str) -> str:
-    package = DEBIAN_PACKAGES.get(frozenset({source, target}), f"the Apertium pair for {source}-{target}")
+    package = DEBIAN_PACKAGES.get(frozenset({source, target}), f"apertium-{source}-{target}")
     return f"sudo apt-get install apertium {package}"
 
 
 def no_pair_error(source: str, target: str) -> ModelMissingError:
+    if frozenset({source, target}) not in DEBIAN_PACKAGES:
+        return ModelMissingError(
+            f"Apertium has no {source}-{target} pair that voiceslm knows of; set translate.engines.{source}-{target} "
+            "to auto or lm."
+        )
     return ModelMissingError(f"Apertium has no {source}-{target} pair installed; run: {install_hint(source, target)}")
 
 

@@ -69,6 +69,6 @@ def evaluate_routes(
             # Loading and the first call's set-up are not what sentences per second measures.
             "".join(routed.lm("translate").translate(pairs[0][0], source, target))
             report = evaluate.evaluate_translation(routed, pairs, source, target)
-        name = f"lm ({engines.config.lm.translate_model})" if route == "lm" else route
+        name = f"lm ({report.model})" if route == "lm" else route
         reports.append(dataclasses.replace(report, model=name, samples=report.samples[:2]))
     return reports

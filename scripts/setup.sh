@@ -14,6 +14,8 @@ PYTHON=${PYTHON:-python3}
 # to machines with no sound card; strace lets the tests prove no network use;
 # systemd-analyze checks the unit files.
 APT_PACKAGES=(libportaudio2 pulseaudio pulseaudio-utils strace systemd)
+# Apertium (GPL) translates en<->es, es<->pt, es<->fr and es<->it by rule, in milliseconds.
+APT_PACKAGES+=(apertium apertium-eng-spa apertium-es-pt apertium-fr-es apertium-spa-ita)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

@@ -80,6 +80,10 @@ class TtsConfig:
 class TranslateConfig:
     source: str = "auto"
     target: str = "es"
+    engine: str = "auto"
+    """Route for every direction: auto (best measured installed), bergamot, apertium, lm, or a>xx>b."""
+    engines: Mapping[str, str] = field(default_factory=dict)
+    """Per-direction routes keyed "en-es", overriding `engine`."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,8 @@ class LiveConfig:
     """assist mode, hands-free: only utterances that begin with this are answered; empty: all."""
     two_way: bool = False
     """translate: detect which of source and target is spoken and translate into the other."""
+    back_translation: bool = False
+    """translate and converse: show each reply translated back into the speaker's language."""
     stats: bool = False
     """Print per-utterance latencies and real-time factors."""
     audio_queue_blocks: int = 64
@@ -550,11 +556,29 @@ def _check_values(config: Config, sources: Mapping[str, str]) -> None:
     require(
         assistant.max_document_chars >= 1, "assistant.max_document_chars", "at least 1", assistant.max_document_chars
     )
+    _check_translate_routes(config.translate, require)
     require(config.limits.max_text_chars >= 1, "limits.max_text_chars", "at least 1", config.limits.max_text_chars)
     require(config.limits.max_audio_seconds > 0, "limits.max_audio_seconds", "above 0", config.limits.max_audio_seconds)
     _check_live_values(config, require)
     _check_daemon_values(config, require)
     require(0 <= config.wyoming.queue <= 256, "wyoming.queue", "between 0 and 256", config.wyoming.queue)
+
+
+def _check_translate_routes(translate: TranslateConfig, require: Any) -> None:
+    from voiceslm.routes import route_problem
+
+    expected = route_problem(translate.engine)
+    require(expected is None, "translate.engine", expected, translate.engine)
+    for direction, route in translate.engines.items():
+        source, _, target = str(direction).partition("-")
+        require(
+            is_language_code(source) and is_language_code(target),
+            "translate.engines",
+            'keyed by directions such as "en-es"',
+            direction,
+        )
+        expected = route_problem(str(route))
+        require(expected is None, f"translate.engines.{direction}", expected, route)
 
 
 def _check_live_values(config: Config, require: Any) -> None:

@@ -223,7 +223,7 @@ def evaluate_translation(
     return TranslationReport(
         source=source,
         target=target,
-        model=engines.lm_model_name("translate"),
+        model=_route_name(engines, source, target),
         sentences=len(pairs),
         chrf=chrf,
         bleu=bleu,
@@ -231,6 +231,12 @@ def evaluate_translation(
         median_first_token_s=statistics.median(first_tokens) if first_tokens else None,
         samples=[(src, ref, hyp) for (src, ref), hyp in list(zip(pairs, hypotheses, strict=True))[:5]],
     )
+
+
+def _route_name(engines: Engines, source: str, target: str) -> str:
+    """The engine that translated (the route, or the language model's name)."""
+    route = engines.translation().route(source, target)
+    return engines.lm_model_name("translate") if route == "lm" else route
 
 
 # Quality suite: everything one run of `voiceslm eval --suite DIR` reports. ----

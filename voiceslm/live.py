@@ -48,6 +48,7 @@ from voiceslm.config import MODES, Config, is_language_code
 from voiceslm.errors import UserError
 from voiceslm.events import (
     AudioBlock,
+    BackTranslation,
     Cancel,
     CancelReason,
     DeviceFault,
@@ -1113,8 +1114,21 @@ class LivePipeline:
         self._publish(ReplyText(request.id, reply, language, final=True))
         if reply:
             self._last_reply = (reply, language)
+        if reply and request.kind == "translate" and self.config.live.back_translation:
+            await asyncio.to_thread(self._back_translate, request, reply)
         if request.kind == "assist" and reply:
             self._history.append((request.text, reply))
+
+    def _back_translate(self, request: _Request, reply: str) -> None:
+        """Publish the reply in the speaker's language (milliseconds with a dedicated engine)."""
+        router = self._engines.translation()
+        try:
+            text = "".join(router.translate(reply, request.target, request.language)).strip()
+        except UserError as exc:  # the reply itself stands; only the check is missing
+            log.warning("reply %d: no back-translation: %s", request.id, exc)
+            return
+        route = router.route(request.target, request.language)
+        self._publish(BackTranslation(request.id, text, request.language, route))
 
     def _sentence_out(self, turn: _Turn, sentence: str, sentences: asyncio.Queue[str | None]) -> None:
         times = turn.request.times

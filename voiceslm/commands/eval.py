@@ -59,6 +59,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--suppressors",
         help="with --noise: suppressors to compare, of webrtc, webrtc-0..3, rnnoise (default: every one installed)",
     )
+    parser.add_argument(
+        "--routes", action="store_true", help="with --pairs/--suite: score every translation route installed here"
+    )
+    parser.add_argument(
+        "--half", type=int, choices=(1, 2), help="with --routes: only the first or the second half of each file"
+    )
     parser.add_argument("--lang", help="with --manifest: only clips in this language")
     parser.add_argument(
         "--detect", action="store_true", help="with --manifest: detect each clip's language (scores LID too)"
@@ -170,6 +176,8 @@ def _translation(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
     from voiceslm import evaluate
 
     pairs = evaluate.read_pairs(Path(args.pairs), args.limit)
+    if args.routes:
+        return _routes(args, engines, {f"{args.src}->{args.tgt}": (args.src, args.tgt, pairs)})
     engines.check_installed(lm_roles=["translate"])
 
     def progress(done: int) -> None:
@@ -207,7 +215,32 @@ def _engines_for_lm(engines, name: str):  # noqa: ANN001, ANN202
 
     config = engines.config
     lm = dataclasses.replace(config.lm, translate_model=name, assist_model=name)
-    return Engines(dataclasses.replace(config, lm=lm), engines.store)
+    translate = dataclasses.replace(config.translate, engine="lm", engines={})
+    return Engines(dataclasses.replace(config, lm=lm, translate=translate), engines.store)
+
+
+def _routes(args: argparse.Namespace, engines, sets: dict) -> int:  # noqa: ANN001
+    """Every route per direction: chrF, BLEU, sentences per second."""
+    from voiceslm import route_eval
+
+    rows = []
+    for label, (src, tgt, pairs) in sets.items():
+        chosen = route_eval.half(pairs, args.half)
+        print(f"  {label}: {len(chosen)} pairs", file=sys.stderr)
+        for report in route_eval.evaluate_routes(engines, chosen, src, tgt):
+            rows.append({"set": label, **dataclasses.asdict(report)})
+    if args.json:
+        print_json(rows)
+        return 0
+    part = {None: "all pairs", 1: "first half", 2: "second half (held out)"}[args.half]
+    print(f"Translation routes ({part})")
+    print("| set | route | sentences | chrF | BLEU | sentences/s |\n|---|---|---|---|---|---|")
+    for row in rows:
+        print(
+            f"| {row['set']} | {row['model']} | {row['sentences']} | {row['chrf']:.1f} | {row['bleu']:.1f} "
+            f"| {row['sentences_per_second']:.1f} |"
+        )
+    return 0
 
 
 def _questions(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
@@ -243,6 +276,8 @@ def _suite(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
     from voiceslm.errors import UserError
 
     root = Path(args.suite)
+    if args.routes:
+        return _routes(args, engines, _route_sets(root, args.limit))
     manifest = root / "manifest.tsv"
     if not manifest.is_file():
         raise UserError(f"{root} has no manifest.tsv; give a folder laid out like the eval/dev set.")
@@ -315,6 +350,22 @@ def _suite(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
         return 0
     _print_suite(result)
     return 0
+
+
+def _route_sets(root: Path, limit: int | None) -> dict:
+    """Both directions of every text/*.XXX-YYY.tsv file of a set."""
+    from voiceslm import evaluate
+
+    sets = {}
+    for path in sorted((root / "text").glob("*.*-*.tsv")):
+        left, _, right = path.name.rsplit(".", 2)[-2].partition("-")
+        source, target = LANGUAGE_CODES.get(left), LANGUAGE_CODES.get(right)
+        if source and target:
+            pairs = evaluate.read_pairs(path, limit)
+            corpus = path.name.split("_")[0].split(".")[0]
+            sets[f"{corpus} {source}->{target}"] = (source, target, pairs)
+            sets[f"{corpus} {target}->{source}"] = (target, source, [(b, a) for a, b in pairs])
+    return sets
 
 
 def _print_suite(result: dict) -> None:

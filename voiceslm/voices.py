@@ -66,10 +66,10 @@ PICO_LOCALES = {"en-US": "lh0", "en-GB": "kh0", "de-DE": "gl0", "es-ES": "zl0", 
 PICO_DEFAULT_LOCALES = {"en": "en-US", "de": "de-DE", "es": "es-ES", "fr": "fr-FR", "it": "it-IT"}
 """The locale plain `pico` means for each language."""
 PICO_PACKAGES = ("libttspico0", "libttspico-data")
-PICO_LICENSE = "Apache-2.0 (lingware without sources: Debian non-free)"
+PICO_LICENSE = "Apache-2.0 (Debian non-free: lingware without sources)"
 
 MBROLA_ENGINE_PACKAGES = ("mbrola", "libespeak-ng1", "espeak-ng-data")
-MBROLA_LICENSE = "MBROLA licence: non-commercial, non-military use only"
+MBROLA_LICENSE = "MBROLA: non-commercial, non-military use only"
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "identification within pairs, chrF/BLEU per direction, spoken intelligibility, assistant accuracy",
     )
     what.add_argument("--questions", metavar="TSV", nargs="?", const="", help="assistant accuracy on a question set")
+    what.add_argument(
+        "--voices",
+        metavar="DIR",
+        help="spoken intelligibility (CER) and speed of every installed voice per language, on the text of a "
+        "set laid out like eval/dev plus packaged it/pt sentences",
+    )
+    parser.add_argument(
+        "--half",
+        choices=("tune", "held-out", "all"),
+        default="all",
+        help="with --voices/--compare-voices: which half of the sentences (default: %(default)s)",
+    )
     parser.add_argument(
         "--lms",
         help="with --suite/--questions: comma-separated language models to compare, or 'offline' for every "
         "offline one installed (default: the configured ones)",
     )
     parser.add_argument(
-        "--compare-voices", action="store_true", help="with --suite: also score espeak-ng for every language"
+        "--compare-voices", action="store_true", help="with --suite: score every installed voice per language"
     )
     parser.add_argument("--lang", help="with --manifest: only clips in this language")
     parser.add_argument(
@@ -60,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
             return _translation(args, engines)
         if args.questions is not None:
             return _questions(args, engines)
+        if args.voices:
+            return _voices(args, engines, Path(args.voices))
         return _suite(args, engines)
 
 
@@ -205,14 +219,13 @@ def _suite(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
             sentences.setdefault("en", []).extend(en for en, _ in pairs)
             sentences.setdefault(other, []).extend(x for _, x in pairs)
     rows = evaluate.evaluate_intelligibility(engines, sentences)
-    if args.compare_voices:
-        configured = {r.language: r.voice for r in rows}
-        rows += evaluate.evaluate_intelligibility(
-            engines,
-            {lang: s for lang, s in sentences.items() if configured.get(lang) != "espeak"},
-            {lang: "espeak" for lang in sentences},
-        )
     result["intelligibility"] = [dataclasses.asdict(r) for r in rows]
+    if args.compare_voices:
+        from voiceslm import voice_eval
+
+        log("every installed voice...")
+        scores = voice_eval.compare_voices(engines, voice_eval.sentences(root, args.half))
+        result["voices"] = [{**dataclasses.asdict(s), "rtf": s.rtf} for s in scores]
 
     questions = evaluate.read_questions()
     per_lm = {}
@@ -265,6 +278,9 @@ def _print_suite(result: dict) -> None:
     print("| language | voice | sentences | CER | WER |\n|---|---|---|---|---|")
     for row in result["intelligibility"]:
         print(f"| {row['language']} | {row['voice']} | {row['sentences']} | {row['cer']:.3f} | {row['wer']:.3f} |")
+    if "voices" in result:
+        print("\nEvery installed voice (speak, transcribe back with the language given)")
+        print(_voice_table(result["voices"]))
     for name, data in result["language_models"].items():
         print(f"\nLanguage model {name}: translation (first {result['limit']} pairs per file)")
         print("| direction | chrF | BLEU | sentences/s | first token s |\n|---|---|---|---|---|")
@@ -281,3 +297,35 @@ def _print_suite(result: dict) -> None:
             f"Assistant: {a['correct']}/{a['questions']} ({a['accuracy']:.0%}; {cats}); "
             f"median {a['median_seconds']:.2f} s"
         )
+
+
+def _voices(args: argparse.Namespace, engines, root: Path) -> int:  # noqa: ANN001
+    from voiceslm import voice_eval
+    from voiceslm.errors import UserError
+
+    if not (root / "text").is_dir():
+        raise UserError(f"{root} has no text/ folder; give a set laid out like eval/dev.")
+    engines.check_installed(stt_languages=[None])
+
+    def progress(score: voice_eval.VoiceScore) -> None:
+        if not args.json:
+            print(f"  {score.language} {score.voice}: CER {score.cer:.3f} RTF {score.rtf:.4f}", file=sys.stderr)
+
+    scores = voice_eval.compare_voices(engines, voice_eval.sentences(root, args.half), progress)
+    rows = [{**dataclasses.asdict(s), "rtf": s.rtf} for s in scores]
+    if args.json:
+        print_json({"set": str(root), "half": args.half, "voices": rows})
+        return 0
+    print(f"Set: {root} ({args.half} sentences)")
+    print(_voice_table(rows))
+    return 0
+
+
+def _voice_table(rows: list[dict]) -> str:
+    lines = ["| language | voice | licence | sentences | CER | WER | synthesis RTF |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        f"| {r['language']} | {r['voice']} | {r['license']} | {r['sentences']} | {r['cer']:.3f} | {r['wer']:.3f} "
+        f"| {r['rtf']:.4f} |"
+        for r in rows
+    ]
+    return "\n".join(lines)

@@ -476,9 +476,13 @@ def _check_values(config: Config, sources: Mapping[str, str]) -> None:
     require(tts.threads >= 0, "tts.threads", "0 or more", tts.threads)
     for language, voice in tts.voices.items():
         require(is_language_code(language), "tts.voices", "keyed by two-letter language codes", language)
-        require(voices.parse(voice) is not None, f"tts.voices.{language}", voices.SYNTAX, voice)
+        spec = voices.parse(voice)
+        require(spec is not None, f"tts.voices.{language}", voices.SYNTAX, voice)
+        assert spec is not None
+        problem = voices.config_problem(language, spec)
+        require(not problem, f"tts.voices.{language}", problem, voice)
         require(
-            tts.nonfree_voices or not voices.parse(voice).nonfree,  # type: ignore[union-attr]
+            tts.nonfree_voices or not spec.nonfree,
             f"tts.voices.{language}",
             "a free voice while tts.nonfree_voices is false (MBROLA is for non-commercial use only)",
             voice,

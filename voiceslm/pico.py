@@ -206,19 +206,17 @@ def engine(locale: str) -> PicoEngine:
 
 def resolve_locale(language: str, locale: str = "") -> str:
     """The Pico locale for `language` ("" for its default); UserError if Pico has none."""
-    if not locale:
-        if language not in DEFAULT_LOCALES:
-            raise UserError(
-                f"SVOX Pico has no voice for language {language!r}; it speaks {', '.join(DEFAULT_LOCALES)}: "
-                f'set tts.voices.{language} to "espeak" or another voice.'
-            )
-        return DEFAULT_LOCALES[language]
-    if locale not in LOCALES or locale.split("-")[0] != language:
+    own = [name for name in LOCALES if name[:2] == language]
+    if not own:
         raise UserError(
-            f"SVOX Pico has no locale {locale!r} for language {language!r}; "
-            f"its locales are {', '.join(LOCALES)}: use one of {language!r} or plain pico."
+            f"SVOX Pico has no voice for language {language!r} (it speaks {', '.join(DEFAULT_LOCALES)}); "
+            f'set tts.voices.{language} to "auto" or "espeak".'
         )
-    return locale
+    if locale and locale not in own:
+        raise UserError(
+            f"SVOX Pico has no locale {locale!r} for language {language!r}; use plain pico or pico:{own[0]}."
+        )
+    return locale or DEFAULT_LOCALES[language]
 
 
 class PicoTTS(TextToSpeech):

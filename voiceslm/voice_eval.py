@@ -117,19 +117,6 @@ def installed_voices(engines: Engines, language: str) -> list[VoiceSpec]:
     return [*found, voices.ESPEAK]
 
 
-def licence_of(spec: VoiceSpec) -> str:
-    from voiceslm.models import catalog
-
-    if spec.kind == "pico":
-        return voices.PICO_LICENSE
-    if spec.kind == "mbrola":
-        return voices.MBROLA_LICENSE
-    if spec.kind == "piper":
-        entry = catalog.find(spec.name)
-        return entry.license if entry else "see its MODEL_CARD"
-    return catalog.get("espeak-ng").license
-
-
 def score_voice(engines: Engines, language: str, spec: VoiceSpec, texts: Iterable[str]) -> VoiceScore:
     from voiceslm.tts import VoiceBank
 
@@ -152,7 +139,7 @@ def score_voice(engines: Engines, language: str, spec: VoiceSpec, texts: Iterabl
     finally:
         bank.close()
     wer, cer = _error_rates(texts, hypotheses)
-    return VoiceScore(language, str(spec), licence_of(spec), len(texts), cer, wer, audio_s, synthesis_s)
+    return VoiceScore(language, str(spec), voices.licence(spec), len(texts), cer, wer, audio_s, synthesis_s)
 
 
 def compare_voices(

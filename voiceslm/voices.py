@@ -112,6 +112,21 @@ def parse(spec: str) -> VoiceSpec | None:
     return None
 
 
+def config_problem(language: str, spec: VoiceSpec) -> str:
+    """What is wrong, knowable without looking at the machine, with `spec` speaking `language` ("" if nothing)."""
+    if spec.kind == "pico":
+        own = [locale for locale in PICO_LOCALES if locale[:2] == language]
+        if not own:
+            return f"a voice for {language!r}, and SVOX Pico speaks only {', '.join(PICO_DEFAULT_LOCALES)}"
+        if spec.name and spec.name not in own:
+            return f'"pico" or one of {", ".join("pico:" + locale for locale in own)}'
+    if spec.kind == "mbrola":
+        known = next((v for v in MBROLA_VOICES if v.name == spec.name), None)
+        if known is not None and known.language != language:
+            return f"a voice for {language!r}, and MBROLA {spec.name} speaks {known.language!r}"
+    return ""
+
+
 class _Store(Protocol):
     def is_installed(self, name: str) -> bool: ...
 
@@ -172,6 +187,27 @@ def choose(tts: TtsConfig, language: str, store: _Store | None = None) -> Choice
             notice = f"tts.voices.{language} is {configured}, which cannot speak here ({reason}); using espeak-ng."
         log.info("voice %s for %s is not available: %s", spec, language, reason)
     return Choice(ESPEAK, notice)
+
+
+def better_missing(tts: TtsConfig, language: str, chosen: VoiceSpec, store: _Store | None = None) -> list[str]:
+    """Why each voice that `candidates` ranks above `chosen` cannot speak (each names its fix)."""
+    reasons = []
+    for spec in candidates(tts, language):
+        if spec == chosen:
+            break
+        reasons.append(f"{spec}: {missing_reason(spec, language, store)}")
+    return reasons
+
+
+def licence(spec: VoiceSpec) -> str:
+    if spec.kind == "pico":
+        return PICO_LICENSE
+    if spec.kind == "mbrola":
+        return MBROLA_LICENSE
+    from voiceslm.models import catalog
+
+    entry = catalog.find(spec.name if spec.kind == "piper" else "espeak-ng")
+    return entry.license if entry is not None else "see its model card"
 
 
 # Voices from system packages, for `voiceslm models list` and `voiceslm doctor`. ---

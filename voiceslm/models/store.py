@@ -126,8 +126,9 @@ class ModelStore:
         return self.status(name).state == "installed"
 
     def installed(self) -> list[str]:
-        """Catalog names of the models that pass the quick check, in catalog order."""
-        return [name for name in catalog.names() if self.is_installed(name)]
+        """Catalog names of the models that pass the quick check, in catalog order; voices from
+        system packages are the package manager's, not the store's, and are left out."""
+        return [e.name for e in catalog.CATALOG if e.source.kind != "system" and self.is_installed(e.name)]
 
     # Locking ----------------------------------------------------------------
 

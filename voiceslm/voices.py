@@ -31,12 +31,12 @@ Kind = Literal["auto", "espeak", "pico", "mbrola", "piper"]
 SYNTAX = '"auto", "espeak", "pico", "pico:<locale>", "mbrola:<voice>" or "piper:<model name>"'
 
 PREFERENCE: dict[str, tuple[str, ...]] = {
-    "en": ("piper:piper-en_US-joe-medium", "pico:en-US", "espeak"),
+    "en": ("piper:piper-en_US-joe-medium", "pico:en-GB", "pico:en-US", "mbrola:us2", "espeak"),
     "es": ("pico:es-ES", "espeak"),
-    "de": ("pico:de-DE", "mbrola:de6", "espeak"),
-    "fr": ("pico:fr-FR", "espeak"),
-    "it": ("pico:it-IT", "espeak"),
-    "pt": ("mbrola:br1", "espeak"),
+    "de": ("pico:de-DE", "mbrola:de4", "mbrola:de6", "espeak"),
+    "fr": ("pico:fr-FR", "mbrola:fr1", "espeak"),
+    "it": ("pico:it-IT", "mbrola:it4", "espeak"),
+    "pt": ("mbrola:br4", "mbrola:br1", "espeak"),
 }
 """What `auto` tries for each language, most intelligible first, as measured by
 `voiceslm eval --compare-voices` (docs/quality.md). Other languages: espeak-ng."""
@@ -86,15 +86,20 @@ class MbrolaVoice:
 
 
 MBROLA_VOICES: tuple[MbrolaVoice, ...] = (
+    MbrolaVoice("br4", "pt", "MBROLA br4 (Brazilian Portuguese, female)", 5),
     MbrolaVoice("br1", "pt", "MBROLA br1 (Brazilian Portuguese, male)", 5),
     MbrolaVoice("br3", "pt", "MBROLA br3 (Brazilian Portuguese, male)", 10),
-    MbrolaVoice("br4", "pt", "MBROLA br4 (Brazilian Portuguese, female)", 5),
     MbrolaVoice("pt1", "pt", "MBROLA pt1 (European Portuguese, female)", 8),
+    MbrolaVoice("de4", "de", "MBROLA de4 (German, male)", 22),
     MbrolaVoice("de6", "de", "MBROLA de6 (German, male)", 55),
     MbrolaVoice("de2", "de", "MBROLA de2 (German, male)", 10),
-    MbrolaVoice("es2", "es", "MBROLA es2 (Spanish, male)", 6),
     MbrolaVoice("fr1", "fr", "MBROLA fr1 (French, male)", 5),
+    MbrolaVoice("fr4", "fr", "MBROLA fr4 (French, female)", 6),
+    MbrolaVoice("it4", "it", "MBROLA it4 (Italian, female)", 6),
     MbrolaVoice("it3", "it", "MBROLA it3 (Italian, male)", 7),
+    MbrolaVoice("es2", "es", "MBROLA es2 (Spanish, male)", 6),
+    MbrolaVoice("us2", "en", "MBROLA us2 (American English, male)", 7),
+    MbrolaVoice("en1", "en", "MBROLA en1 (British English, male)", 7),
     MbrolaVoice("us1", "en", "MBROLA us1 (American English, female)", 7),
 )
 """The MBROLA voices offered by name; any other installed one works as `mbrola:NAME` too."""

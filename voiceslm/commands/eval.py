@@ -46,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--compare-voices", action="store_true", help="with --suite: score every installed voice per language"
     )
-    parser.add_argument("--lang", help="with --manifest: only clips in this language")
+    parser.add_argument("--lang", help="with --manifest/--voices: only this language")
     parser.add_argument(
         "--detect", action="store_true", help="with --manifest: detect each clip's language (scores LID too)"
     )
@@ -311,7 +311,12 @@ def _voices(args: argparse.Namespace, engines, root: Path) -> int:  # noqa: ANN0
         if not args.json:
             print(f"  {score.language} {score.voice}: CER {score.cer:.3f} RTF {score.rtf:.4f}", file=sys.stderr)
 
-    scores = voice_eval.compare_voices(engines, voice_eval.sentences(root, args.half), progress)
+    texts = voice_eval.sentences(root, args.half)
+    if args.lang:
+        if args.lang not in texts:
+            raise UserError(f"{root} has no sentences in {args.lang!r}; choose one of {', '.join(sorted(texts))}.")
+        texts = {args.lang: texts[args.lang]}
+    scores = voice_eval.compare_voices(engines, texts, progress)
     rows = [{**dataclasses.asdict(s), "rtf": s.rtf} for s in scores]
     if args.json:
         print_json({"set": str(root), "half": args.half, "voices": rows})

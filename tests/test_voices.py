@@ -253,3 +253,20 @@ def test_default_config_lists_piper_for_english_and_auto_elsewhere():
     packaged = load_config(use_system_layers=False).config.tts
     assert packaged.voices == {"en": "piper:piper-en_US-joe-medium"}
     assert [str(s) for s in voices.candidates(packaged, "pt")] == [*voices.PREFERENCE["pt"]]
+
+
+def test_models_list_shows_every_voice_with_its_licence(needs_pico):
+    import json
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "voiceslm", "models", "list", "--role", "tts", "--json"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    listed = {m["name"]: m for m in json.loads(run.stdout.strip().splitlines()[-1])["models"]}
+    assert {"espeak-ng", "piper-en_US-joe-medium", "pico-es-ES", "pico-it-IT", "mbrola-br4"} <= set(listed)
+    assert listed["pico-es-ES"]["state"] == "installed" and listed["pico-es-ES"]["license"].startswith("Apache-2.0")
+    assert "non-commercial, non-military" in listed["mbrola-br4"]["license"]
+    assert listed["mbrola-br4"]["source"] == "Debian mbrola libespeak-ng1 espeak-ng-data mbrola-br4"

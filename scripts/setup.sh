@@ -116,7 +116,8 @@ install_voice_packages() {
         echo "$fallback" >&2
         return 0
     fi
-    if ! apt-cache show libttspico0 >/dev/null 2>&1; then
+    # Packages apt cannot find yet need contrib/non-free (or a first apt-get update).
+    if ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then
         if grep -qi '^ID=debian' /etc/os-release 2>/dev/null; then
             enable_debian_contrib_non_free || true
         fi

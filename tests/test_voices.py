@@ -270,3 +270,13 @@ def test_models_list_shows_every_voice_with_its_licence(needs_pico):
     assert listed["pico-es-ES"]["state"] == "installed" and listed["pico-es-ES"]["license"].startswith("Apache-2.0")
     assert "non-commercial, non-military" in listed["mbrola-br4"]["license"]
     assert listed["mbrola-br4"]["source"] == "Debian mbrola libespeak-ng1 espeak-ng-data mbrola-br4"
+
+
+def test_doctor_names_the_command_that_adds_a_clearer_voice():
+    from voiceslm.doctor import run_checks
+
+    checks = run_checks(overrides={"tts.voices.it": "mbrola:zz9"}, full_model_check=False)
+    (italian,) = [c for c in checks if c.name == "voice" and "tts.voices.it" in c.message]
+    assert italian.level == "warn" and "using espeak-ng" in italian.message
+    assert italian.fix == "sudo apt-get install mbrola libespeak-ng1 espeak-ng-data mbrola-zz9"
+    assert any(c.name == "voice" and c.message.startswith("es: ") for c in checks)

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import yaml
 
-from voiceslm import yamlsafe
+from voiceslm import voices, yamlsafe
 from voiceslm.errors import UserError
 from voiceslm.models.catalog import WHISPER_LANGUAGES
 
@@ -74,6 +74,8 @@ class TtsConfig:
     length_scale: float = 1.0
     volume: float = 1.0
     threads: int = 2
+    nonfree_voices: bool = True
+    """Allow voices under non-free terms (MBROLA: non-commercial, non-military use only)."""
 
 
 @dataclass(frozen=True)
@@ -540,10 +542,15 @@ def _check_values(config: Config, sources: Mapping[str, str]) -> None:
     )
     for language, voice in tts.voices.items():
         require(is_language_code(language), "tts.voices", "keyed by two-letter language codes", language)
+        spec = voices.parse(voice)
+        require(spec is not None, f"tts.voices.{language}", voices.SYNTAX, voice)
+        assert spec is not None
+        problem = voices.config_problem(language, spec)
+        require(not problem, f"tts.voices.{language}", problem, voice)
         require(
-            voice == "espeak" or (voice.startswith("piper:") and len(voice) > len("piper:")),
+            tts.nonfree_voices or not spec.nonfree,
             f"tts.voices.{language}",
-            '"espeak" or "piper:<model name>"',
+            "a free voice while tts.nonfree_voices is false (MBROLA is for non-commercial use only)",
             voice,
         )
     source, target = config.translate.source, config.translate.target

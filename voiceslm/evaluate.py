@@ -294,16 +294,18 @@ def evaluate_intelligibility(
 ) -> list[IntelligibilityRow]:
     """Speak sentences, transcribe them back with the multilingual model, score CER.
 
-    `voices` maps a language to the voice to try ("espeak" or "piper:<model>"),
-    defaulting to the configured voice, so voices can be compared per language.
+    `voices` maps a language to the voice to try (a `tts.voices` value), defaulting
+    to the configured voice; each row names the voice that actually spoke.
     """
+    from voiceslm import voices as voice_specs
     from voiceslm.tts import VoiceBank
 
     stt = engines.stt(None)
     rows = []
     for language, texts in sentences.items():
-        choice = (voices or {}).get(language) or engines.config.tts.voices.get(language, "espeak")
+        choice = (voices or {}).get(language) or engines.config.tts.voices.get(language, "auto")
         tts_config = dataclasses.replace(engines.config.tts, voices={**engines.config.tts.voices, language: choice})
+        spoken_by = str(voice_specs.choose(tts_config, language, engines.store).spec)
         bank = VoiceBank(tts_config, engines.store)
         try:
             voice = bank.for_language(language)
@@ -314,7 +316,7 @@ def evaluate_intelligibility(
         finally:
             bank.close()
         wer, cer = _error_rates(texts, hypotheses)
-        rows.append(IntelligibilityRow(language, choice, len(texts), cer, wer))
+        rows.append(IntelligibilityRow(language, spoken_by, len(texts), cer, wer))
     return rows
 
 

@@ -3,8 +3,8 @@
 For each direction, every route that can run here is scored on the same
 sentences: each dedicated engine and the language model alone, and every chain
 of two dedicated engines through a third language, and the longer chains that
-`routes.AUTO_ROUTES` and `LONGER_ROUTES` list. `--half 1` scores the
-first half of each file (used to choose `routes.AUTO_ROUTES`), `--half 2` the
+`routes.AUTO_ROUTES` and `LONGER_ROUTES` list. `--half tune` scores the
+first half of each file (used to choose `routes.AUTO_ROUTES`), `--half held-out` the
 other half (held out, to confirm the choice).
 """
 

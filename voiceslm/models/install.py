@@ -39,7 +39,9 @@ from voiceslm.models.store import MANIFEST, OLD_PREFIX, TEMP_PREFIX, ModelStore,
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-Action = Literal["installed", "reinstalled", "already installed", "provided by a Python package"]
+Action = Literal[
+    "installed", "reinstalled", "already installed", "provided by a Python package", "provided by system packages"
+]
 
 # Free space an install needs beyond the pinned inputs: a GGUF dequantises to
 # float32, about 8x its size, before it is requantised to int8.
@@ -94,6 +96,10 @@ def install(
     if entry.source.kind == "package":
         path = store.require(entry.name)
         return InstallResult(entry.name, path, "provided by a Python package", time.perf_counter() - started, 0)
+    if entry.source.kind == "system":
+        # apt installs these (scripts/setup.sh does): the error names the command.
+        path = store.require(entry.name)
+        return InstallResult(entry.name, path, "provided by system packages", time.perf_counter() - started, 0)
 
     def waiting() -> None:
         say(f"{entry.name}: waiting for another install in {store.root} to finish")

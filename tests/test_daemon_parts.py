@@ -118,7 +118,7 @@ def test_events_are_serialised_without_audio() -> None:
     json.dumps(data)
     heard = event_to_dict(TranscriptReady(3, "hola", "es", 2.5, 0.4))
     assert heard == {"event": "TranscriptReady", "utterance_id": 3, "text": "hola", "language": "es", "at": 2.5,
-                     "stt_seconds": 0.4}  # fmt: skip
+                     "stt_seconds": 0.4, "foreign_language": ""}  # fmt: skip
 
 
 # One daemon per runtime directory ---------------------------------------------------

@@ -67,3 +67,14 @@ def test_translating_noise_says_nothing_was_written(tmp_path: Path) -> None:
     result = voiceslm("translate", str(DATA / "noise_speechbrain_noise2.wav"), "--to", "es", "-o", str(out))
     refused(result, f"nothing was translated, and {out} was not written")
     assert not out.exists()
+
+
+def test_a_long_question_or_one_naming_a_file_is_a_question() -> None:
+    from voiceslm.commands.ask import is_recording
+
+    assert not is_recording("why " * 100 + "is the sky blue?")
+    assert not is_recording("What is the name of the band in song.mp3?")
+    assert is_recording(str(ENGLISH)) and is_recording("missing-recording.wav")
+    # Over 255 bytes the question used to be tried as a path and crash.
+    result = voiceslm("--set", "limits.max_text_chars=10", "ask", "why " * 100 + "is the sky blue?", "--no-speech")
+    refused(result, "over the 10 limit")

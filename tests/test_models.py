@@ -370,7 +370,7 @@ def test_catalog_entries_are_consistent():
         if entry.role == "lm":
             assert entry.family in lm_families, entry.name
         elif entry.role == "mt":
-            assert entry.family in {"marian", "nllb", "m2m100"}, entry.name
+            assert entry.family in {"marian", "nllb", "m2m100", "bergamot"}, entry.name
         else:
             assert entry.family == "", entry.name
         for pinned in entry.source.files:
@@ -394,6 +394,7 @@ def test_default_install_follows_the_effective_config():
             "lm.translate_model": "smollm2-135m",
             "lm.assist_model": "smollm2-135m",
             "tts.voices": {"en": "piper:piper-en_US-joe-medium", "es": "espeak"},
+            "translate.engine": "lm",
         },
     ).config
     assert default_models(custom) == [TINY, "smollm2-135m", "piper-en_US-joe-medium", "espeak-ng"]

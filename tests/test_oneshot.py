@@ -81,8 +81,9 @@ def test_translate_speaks_intelligible_spanish(tmp_path: Path, whisper_base) -> 
 
     heard = whisper_base.transcribe(load_audio(out))
     assert heard.language == "es", heard
-    # espeak-ng's Spanish is hard to understand (CER 0.35 on the dev set,
-    # docs/quality.md); well past that, the speech is not this translation.
+    # Pico's Spanish is heard back at CER 0.03 and espeak-ng's, where Pico is
+    # not installed, at 0.2-0.35 (docs/quality.md); well past that, the speech
+    # is not this translation.
     import jiwer
 
     cer = jiwer.cer(normalize_for_scoring(data["text"]), normalize_for_scoring(heard.text))
@@ -97,7 +98,12 @@ def test_say_writes_intelligible_english(tmp_path: Path, whisper_base) -> None:
     from voiceslm.audio.io import load_audio
 
     heard = whisper_base.transcribe(load_audio(out), "en")
-    assert {"train", "leaves", "seven"} <= words(heard.text.replace("7", "seven")), heard.text
+    # Piper samples its own noise, so a word is sometimes heard a little off ("leads"): score
+    # characters, as the intelligibility table does.
+    import jiwer
+
+    said = normalize_for_scoring(heard.text.replace("7", "seven"))
+    assert jiwer.cer("the train leaves at seven", said) <= 0.2, heard.text
 
 
 def test_ask_answers_in_text_and_speech(tmp_path: Path) -> None:

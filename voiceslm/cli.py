@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "voiceslm.commands.transcribe",
     "voiceslm.commands.translate",
     "voiceslm.commands.ask",
+    "voiceslm.commands.summarize",
+    "voiceslm.commands.docs",
     "voiceslm.commands.say",
     "voiceslm.commands.run",
     "voiceslm.commands.devices",

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import yaml
 
 from voiceslm import yamlsafe
+from voiceslm.engines import voices
 from voiceslm.errors import UserError
 from voiceslm.models.catalog import WHISPER_LANGUAGES
 
@@ -74,12 +75,18 @@ class TtsConfig:
     length_scale: float = 1.0
     volume: float = 1.0
     threads: int = 2
+    nonfree_voices: bool = True
+    """Allow voices under non-free terms (MBROLA: non-commercial, non-military use only)."""
 
 
 @dataclass(frozen=True)
 class TranslateConfig:
     source: str = "auto"
     target: str = "es"
+    engine: str = "auto"
+    """Route for every direction: auto (best measured installed), bergamot, apertium, lm, or a>xx>b."""
+    engines: Mapping[str, str] = field(default_factory=dict)
+    """Per-direction routes keyed "en-es", overriding `engine`."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,8 @@ class LiveConfig:
     """assist mode, hands-free: only utterances that begin with this are answered; empty: all."""
     two_way: bool = False
     """translate: detect which of source and target is spoken and translate into the other."""
+    back_translation: bool = False
+    """translate and converse: show each reply translated back into the speaker's language."""
     stats: bool = False
     """Print per-utterance latencies and real-time factors."""
     audio_queue_blocks: int = 64
@@ -192,6 +201,10 @@ class AssistantConfig:
     """Sentences of a model's answer that are spoken; the rest waits for "tell me more". 0: no cap."""
     notes_days: float = 0.0
     """Notes older than this many days are deleted; 0: notes are kept until you delete them."""
+    max_document_mb: float = 20.0
+    """A document file larger than this many megabytes is refused (summarize, ask --doc, the folder)."""
+    max_document_chars: int = 1_000_000
+    """A document with more text than this many characters is refused."""
 
 
 @dataclass(frozen=True)
@@ -530,10 +543,15 @@ def _check_values(config: Config, sources: Mapping[str, str]) -> None:
     )
     for language, voice in tts.voices.items():
         require(is_language_code(language), "tts.voices", "keyed by two-letter language codes", language)
+        spec = voices.parse(voice)
+        require(spec is not None, f"tts.voices.{language}", voices.SYNTAX, voice)
+        assert spec is not None
+        problem = voices.config_problem(language, spec)
+        require(not problem, f"tts.voices.{language}", problem, voice)
         require(
-            voice == "espeak" or (voice.startswith("piper:") and len(voice) > len("piper:")),
+            tts.nonfree_voices or not spec.nonfree,
             f"tts.voices.{language}",
-            '"espeak" or "piper:<model name>"',
+            "a free voice while tts.nonfree_voices is false (MBROLA is for non-commercial use only)",
             voice,
         )
     source, target = config.translate.source, config.translate.target
@@ -541,11 +559,34 @@ def _check_values(config: Config, sources: Mapping[str, str]) -> None:
         source == "auto" or is_language_code(source), "translate.source", 'a two-letter language code or "auto"', source
     )
     require(is_language_code(target), "translate.target", "a two-letter language code", target)
+    assistant = config.assistant
+    require(assistant.max_document_mb > 0, "assistant.max_document_mb", "above 0", assistant.max_document_mb)
+    require(
+        assistant.max_document_chars >= 1, "assistant.max_document_chars", "at least 1", assistant.max_document_chars
+    )
+    _check_translate_routes(config.translate, require)
     require(config.limits.max_text_chars >= 1, "limits.max_text_chars", "at least 1", config.limits.max_text_chars)
     require(config.limits.max_audio_seconds > 0, "limits.max_audio_seconds", "above 0", config.limits.max_audio_seconds)
     _check_live_values(config, require)
     _check_daemon_values(config, require)
     require(0 <= config.wyoming.queue <= 256, "wyoming.queue", "between 0 and 256", config.wyoming.queue)
+
+
+def _check_translate_routes(translate: TranslateConfig, require: Any) -> None:
+    from voiceslm.engines.routes import route_problem
+
+    expected = route_problem(translate.engine)
+    require(expected is None, "translate.engine", expected, translate.engine)
+    for direction, route in translate.engines.items():
+        source, _, target = str(direction).partition("-")
+        require(
+            is_language_code(source) and is_language_code(target),
+            "translate.engines",
+            'keyed by directions such as "en-es"',
+            direction,
+        )
+        expected = route_problem(str(route))
+        require(expected is None, f"translate.engines.{direction}", expected, route)
 
 
 def _check_live_values(config: Config, require: Any) -> None:

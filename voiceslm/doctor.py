@@ -53,6 +53,7 @@ def run_checks(
         _portaudio,
         lambda: _devices(config),
         lambda: _models(config, full_model_check),
+        lambda: _voices(config),
         lambda: _cpu(config),
         lambda: _runtime(config, socket_path),
         lambda: _privacy(config),
@@ -139,6 +140,25 @@ def _models(config: Config, full: bool) -> Iterator[Check]:
             continue
         how = "sha256 verified" if full else "present (sizes checked; run without --quick to hash)"
         yield Check("model", "ok", f"{name}: {how}, {path}")
+
+
+def _voices(config: Config) -> Iterator[Check]:
+    """The voice of each language voiceslm speaks, and the command that adds a clearer one."""
+    from voiceslm.engines import voices
+    from voiceslm.models.store import ModelStore
+
+    store = ModelStore(config.model_store())
+    for language in dict.fromkeys([config.translate.target, *config.stt.languages]):
+        choice = voices.choose(config.tts, language, store)
+        better = voices.better_missing(config.tts, language, choice.spec, store)
+        fix = better[0].partition("; run: ")[2] if better else ""
+        if choice.notice:
+            yield Check("voice", "warn", choice.notice, fix)
+        elif better:
+            message = f"{language}: {choice.spec} speaks; clearer is {better[0].partition('; run: ')[0]}"
+            yield Check("voice", "warn", message, fix)
+        else:
+            yield Check("voice", "ok", f"{language}: {choice.spec}, licence {voices.licence(choice.spec)}")
 
 
 # CPU -----------------------------------------------------------------------------

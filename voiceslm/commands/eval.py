@@ -35,13 +35,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "support rates per split and language; with --limit N, also the output check on N held-out prompts "
         "with the assistant model",
     )
+    what.add_argument(
+        "--documents", metavar="DIR", nargs="?", const="", help="summary facts kept and document answers right"
+    )
+    what.add_argument(
+        "--voices",
+        metavar="DIR",
+        help="spoken intelligibility (CER) and speed of every installed voice per language, on the text of a "
+        "set laid out like eval/dev plus packaged it/pt sentences",
+    )
+    parser.add_argument(
+        "--half",
+        choices=("tune", "held-out", "all"),
+        default="all",
+        help="with --voices/--compare-voices/--routes: which half of the sentences or pairs, the half defaults are "
+        "chosen on (tune) or the one kept apart (held-out) (default: %(default)s)",
+    )
     parser.add_argument(
         "--lms",
         help="with --suite/--questions: comma-separated language models to compare, or 'offline' for every "
         "offline one installed (default: the configured ones)",
     )
     parser.add_argument(
-        "--compare-voices", action="store_true", help="with --suite: also score espeak-ng for every language"
+        "--compare-voices", action="store_true", help="with --suite: score every installed voice per language"
     )
     parser.add_argument(
         "--noise",
@@ -56,7 +72,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--suppressors",
         help="with --noise: suppressors to compare, of webrtc, webrtc-0..3, rnnoise (default: every one installed)",
     )
+    parser.add_argument(
+        "--routes", action="store_true", help="with --pairs/--suite: score every translation route installed here"
+    )
     parser.add_argument("--lang", help="with --manifest: only clips in this language")
+    parser.add_argument("--lang", help="with --manifest/--voices: only this language")
     parser.add_argument(
         "--detect", action="store_true", help="with --manifest: detect each clip's language (scores LID too)"
     )
@@ -90,7 +110,17 @@ def run(args: argparse.Namespace) -> int:
             return _translation(args, engines)
         if args.questions is not None:
             return _questions(args, engines)
+        if args.documents is not None:
+            from voiceslm.commands import eval_documents
+
+            return eval_documents.run(args, engines)
+        if args.voices:
+            return _voices(args, engines, Path(args.voices))
         return _suite(args, engines)
+
+
+# --half as route_eval counts it: the first half of each file chooses, the second is held out.
+ROUTE_HALVES = {"all": None, "tune": 1, "held-out": 2}
 
 
 def _noise(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
@@ -162,6 +192,8 @@ def _transcription(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
 def _translation(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
     from voiceslm.eval import scoring as evaluate
     pairs = evaluate.read_pairs(Path(args.pairs), args.limit)
+    if args.routes:
+        return _routes(args, engines, {f"{args.src}->{args.tgt}": (args.src, args.tgt, pairs)})
     engines.check_installed(lm_roles=["translate"])
 
     def progress(done: int) -> None:
@@ -199,7 +231,31 @@ def _engines_for_lm(engines, name: str):  # noqa: ANN001, ANN202
 
     config = engines.config
     lm = dataclasses.replace(config.lm, translate_model=name, assist_model=name)
-    return Engines(dataclasses.replace(config, lm=lm), engines.store)
+    translate = dataclasses.replace(config.translate, engine="lm", engines={})
+    return Engines(dataclasses.replace(config, lm=lm, translate=translate), engines.store)
+
+
+def _routes(args: argparse.Namespace, engines, sets: dict) -> int:  # noqa: ANN001
+    """Every route per direction: chrF, BLEU, sentences per second."""
+    from voiceslm.eval import routes as route_eval
+    rows = []
+    for label, (src, tgt, pairs) in sets.items():
+        chosen = route_eval.half(pairs, ROUTE_HALVES[args.half])
+        print(f"  {label}: {len(chosen)} pairs", file=sys.stderr)
+        for report in route_eval.evaluate_routes(engines, chosen, src, tgt):
+            rows.append({"set": label, **dataclasses.asdict(report)})
+    if args.json:
+        print_json(rows)
+        return 0
+    part = {"all": "all pairs", "tune": "first half", "held-out": "second half (held out)"}[args.half]
+    print(f"Translation routes ({part})")
+    print("| set | route | sentences | chrF | BLEU | sentences/s |\n|---|---|---|---|---|---|")
+    for row in rows:
+        print(
+            f"| {row['set']} | {row['model']} | {row['sentences']} | {row['chrf']:.1f} | {row['bleu']:.1f} "
+            f"| {row['sentences_per_second']:.1f} |"
+        )
+    return 0
 
 
 def _questions(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
@@ -234,6 +290,8 @@ def _suite(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
     from voiceslm.eval import scoring as evaluate
 
     root = Path(args.suite)
+    if args.routes:
+        return _routes(args, engines, _route_sets(root, args.limit))
     manifest = root / "manifest.tsv"
     if not manifest.is_file():
         raise UserError(f"{root} has no manifest.tsv; give a folder laid out like the eval/dev set.")
@@ -266,14 +324,12 @@ def _suite(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
             sentences.setdefault("en", []).extend(en for en, _ in pairs)
             sentences.setdefault(other, []).extend(x for _, x in pairs)
     rows = evaluate.evaluate_intelligibility(engines, sentences)
-    if args.compare_voices:
-        configured = {r.language: r.voice for r in rows}
-        rows += evaluate.evaluate_intelligibility(
-            engines,
-            {lang: s for lang, s in sentences.items() if configured.get(lang) != "espeak"},
-            {lang: "espeak" for lang in sentences},
-        )
     result["intelligibility"] = [dataclasses.asdict(r) for r in rows]
+    if args.compare_voices:
+        from voiceslm.eval import voices as voice_eval
+        log("every installed voice...")
+        scores = voice_eval.compare_voices(engines, voice_eval.sentences(root, args.half))
+        result["voices"] = [{**dataclasses.asdict(s), "rtf": s.rtf} for s in scores]
 
     questions = evaluate.read_questions()
     per_lm = {}
@@ -308,6 +364,21 @@ def _suite(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
     return 0
 
 
+def _route_sets(root: Path, limit: int | None) -> dict:
+    """Both directions of every text/*.XXX-YYY.tsv file of a set."""
+    from voiceslm.eval import scoring as evaluate
+    sets = {}
+    for path in sorted((root / "text").glob("*.*-*.tsv")):
+        left, _, right = path.name.rsplit(".", 2)[-2].partition("-")
+        source, target = LANGUAGE_CODES.get(left), LANGUAGE_CODES.get(right)
+        if source and target:
+            pairs = evaluate.read_pairs(path, limit)
+            corpus = path.name.split("_")[0].split(".")[0]
+            sets[f"{corpus} {source}->{target}"] = (source, target, pairs)
+            sets[f"{corpus} {target}->{source}"] = (target, source, [(b, a) for a, b in pairs])
+    return sets
+
+
 def _print_suite(result: dict) -> None:
     print(f"Set: {result['set']}")
     print("\nTranscription (configured models; language given)")
@@ -326,6 +397,9 @@ def _print_suite(result: dict) -> None:
     print("| language | voice | sentences | CER | WER |\n|---|---|---|---|---|")
     for row in result["intelligibility"]:
         print(f"| {row['language']} | {row['voice']} | {row['sentences']} | {row['cer']:.3f} | {row['wer']:.3f} |")
+    if "voices" in result:
+        print("\nEvery installed voice (speak, transcribe back with the language given)")
+        print(_voice_table(result["voices"]))
     for name, data in result["language_models"].items():
         print(f"\nLanguage model {name}: translation (first {result['limit']} pairs per file)")
         print("| direction | chrF | BLEU | sentences/s | first token s |\n|---|---|---|---|---|")
@@ -342,3 +416,40 @@ def _print_suite(result: dict) -> None:
             f"Assistant: {a['correct']}/{a['questions']} ({a['accuracy']:.0%}; {cats}); "
             f"median {a['median_seconds']:.2f} s"
         )
+
+
+def _voices(args: argparse.Namespace, engines, root: Path) -> int:  # noqa: ANN001
+    from voiceslm.errors import UserError
+    from voiceslm.eval import voices as voice_eval
+
+    if not (root / "text").is_dir():
+        raise UserError(f"{root} has no text/ folder; give a set laid out like eval/dev.")
+    engines.check_installed(stt_languages=[None])
+
+    def progress(score: voice_eval.VoiceScore) -> None:
+        if not args.json:
+            print(f"  {score.language} {score.voice}: CER {score.cer:.3f} RTF {score.rtf:.4f}", file=sys.stderr)
+
+    texts = voice_eval.sentences(root, args.half)
+    if args.lang:
+        if args.lang not in texts:
+            raise UserError(f"{root} has no sentences in {args.lang!r}; choose one of {', '.join(sorted(texts))}.")
+        texts = {args.lang: texts[args.lang]}
+    scores = voice_eval.compare_voices(engines, texts, progress)
+    rows = [{**dataclasses.asdict(s), "rtf": s.rtf} for s in scores]
+    if args.json:
+        print_json({"set": str(root), "half": args.half, "voices": rows})
+        return 0
+    print(f"Set: {root} ({args.half} sentences)")
+    print(_voice_table(rows))
+    return 0
+
+
+def _voice_table(rows: list[dict]) -> str:
+    lines = ["| language | voice | licence | sentences | CER | WER | synthesis RTF |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        f"| {r['language']} | {r['voice']} | {r['license']} | {r['sentences']} | {r['cer']:.3f} | {r['wer']:.3f} "
+        f"| {r['rtf']:.4f} |"
+        for r in rows
+    ]
+    return "\n".join(lines)

@@ -91,7 +91,7 @@ def list_models(args: argparse.Namespace) -> int:
             f"{entry.size_mb} MB",
             entry.license,
             statuses[entry.name].state,
-            "offline" if entry.offline else "needs internet",
+            "apt" if entry.source.kind == "system" else "offline" if entry.offline else "needs internet",
         )
         for entry in entries
     ]
@@ -99,10 +99,26 @@ def list_models(args: argparse.Namespace) -> int:
     print(f"Model store: {store.root}")
     for row in (header, *rows):
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    _system_voice_notes(entries, statuses)
     damaged = [name for name, status in statuses.items() if status.state == "damaged"]
     if damaged:
         print(f"Damaged: {', '.join(damaged)}; run: voiceslm models install --force {' '.join(damaged)}")
     return 0
+
+
+def _system_voice_notes(entries: list[CatalogEntry], statuses: dict) -> None:
+    """How to add the missing system voices, and the licence that binds MBROLA's."""
+    from voiceslm.engines.voices import install_command
+
+    missing = [e for e in entries if e.source.kind == "system" and statuses[e.name].state == "missing"]
+    if missing:
+        packages = [p for e in missing for p in e.source.system_packages]
+        print(f"Missing voices (Debian contrib/non-free; scripts/setup.sh enables them): {install_command(packages)}")
+    if any(e.name.startswith("mbrola-") for e in entries):
+        print(
+            "MBROLA voices are free for non-commercial, non-military use only; "
+            "tts.nonfree_voices: false turns them off."
+        )
 
 
 def _languages(entry: CatalogEntry) -> str:
@@ -127,7 +143,8 @@ def install_models(args: argparse.Namespace) -> int:
     if args.all and args.names:
         raise UserError("Give model names or --all, not both; `voiceslm models list` shows every model.")
     if args.all:
-        names = [entry.name for entry in catalog.CATALOG if entry.offline]
+        # System voices come from apt, not the store: `models list` names their command.
+        names = [entry.name for entry in catalog.CATALOG if entry.offline and entry.source.kind != "system"]
     elif args.names:
         names = list(dict.fromkeys(args.names))
     else:
@@ -149,6 +166,10 @@ def install_models(args: argparse.Namespace) -> int:
         size = f"{result.size_bytes / 1e6:.0f} MB" if result.size_bytes else "no files"
         if result.action == "already installed":
             _say(f"{entry.name}: already installed and verified ({size}) at {result.path}")
+        elif result.action == "provided by system packages":
+            _say(
+                f"{entry.name}: comes with the system packages {' '.join(entry.source.system_packages)} ({result.path})"
+            )
         elif result.action == "provided by a Python package":
             package = entry.source.package.replace("_", "-")
             _say(f"{entry.name}: comes with the {package} package, nothing to install ({result.path})")

@@ -208,6 +208,9 @@ class TerminalView:
                     print(f"  -> [{event.language}]: ", end="", file=self.out)
                     self._reply_open = True
                 print(event.text, end="", file=self.out, flush=True)
+        elif isinstance(event, ev.BackTranslation):
+            self._end_reply()
+            print(f"  <- [{event.language}]: {event.text}", file=self.out, flush=True)
         elif isinstance(event, ev.Cancel) and event.reason in ("barge-in", "ptt", "stop"):
             self.note(f"reply cut ({event.reason})")
         elif isinstance(event, ev.ModeChanged):

@@ -56,13 +56,16 @@ class _Voice(ctypes.Structure):
 class EspeakEngine:
     """espeak-ng loaded from `library_path`, reading voices from `data_path`."""
 
-    def __init__(self, library_path: str, data_path: str) -> None:
+    def __init__(self, library_path: str, data_path: str, package: str = "the espeakng-loader package") -> None:
         self._lock = threading.Lock()
+        self.package = package
+        """What to reinstall when this engine's files are broken, for messages."""
+        self._voice: str | None = None
         try:
             lib = ctypes.CDLL(library_path)
         except OSError as exc:
             raise UserError(
-                f"The espeak-ng library {library_path} cannot be loaded ({exc}); reinstall the espeakng-loader package."
+                f"The espeak-ng library {library_path} cannot be loaded ({exc}); reinstall {package}."
             ) from exc
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_Initialize.restype = ctypes.c_int
@@ -85,17 +88,18 @@ class EspeakEngine:
             ctypes.c_void_p,
         ]
         lib.espeak_Synth.restype = ctypes.c_int
+        lib.espeak_ng_GetSampleRate.argtypes = []
+        lib.espeak_ng_GetSampleRate.restype = ctypes.c_int
         self._lib = lib
 
         sample_rate = lib.espeak_Initialize(
             _AUDIO_OUTPUT_SYNCHRONOUS, _BUFFER_MS, data_path.encode(), _INITIALIZE_DONT_EXIT
         )
         if sample_rate <= 0:
-            raise UserError(
-                f"espeak-ng cannot start with the voice data in {data_path}; reinstall the espeakng-loader package."
-            )
+            raise UserError(f"espeak-ng cannot start with the voice data in {data_path}; reinstall {package}.")
         self.sample_rate: int = sample_rate
-        """Hertz, fixed by espeak-ng (22050)."""
+        """Hertz of espeak-ng's own voices (22050); an MBROLA voice has its own."""
+        self._voice_rate = sample_rate
 
         self._pieces: list[bytes] = []
         # ctypes does not keep the trampoline alive: espeak-ng would call freed memory
@@ -135,28 +139,37 @@ class EspeakEngine:
         language = language.lower()
         if language not in self.languages:
             raise UserError(f"espeak-ng has no voice for language {language!r}; use one of {self.language_list()}.")
+        return self.synthesize_voice(text, language, rate)[0]
+
+    def synthesize_voice(self, text: str, voice: str, rate: int = RATE_NORMAL) -> tuple[np.ndarray, int]:
+        """Speak `text` with the voice named `voice` (a language tag, or "mb-de6" for an MBROLA
+        voice): float32 mono samples in [-1, 1] and their rate in Hertz (MBROLA voices have their own).
+        """
         encoded = text.encode("utf-8") + b"\0"
         rate = max(RATE_MIN, min(RATE_MAX, rate))
         with self._lock:
             started = time.perf_counter()
-            # The voice and rate are global: set both on every call, as another
-            # language may have been spoken since.
-            if self._lib.espeak_SetVoiceByName(language.encode("ascii")) != _EE_OK:
-                raise UserError(
-                    f"espeak-ng cannot load its voice for {language!r}; reinstall the espeakng-loader package."
-                )
+            # The voice is global state, so it is chosen here under the lock; it is set
+            # again only when it changes, as setting an MBROLA voice restarts its process.
+            if voice != self._voice:
+                self._voice = None
+                if self._lib.espeak_SetVoiceByName(voice.encode("ascii")) != _EE_OK:
+                    raise UserError(f"espeak-ng cannot load its voice {voice!r}; reinstall {self.package}.")
+                self._voice = voice
+                self._voice_rate = self._lib.espeak_ng_GetSampleRate()
             self._lib.espeak_SetParameter(_PARAM_RATE, rate, 0)
             self._pieces = []
             status = self._lib.espeak_Synth(
                 encoded, len(encoded), 0, _POS_CHARACTER, 0, _CHARS_UTF8 | _ENDPAUSE, None, None
             )
             pieces, self._pieces = self._pieces, []
+            sample_rate = self._voice_rate
             elapsed = time.perf_counter() - started
         if status != _EE_OK:
             raise RuntimeError(f"espeak_Synth failed with status {status}")
         samples = np.frombuffer(b"".join(pieces), dtype=np.int16).astype(np.float32) / 32768.0
-        log.debug("espeak %s: %.2f s of audio in %.3f s", language, samples.size / self.sample_rate, elapsed)
-        return samples
+        log.debug("espeak %s: %.2f s of audio in %.3f s", voice, samples.size / sample_rate, elapsed)
+        return samples, sample_rate
 
     def language_list(self) -> str:
         """The two-letter languages espeak-ng speaks, for messages."""

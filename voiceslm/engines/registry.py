@@ -16,6 +16,8 @@ from voiceslm.config import Config
 from voiceslm.models.needs import LmRole, lm_model_name, stt_model_name, voice_model_name
 
 if TYPE_CHECKING:
+    from voiceslm.engines.apertium import ApertiumTranslator
+    from voiceslm.engines.routes import Leg, TranslationRouter
     from voiceslm.engines.stt import SpeechToText, WhisperSTT
     from voiceslm.engines.text_model import LanguageModel
     from voiceslm.engines.tts import TextToSpeech, VoiceBank
@@ -34,6 +36,10 @@ class EngineSet(Protocol):
     def stt(self, language: str | None = None) -> SpeechToText: ...
     def lm(self, role: LmRole) -> LanguageModel: ...
     def voice(self, language: str) -> TextToSpeech: ...
+    def translation(self) -> TranslationRouter:
+        """The translation engine per direction (back-translation uses it directly)."""
+        ...
+
     def new_vad(self) -> VoiceActivity:
         """A fresh detector for one audio stream (it carries state from frame to frame)."""
         ...
@@ -66,6 +72,8 @@ class Engines:
         self._lock = threading.RLock()
         self._stt: dict[str, WhisperSTT] = {}
         self._lm: dict[str, LanguageModel] = {}
+        self._router: TranslationRouter | None = None
+        self._apertium: ApertiumTranslator | None = None
         self._voices: VoiceBank | None = None
 
     # Speech-to-text -------------------------------------------------------
@@ -88,7 +96,68 @@ class Engines:
         return lm_model_name(self.config, role)
 
     def lm(self, role: LmRole) -> LanguageModel:
-        name = self.lm_model_name(role)
+        """The assistant's language model, or for "translate" the router that picks an engine per direction."""
+        if role == "translate":
+            return self.translation()
+        return self._language_model(self.lm_model_name(role))
+
+    def translate_lm(self) -> LanguageModel:
+        """The model named by lm.translate_model (a language model, or Marian/NLLB)."""
+        return self._language_model(self.config.lm.translate_model)
+
+    # Dedicated translation engines ------------------------------------------
+
+    def translation(self) -> TranslationRouter:
+        with self._lock:
+            if self._router is None:
+                from voiceslm.engines.routes import TranslationRouter
+
+                self._router = TranslationRouter(self)
+            return self._router
+
+    def apertium(self) -> ApertiumTranslator:
+        with self._lock:
+            if self._apertium is None:
+                from voiceslm.engines.apertium import ApertiumTranslator
+
+                self._apertium = ApertiumTranslator()
+            return self._apertium
+
+    def leg_installed(self, leg: Leg) -> bool:
+        """Whether one step of a translation route can run here without installing anything."""
+        if leg.engine == "apertium":
+            return self.apertium().supports(leg.source, leg.target)
+        if leg.engine == "bergamot":
+            from voiceslm.engines import bergamot
+            from voiceslm.models import catalog
+
+            name = bergamot.model_name(leg.source, leg.target)
+            return catalog.find(name) is not None and bergamot.engine_available() and self.store.is_installed(name)
+        return self.store.is_installed(self.config.lm.translate_model)
+
+    def leg_engine(self, leg: Leg) -> LanguageModel:
+        """The loaded engine for one step of a route (ModelMissingError naming the fix if it is not installed)."""
+        if leg.engine == "apertium":
+            engine = self.apertium()
+            if not engine.supports(leg.source, leg.target):
+                from voiceslm.engines.apertium import no_pair_error
+
+                raise no_pair_error(leg.source, leg.target)
+            return engine
+        if leg.engine == "lm":
+            return self.translate_lm()
+        from voiceslm.engines import bergamot
+        name = bergamot.model_name(leg.source, leg.target)
+        with self._lock:
+            if name not in self._lm:
+                from voiceslm.models import catalog
+
+                if catalog.find(name) is None:
+                    raise bergamot.no_model_error(leg.source, leg.target)
+                self._lm[name] = bergamot.BergamotTranslator.load(self.store, leg.source, leg.target)
+            return self._lm[name]
+
+    def _language_model(self, name: str) -> LanguageModel:
         with self._lock:
             if name not in self._lm:
                 from voiceslm.engines.lm import load_language_model
@@ -131,7 +200,10 @@ class Engines:
         for language in stt_languages:
             self.stt(language)
         for role in lm_roles:
-            self.lm(role)
+            if role == "translate":
+                self._preload_translation()
+            else:
+                self.lm(role)
         for language in voice_languages:
             self.voice(language)
 
@@ -146,10 +218,35 @@ class Engines:
         for language in stt_languages:
             self.store.require(self.stt_model_name(language))
         for role in lm_roles:
+            if role == "translate" and self._translates_without_lm():
+                continue
             self.store.require(self.lm_model_name(role))
         for language in voice_languages:
             if name := voice_model_name(self.config, language):
                 self.store.require(name)
+
+    def _preload_translation(self) -> None:
+        """Load the engines of the configured direction (the reverse one loads on first use)."""
+        from voiceslm.engines.routes import parse_route
+
+        source, target = self.config.translate.source, self.config.translate.target
+        if source == "auto":
+            self.translate_lm()
+            return
+        for leg in parse_route(self.translation().route(source, target), source, target):
+            self.leg_engine(leg)
+            if leg.engine == "apertium":
+                self.apertium().warm(leg.source, leg.target)
+
+    def _translates_without_lm(self) -> bool:
+        """Whether the configured direction goes along a route without the language model."""
+        source, target = self.config.translate.source, self.config.translate.target
+        if source == "auto":
+            return False
+        from voiceslm.engines.routes import parse_route
+
+        route = self.translation().route(source, target)
+        return all(leg.engine != "lm" for leg in parse_route(route, source, target))
 
     def close(self) -> None:
         with self._lock:
@@ -161,6 +258,10 @@ class Engines:
                 stt.close()
             if self._voices is not None:
                 self._voices.close()
+            if self._apertium is not None:
+                self._apertium.close()
+            self._apertium = None
+            self._router = None
             self._lm.clear()
             self._stt.clear()
             self._voices = None

@@ -1,4 +1,5 @@
-"""Text-to-speech: Piper neural voices, and espeak-ng for every other language.
+"""Text-to-speech: Piper neural voices, espeak-ng for every language, and (voiceslm.engines.pico,
+voiceslm.engines.mbrola) SVOX Pico and MBROLA where the system has them.
 
 Speech is produced one sentence at a time, the natural streaming unit: the
 first sentence can play while the next is synthesised, and a cancel (barge-in)
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PIPER_PREFIX = "piper:"
-ESPEAK = "espeak"
 PIPER_MODEL_FILE = "model.onnx"
 PIPER_CONFIG_FILE = "model.onnx.json"
 
@@ -87,7 +87,7 @@ class TextToSpeech(ABC):
             if cancel is not None and cancel.is_set():
                 return
             started = time.perf_counter()
-            samples = self._speak(sentence)
+            samples = self._speak_until(sentence, cancel)
             elapsed = time.perf_counter() - started
             if samples.size == 0:
                 continue
@@ -102,6 +102,11 @@ class TextToSpeech(ABC):
             if cancel is not None and cancel.is_set():
                 return
             yield SpeechChunk(samples=samples, sample_rate=self.sample_rate, text=sentence)
+
+    def _speak_until(self, sentence: str, cancel: threading.Event | None) -> np.ndarray:
+        """`_speak`, for voices that can also stop inside a long sentence when `cancel` is set."""
+        del cancel
+        return self._speak(sentence)
 
     def close(self) -> None:  # noqa: B027 - optional hook: espeak-ng voices hold nothing of their own
         """Release the voice; it cannot speak afterwards."""
@@ -258,10 +263,14 @@ class EspeakTTS(TextToSpeech):
 class _Store(Protocol):
     def require(self, name: str) -> Path: ...
 
+    def is_installed(self, name: str) -> bool: ...
+
 
 class VoiceBank:
-    """The voice for each language, as `tts.voices` chooses: a Piper voice from the
-    model store, or espeak-ng (also for every language not listed).
+    """The voice for each language, as `tts.voices` chooses (see voiceslm.engines.voices):
+    the most intelligible installed one for "auto" and every language not listed,
+    or the named Piper, Pico, MBROLA or espeak-ng voice, falling back to espeak-ng
+    with a warning when a named system voice cannot speak here.
 
     Each voice is loaded once, on first request; concurrent requests for the same
     language wait for that one load. Call `for_language` from a worker thread.
@@ -276,8 +285,8 @@ class VoiceBank:
         self._closed = False
 
     def voice_spec(self, language: str) -> str:
-        """What speaks `language`: "piper:<model name>" or "espeak"."""
-        return self._config.voices.get(language, ESPEAK)
+        """What `tts.voices` says speaks `language`: "auto" unless the language is listed."""
+        return self._config.voices.get(language, "auto")
 
     def supports(self, language: str) -> bool:
         """Whether some voice is configured for, or espeak-ng speaks, `language`."""
@@ -310,11 +319,23 @@ class VoiceBank:
             return voice
 
     def _load(self, language: str) -> TextToSpeech:
-        spec = self.voice_spec(language)
+        from voiceslm.engines import voices
         config = self._config
-        if not spec.startswith(PIPER_PREFIX):
+        choice = voices.choose(config, language, self._store)
+        if choice.notice:
+            log.warning("%s", choice.notice)
+        spec = choice.spec
+        if spec.kind == "pico":
+            from voiceslm.engines.pico import PicoTTS
+
+            return PicoTTS(language, spec.name, length_scale=config.length_scale, volume=config.volume)
+        if spec.kind == "mbrola":
+            from voiceslm.engines.mbrola import MbrolaTTS
+
+            return MbrolaTTS(language, spec.name, length_scale=config.length_scale, volume=config.volume)
+        if spec.kind != "piper":
             return EspeakTTS(language, length_scale=config.length_scale, volume=config.volume)
-        name = spec.removeprefix(PIPER_PREFIX)
+        name = spec.name
         path = self._store.require(name)
         # Checked before the slow load: a voice reads any text with its own
         # language's pronunciation, which for another language is unintelligible.
@@ -322,7 +343,7 @@ class VoiceBank:
         if voice_language != language:
             raise UserError(
                 f"tts.voices.{language} names {name}, a voice for language {voice_language!r}; "
-                f'set tts.voices.{language} to "espeak" or to a Piper voice for {language!r}.'
+                f'set tts.voices.{language} to "auto", "espeak" or a Piper voice for {language!r}.'
             )
         return PiperTTS.load(path, length_scale=config.length_scale, volume=config.volume, threads=config.threads)
 

@@ -223,7 +223,7 @@ def evaluate_translation(
     return TranslationReport(
         source=source,
         target=target,
-        model=engines.lm_model_name("translate"),
+        model=_route_name(engines, source, target),
         sentences=len(pairs),
         chrf=chrf,
         bleu=bleu,
@@ -231,6 +231,12 @@ def evaluate_translation(
         median_first_token_s=statistics.median(first_tokens) if first_tokens else None,
         samples=[(src, ref, hyp) for (src, ref), hyp in list(zip(pairs, hypotheses, strict=True))[:5]],
     )
+
+
+def _route_name(engines: Engines, source: str, target: str) -> str:
+    """The engine that translated (the route, or the language model's name)."""
+    route = engines.translation().route(source, target)
+    return engines.lm_model_name("translate") if route == "lm" else route
 
 
 # Quality suite: everything one run of `voiceslm eval --suite DIR` reports. ----
@@ -288,16 +294,18 @@ def evaluate_intelligibility(
 ) -> list[IntelligibilityRow]:
     """Speak sentences, transcribe them back with the multilingual model, score CER.
 
-    `voices` maps a language to the voice to try ("espeak" or "piper:<model>"),
-    defaulting to the configured voice, so voices can be compared per language.
+    `voices` maps a language to the voice to try (a `tts.voices` value), defaulting
+    to the configured voice; each row names the voice that actually spoke.
     """
+    from voiceslm.engines import voices as voice_specs
     from voiceslm.engines.tts import VoiceBank
 
     stt = engines.stt(None)
     rows = []
     for language, texts in sentences.items():
-        choice = (voices or {}).get(language) or engines.config.tts.voices.get(language, "espeak")
+        choice = (voices or {}).get(language) or engines.config.tts.voices.get(language, "auto")
         tts_config = dataclasses.replace(engines.config.tts, voices={**engines.config.tts.voices, language: choice})
+        spoken_by = str(voice_specs.choose(tts_config, language, engines.store).spec)
         bank = VoiceBank(tts_config, engines.store)
         try:
             voice = bank.for_language(language)
@@ -308,7 +316,7 @@ def evaluate_intelligibility(
         finally:
             bank.close()
         wer, cer = _error_rates(texts, hypotheses)
-        rows.append(IntelligibilityRow(language, choice, len(texts), cer, wer))
+        rows.append(IntelligibilityRow(language, spoken_by, len(texts), cer, wer))
     return rows
 
 

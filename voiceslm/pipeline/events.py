@@ -109,6 +109,19 @@ class ReplyText:
 
 
 @dataclass(frozen=True)
+class BackTranslation:
+    """A reply translated back into the speaker's language, so the speaker can check its meaning."""
+
+    utterance_id: int
+    text: str
+    """The reply as the speaker's language says it."""
+    language: str
+    """The speaker's language (ISO 639-1)."""
+    route: str
+    """The translation route that translated it back ("apertium", "bergamot>pt>apertium", "lm"...)."""
+
+
+@dataclass(frozen=True)
 class ReplySentence:
     """One complete sentence of the reply, handed to speech synthesis."""
 
@@ -222,6 +235,7 @@ Event = (
     | Utterance
     | TranscriptReady
     | ReplyText
+    | BackTranslation
     | ReplySentence
     | PlaybackStarted
     | PlaybackStopped

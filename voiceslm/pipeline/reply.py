@@ -30,11 +30,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from voiceslm.audio.playback import AudioOutput, OutputNotice
+from voiceslm.config import Config
 from voiceslm.engines.registry import EngineSet
 from voiceslm.engines.tts import TextToSpeech
 from voiceslm.engines.worker import EngineError, EngineWorker
 from voiceslm.errors import UserError
 from voiceslm.pipeline.events import (
+    BackTranslation,
     Cancel,
     CancelReason,
     Event,
@@ -95,6 +97,8 @@ class ReplyContext:
     """(text, language) of the last reply that said something."""
     assistant: Assistant | None = None
     """Tools, the safety policy and the answer cap in front of the assist model."""
+    config: Config | None = None
+    """For the assist path's documents and `live.back_translation`."""
 
 
 def start_generation(ctx: ReplyContext, request: Request, cancel: threading.Event) -> Generation:
@@ -105,8 +109,17 @@ def start_generation(ctx: ReplyContext, request: Request, cancel: threading.Even
 
     def produce() -> Iterator[str]:
         if request.kind == "assist" and assistant is not None:
-            # The model is looked up (and loaded) only if the assistant needs it.
-            return assistant.respond(request.text, request.language, history, lambda: engines.lm("assist"), cancel)
+            from voiceslm.assistant.documents import voice_answer  # "what does the report say about ..."
+
+            # Tools and declined requests go straight to the assistant; a question about
+            # the documents is answered from them; anything else by the model, looked up
+            # (and loaded) only then.
+            documents = None
+            if ctx.config is not None and assistant.needs_model(request.text, request.language):
+                documents = voice_answer(ctx.config, engines, request.text, cancel)
+            return documents or assistant.respond(
+                request.text, request.language, history, lambda: engines.lm("assist"), cancel
+            )
         model = engines.lm("assist" if request.kind == "assist" else "translate")
         if request.kind == "assist":
             return model.answer(request.text, history, cancel=cancel)
@@ -235,8 +248,27 @@ class Reply:
         self.ctx.publish(ReplyText(request.id, reply, request.target, final=True))
         if reply:
             self.ctx.last_reply = (reply, request.target)
+        config = self.ctx.config
+        if reply and request.kind == "translate" and config is not None and config.live.back_translation:
+            await self._back_translate(reply)
         if request.kind == "assist" and reply:
             self.ctx.history.append((request.text, reply))
+
+    async def _back_translate(self, reply: str) -> None:
+        """Publish the reply in the speaker's language (milliseconds with a dedicated engine)."""
+        request = self.request
+        router = self.ctx.engines.translation()
+
+        def translate_back() -> tuple[str, str]:
+            text = "".join(router.translate(reply, request.target, request.language)).strip()
+            return text, router.route(request.target, request.language)
+
+        try:
+            text, route = await self.ctx.lm.call(translate_back)
+        except (UserError, EngineError) as exc:  # the reply itself stands; only the check is missing
+            log.warning("reply %d: no back-translation: %s", request.id, exc)
+            return
+        self.ctx.publish(BackTranslation(request.id, text, request.language, route))
 
     async def _sentence_out(self, sentence: str, sentences: asyncio.Queue[str | None]) -> None:
         times = self.request.times

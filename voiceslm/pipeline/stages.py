@@ -83,6 +83,7 @@ class Stages:
             on_stats=wiring.on_stats,
             history=wiring.history,
             assistant=wiring.assistant,
+            config=wiring.config,
         )
         ctx = self.ctx
         self.transcriber = Transcriber(

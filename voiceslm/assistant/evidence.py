@@ -1,0 +1,198 @@
+"""Checks that keep a small model honest about a document.
+
+A 0.5B model drops facts, invents numbers, and may follow an order written
+inside the text it is given. These are the plain-text checks around it: which
+words of a question a passage covers, whether an answer's numbers and words
+come from the passages, which sentences carry names, numbers, dates and
+decisions, and which sentences are addressed to an assistant rather than being
+part of the document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from voiceslm.assistant.docindex import STOPWORDS
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:/]\d+)*(?:\s?%)?")
+MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+]
+DECISION_WORDS = [
+    "decided",
+    "decision",
+    "agreed",
+    "approved",
+    "approve",
+    "rejected",
+    "declined",
+    "postponed",
+    "deadline",
+    "due",
+    "must",
+    "will",
+    "action",
+    "owner",
+    "responsible",
+    "assigned",
+    "budget",
+    "cost",
+    "costs",
+    "total",
+    "resolved",
+    "conclusion",
+    "recommend",
+    "recommended",
+    "vote",
+    "voted",
+    "chosen",
+    "selected",
+    "cancelled",
+    "signed",
+]
+_STRONG_DECISIONS = {"decided", "agreed", "approved", "rejected", "postponed", "chosen", "selected", "voted"}
+# Sentences that speak to an assistant or model instead of about the subject:
+# text inside a document is data, so these are never passed on as if they were.
+_ADDRESSED_TO_ASSISTANT = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:instruction|prompt|rule|direction|previous|above)s?"
+    r"|\b(?:system prompt|you are now|new instructions?|as an ai|language model|assistant\s*[,:]|dear assistant)"
+    r"|\b(?:read|reveal|print|recite|send|list)\s+(?:out\s+)?(?:all\s+)?(?:of\s+)?(?:the\s+)?user'?s?\b",
+    re.IGNORECASE,
+)
+
+
+def stem(word: str) -> str:
+    """A crude stem, enough to match "pumps" to "pump" and "replacement" to "replaced"."""
+    word = word.lower().replace("’", "'")
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return word[:6]
+
+
+def content_words(text: str) -> list[str]:
+    words = (w.lower() for w in _WORD.findall(text))
+    return [w for w in words if w not in STOPWORDS and (len(w) > 2 or w.isdigit())]
+
+
+def stems(text: str) -> set[str]:
+    return {stem(w) for w in content_words(text)}
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers in `text`, normalised: "12,500" and "12500" are one number; "3.5" stays."""
+    found = set()
+    for match in _NUMBER.findall(text):
+        value = match.replace(" ", "").rstrip("%")
+        value = re.sub(r"(?<=\d),(?=\d{3}\b)", "", value)
+        found.add(value)
+    return found
+
+
+def coverage(question: str, passage: str) -> float:
+    """The share of the question's topic words found in the passage (0 to 1)."""
+    wanted = stems(question)
+    if not wanted:
+        return 0.0
+    return len(wanted & stems(passage)) / len(wanted)
+
+
+def supported(answer: str, passages: str, question: str) -> bool:
+    """Whether an answer is drawn from the passages: its numbers all occur there, and most of its words."""
+    if not numbers(answer) <= numbers(passages) | numbers(question):
+        return False
+    said = stems(answer) - stems(question)
+    if not said:
+        return True
+    return len(said & stems(passages)) / len(said) >= 0.6
+
+
+def addressed_to_assistant(sentence: str) -> bool:
+    return _ADDRESSED_TO_ASSISTANT.search(sentence) is not None
+
+
+def without_orders(text: str) -> tuple[str, int]:
+    """`text` without its sentences addressed to an assistant, and how many were left out."""
+    from voiceslm.text import split_sentences
+
+    kept, dropped = [], 0
+    for sentence in split_sentences(text):
+        if addressed_to_assistant(sentence):
+            dropped += 1
+        else:
+            kept.append(sentence)
+    return " ".join(kept), dropped
+
+
+def names(text: str) -> set[str]:
+    """Capitalised words that are not at a sentence start: people, places, organisations."""
+    found = set()
+    for match in re.finditer(r"(?<=[a-z0-9,;:()] )([A-Z][\w'-]+(?: [A-Z][\w'-]+)*)", text):
+        found.add(match.group(1))
+    return found
+
+
+def fact_weight(sentence: str) -> float:
+    """How much a sentence carries: numbers, dates, names and decisions score."""
+    lowered = sentence.lower()
+    words = set(re.findall(r"\w+", lowered))
+    # Past the first two, more numbers or names add little: a list of quotes or
+    # of the people present is not worth more than the decision taken on them.
+    score = _first_two(len(numbers(sentence)), 1.5) + _first_two(len(names(sentence)), 1.2)
+    score += 1.0 * sum(1 for m in MONTHS if m in words)
+    score += 1.5 * sum(1 for w in DECISION_WORDS if w in words)
+    if words & _STRONG_DECISIONS:
+        score += 3.0
+    if re.search(r"[€$£]|\b(?:eur|euros?|dollars?|usd|gbp|percent)\b", lowered):
+        score += 1.0
+    return score
+
+
+def _first_two(count: int, weight: float) -> float:
+    return weight * min(count, 2) + 0.3 * weight * max(0, count - 2)
+
+
+def kept_facts(facts: Iterable[str], text: str) -> list[str]:
+    """The facts (short strings: a number, a name, a phrase) found in `text`, case and number format aside."""
+    lowered = text.lower()
+    text_numbers = numbers(text)
+    kept = []
+    for fact in facts:
+        fact_numbers = numbers(fact)
+        words = [w for w in re.findall(r"[^\W\d_]+", fact.lower())]
+        if fact_numbers and not fact_numbers <= text_numbers:
+            continue
+        if all(re.search(rf"\b{re.escape(w)}", lowered) for w in words):
+            kept.append(fact)
+    return kept

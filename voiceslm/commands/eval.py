@@ -75,7 +75,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--routes", action="store_true", help="with --pairs/--suite: score every translation route installed here"
     )
-    parser.add_argument("--lang", help="with --manifest: only clips in this language")
     parser.add_argument("--lang", help="with --manifest/--voices: only this language")
     parser.add_argument(
         "--detect", action="store_true", help="with --manifest: detect each clip's language (scores LID too)"
@@ -159,6 +158,7 @@ def _noise(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
 
 def _transcription(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
     from voiceslm.eval import scoring as evaluate
+
     clips = evaluate.read_manifest(Path(args.manifest), args.lang)
     languages = {None if args.detect else c.language for c in clips if c.language != "none"}
     engines.check_installed(stt_languages=languages | {None})
@@ -191,6 +191,7 @@ def _transcription(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
 
 def _translation(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
     from voiceslm.eval import scoring as evaluate
+
     pairs = evaluate.read_pairs(Path(args.pairs), args.limit)
     if args.routes:
         return _routes(args, engines, {f"{args.src}->{args.tgt}": (args.src, args.tgt, pairs)})
@@ -238,6 +239,7 @@ def _engines_for_lm(engines, name: str):  # noqa: ANN001, ANN202
 def _routes(args: argparse.Namespace, engines, sets: dict) -> int:  # noqa: ANN001
     """Every route per direction: chrF, BLEU, sentences per second."""
     from voiceslm.eval import routes as route_eval
+
     rows = []
     for label, (src, tgt, pairs) in sets.items():
         chosen = route_eval.half(pairs, ROUTE_HALVES[args.half])
@@ -260,6 +262,7 @@ def _routes(args: argparse.Namespace, engines, sets: dict) -> int:  # noqa: ANN0
 
 def _questions(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
     from voiceslm.eval import scoring as evaluate
+
     questions = evaluate.read_questions(Path(args.questions) if args.questions else None)
     reports = []
     for name in _lm_names(args, engines):
@@ -367,6 +370,7 @@ def _suite(args: argparse.Namespace, engines) -> int:  # noqa: ANN001
 def _route_sets(root: Path, limit: int | None) -> dict:
     """Both directions of every text/*.XXX-YYY.tsv file of a set."""
     from voiceslm.eval import scoring as evaluate
+
     sets = {}
     for path in sorted((root / "text").glob("*.*-*.tsv")):
         left, _, right = path.name.rsplit(".", 2)[-2].partition("-")

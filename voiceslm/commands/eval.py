@@ -75,7 +75,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--routes", action="store_true", help="with --pairs/--suite: score every translation route installed here"
     )
-    parser.add_argument("--lang", help="with --manifest: only clips in this language")
     parser.add_argument("--lang", help="with --manifest/--voices: only this language")
     parser.add_argument(
         "--detect", action="store_true", help="with --manifest: detect each clip's language (scores LID too)"

@@ -144,14 +144,12 @@ def _fresh(sentence: str, said: set[str]) -> float:
 
 
 def _by_length(sentences: list[str]) -> list[Part]:
+    """Parts of about PART_CHARS, and never more than MAX_ITEMS: each sentence goes by where it starts."""
     total = sum(len(s) for s in sentences)
-    size = max(PART_CHARS, total // MAX_ITEMS + 1)
-    groups: list[list[str]] = [[]]
-    filled = 0
+    count = max(1, min(MAX_ITEMS, -(-total // PART_CHARS)))
+    groups: list[list[str]] = [[] for _ in range(count)]
+    before = 0
     for sentence in sentences:
-        if filled + len(sentence) > size and groups[-1]:
-            groups.append([])
-            filled = 0
-        groups[-1].append(sentence)
-        filled += len(sentence)
+        groups[min(count - 1, before * count // max(1, total))].append(sentence)
+        before += len(sentence)
     return [Part("", tuple(group)) for group in groups if group]

@@ -100,7 +100,7 @@ def summarize(model: Any, document: Document, cancel: threading.Event | None = N
         replies = _numbered_lines(complete(model, messages, cancel, clean=False), len(batch))
         for n, note in enumerate(batch, 1):
             line = clean_answer(replies.get(n, ""))
-            if not line or len(line) > len(note) or not faithful(line, note):
+            if not line or len(line) > len(note) or _cut_short(line) or not faithful(line, note):
                 log.debug("summary: %r dropped, mixed or invented facts of %r; keeping the document's", line, note)
                 fallbacks += 1
                 line = note
@@ -111,6 +111,15 @@ def summarize(model: Any, document: Document, cancel: threading.Event | None = N
     return Summary(
         text, len(notes), tuple(notes), tuple(facts), tuple(evidence.kept_facts(facts, text)), fallbacks, flagged
     )
+
+
+def _cut_short(line: str) -> bool:
+    """A reply that stops mid-sentence ("... reported to the"): it would be spoken as a broken sentence."""
+    words = line.rstrip(" .!?").split()
+    return bool(words) and words[-1].lower() in _DANGLING
+
+
+_DANGLING = {"the", "a", "an", "to", "of", "and", "or", "in", "on", "at", "by", "for", "with", "from", "but"}
 
 
 def _same_words(sentence: str, note: str) -> bool:

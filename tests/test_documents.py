@@ -257,3 +257,38 @@ def _voiceslm(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "voiceslm", *args], capture_output=True, text=True, timeout=120, env=_env(tmp)
     )
+
+
+def test_the_summary_draws_on_every_section_that_carries_a_fact(tmp_path: Path):
+    from voiceslm.assistant import evidence, sections
+
+    path = tmp_path / "status.md"
+    costs = " ".join(f"Item {n} of the works cost {1000 + n} euros, paid on {n + 1} March." for n in range(12))
+    path.write_text(
+        "# Status report\n\n## 1. Costs\n\n" + costs + "\n\n## 2. Problems\n\n"
+        "Asbestos was found under the floor of 3 rooms in the east wing. Nobody was hurt.\n\n"
+        "## 3. Decisions\n\nThe committee decided to close the east wing until 4 May.\n\n"
+        "## 4. Thanks\n\nWe thank everyone for their patience.\n"
+    )
+    parts, dropped = sections.parts_of(read_document(path, 10**6, 10**6))
+    notes = sections.notes_of(parts)
+    text = " ".join(notes)
+    # The many costs cannot crowd out the problem and the decision; the section without a fact adds nothing.
+    assert "Problems: Asbestos was found under the floor of 3 rooms" in text
+    assert "decided to close the east wing until 4 May" in text
+    assert "patience" not in text and dropped == 0
+    assert len(text.split()) <= sections.MAX_WORDS and len(notes) <= sections.MAX_ITEMS
+    assert text.index("Item") < text.index("Asbestos") < text.index("decided")
+    assert evidence.numbers(text) <= evidence.numbers(path.read_text())
+
+
+def test_a_long_document_without_headings_is_summarised_end_to_end(tmp_path: Path):
+    from voiceslm.assistant import sections
+
+    path = tmp_path / "log.txt"
+    days = [f"On day {n} the crew of Anna Berg moved {100 + n} crates to the depot." for n in range(1, 301)]
+    path.write_text(" ".join(days))
+    parts, _ = sections.parts_of(read_document(path, 10**7, 10**7))
+    chosen = sections.choose(parts)
+    assert len(parts) <= sections.MAX_ITEMS and len(chosen) >= 5
+    assert chosen[0][0] == 0 and chosen[-1][0] == len(parts) - 1  # the first and the last part both speak

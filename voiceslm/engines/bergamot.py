@@ -17,11 +17,12 @@ while the next is translated, and a cancel takes effect between sentences
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import platform
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,22 @@ def engine_missing_error() -> ModelMissingError:
     )
 
 
+# The native engine carries its own allocator (mimalloc), whose set-up for a
+# thread it has not seen before crashed the process (in mi_thread_init) once
+# many short-lived worker threads had come and gone, as asyncio's executors
+# make them. Every call into it therefore runs on one thread that lives as
+# long as the process.
+_ENGINE_THREAD = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="bergamot")
+
+
+def _release(direction: Any) -> None:
+    del direction
+
+
+def _on_engine_thread(function: Callable[..., Any], *args: Any) -> Any:
+    return _ENGINE_THREAD.submit(function, *args).result()
+
+
 class BergamotTranslator(LanguageModel):
     """One installed Bergamot direction."""
 
@@ -93,7 +110,7 @@ class BergamotTranslator(LanguageModel):
 
         started = time.perf_counter()
         try:
-            direction = _native.NativeDirection(str(model_dir))
+            direction = _on_engine_thread(_native.NativeDirection, str(model_dir))
         except Exception as exc:  # the native engine raises plain exceptions for any bad file
             raise ModelMissingError(
                 f"Bergamot model {name} in {model_dir} cannot be loaded ({str(exc).splitlines()[0]}); "
@@ -126,7 +143,10 @@ class BergamotTranslator(LanguageModel):
 
     def close(self) -> None:
         with self._lock:
-            self._direction = None
+            direction, self._direction = self._direction, None
+        if direction is not None:
+            # Freed on the engine's own thread too, as the work item holding it is dropped there.
+            _ENGINE_THREAD.submit(_release, direction).result()
 
     def _stream(self, sentences: list[str], cancel: threading.Event | None) -> Iterator[str]:
         started = time.perf_counter()
@@ -140,7 +160,7 @@ class BergamotTranslator(LanguageModel):
             with self._lock:
                 if self._direction is None:
                     raise RuntimeError(f"Bergamot model {self.name} has been closed")
-                translated = " ".join(self._direction.translate(sentence).split())
+                translated = " ".join(_on_engine_thread(self._direction.translate, sentence).split())
             if translated:
                 first_at = first_at or time.perf_counter()
                 yield (" " if done else "") + translated

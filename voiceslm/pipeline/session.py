@@ -151,7 +151,7 @@ class LiveSession:
                 tg.create_task(stages.transcriber.run(), name="transcribe")
                 tg.create_task(stages.respond(), name="respond")
                 tg.create_task(self._control(), name="control")
-                tg.create_task(self._assistant.run_reminders(self.say), name="reminders")
+                tg.create_task(self._reminders_when_ready(), name="reminders")
                 tg.create_task(self._announce_ready(self._audio_in, self._audio_out), name="ready")
         except BaseExceptionGroup as group:
             if is_stopped(group):
@@ -334,6 +334,14 @@ class LiveSession:
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         assert self._tg is not None
         return self._tg.create_task(coro, name=name)
+
+    async def _reminders_when_ready(self) -> None:
+        # A reminder that came due while nothing was running is said at start: not before
+        # the speaker plays, or most of it is lost while the device opens.
+        assert self._audio_out is not None and self._audio_in is not None
+        await self._audio_out.started.wait()
+        await self._audio_in.started.wait()
+        await self._assistant.run_reminders(self.say)
 
     async def _announce_ready(self, audio_in: AudioInput, audio_out: AudioOutput) -> None:
         await audio_out.started.wait()

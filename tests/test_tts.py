@@ -106,8 +106,12 @@ def test_espeak_languages_do_not_bleed_into_each_other_across_threads(espeak_ban
     assert len({round(size, -3) for size in expected.values()}) == len(languages)
     with ThreadPoolExecutor(max_workers=4) as pool:
         sizes = list(pool.map(lambda lang: speak(espeak_bank.for_language(lang), text)[0].size, languages * 3))
+    # A bleed would give another language's length: each must stay nearer its own than any other
+    # (under load the jitter reached 0.4%, the closest two languages are 1.7% apart).
+    ordered = sorted(expected.values())
+    margin = min(b - a for a, b in zip(ordered[:-1], ordered[1:], strict=True)) / 2
     for lang, size in zip(languages * 3, sizes, strict=True):
-        assert abs(size - expected[lang]) < 0.003 * expected[lang], (lang, size, expected)
+        assert abs(size - expected[lang]) < margin, (lang, size, expected)
 
 
 @pytest.mark.parametrize("engine", ["piper", "espeak"])

@@ -119,7 +119,13 @@ install_voice_packages() {
         return 0
     fi
     # Packages apt cannot find yet need contrib/non-free (or a first apt-get update).
-    if ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then
+    # (apt-cache show succeeds when any one of several names is known, so ask
+    # for each package on its own.)
+    local pkg unknown=0
+    for pkg in "${missing[@]}"; do
+        apt-cache show "$pkg" >/dev/null 2>&1 || unknown=1
+    done
+    if [ "$unknown" = 1 ]; then
         if grep -qi '^ID=debian' /etc/os-release 2>/dev/null; then
             enable_debian_contrib_non_free || true
         fi

@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "voiceslm.commands.ctl",
     "voiceslm.commands.doctor",
     "voiceslm.commands.wyoming",
+    "voiceslm.commands.satellite",
 )
 
 log = logging.getLogger(__name__)

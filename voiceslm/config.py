@@ -221,6 +221,20 @@ class WyomingConfig:
 
 
 @dataclass(frozen=True)
+class SatelliteConfig:
+    uri: str = ""
+    """The Wyoming server `voiceslm satellite` sends speech to and takes voices from: tcp://HOST:PORT or unix://PATH."""
+    asr_uri: str = ""
+    """The speech-to-text server (e.g. wyoming-faster-whisper); empty: `uri`."""
+    tts_uri: str = ""
+    """The text-to-speech server (e.g. wyoming-piper); empty: `uri`."""
+    voices: dict[str, str] = field(default_factory=dict)
+    """Voice name on the text-to-speech server per language; an unlisted language is asked for by language."""
+    timeout_s: float = 30.0
+    """Seconds to wait for a server to connect or to send its next event."""
+
+
+@dataclass(frozen=True)
 class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
     stt: SttConfig = field(default_factory=SttConfig)
@@ -237,6 +251,7 @@ class Config:
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     assistant: AssistantConfig = field(default_factory=AssistantConfig)
     wyoming: WyomingConfig = field(default_factory=WyomingConfig)
+    satellite: SatelliteConfig = field(default_factory=SatelliteConfig)
 
     def model_store(self) -> Path:
         if self.models.store:

@@ -86,6 +86,8 @@ def check_values(config: Config, sources: Mapping[str, str]) -> None:
     _check_live_values(config, require)
     _check_daemon_values(config, require)
     require(0 <= config.wyoming.queue <= 256, "wyoming.queue", "between 0 and 256", config.wyoming.queue)
+    timeout = config.satellite.timeout_s
+    require(0 < timeout <= 600, "satellite.timeout_s", "above 0 and at most 600 seconds", timeout)
 
 
 def _check_translate_routes(translate: TranslateConfig, require: Any) -> None:

@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             "half-duplex, ignores the microphone while speaking so the speaker can never answer itself."
         ),
     )
-    _add_common(run)
+    add_live_options(run)
     run.set_defaults(handler=handle_run, push_to_talk=False)
     ptt = subparsers.add_parser(
         "ptt",
@@ -45,14 +45,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             "again to send. s stops the reply being spoken, q quits. Works over SSH; needs no root and no X."
         ),
     )
-    _add_common(ptt)
+    add_live_options(ptt)
     ptt.add_argument(
         "--daemon", action="store_true", help="drive the running daemon's push-to-talk instead (voiceslm ctl)"
     )
     ptt.set_defaults(handler=handle_run, push_to_talk=True)
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
+def add_live_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=MODES, help="what to do with each utterance (config key live.mode)")
     parser.add_argument("--from", dest="source", metavar="LANG", help='spoken language, or "auto" (translate.source)')
     parser.add_argument("--to", dest="target", metavar="LANG", help="language to translate into (translate.target)")
@@ -81,22 +81,7 @@ def handle_run(args: argparse.Namespace) -> int:
         return drive_ptt(args)
     from voiceslm.service import netguard
     netguard.install()  # offline by construction: no network socket from here on
-    source, target = args.source, args.target
-    if args.langs is not None:
-        pair = [code.strip() for code in args.langs.split(",")]
-        if len(pair) != 2 or not all(pair):
-            raise UserError(f"--langs {args.langs!r} must name two languages, like --langs en,es.")
-        source, target = pair
-    overrides = {
-        "live.mode": args.mode,
-        "translate.source": source,
-        "translate.target": target,
-        "audio.input_device": args.input_device,
-        "audio.output_device": args.output_device,
-        "echo.mode": args.echo,
-        "live.stats": args.stats,
-    }
-    loaded = load(args, overrides)
+    loaded = load(args, live_overrides(args))
     config = loaded.config
     if args.push_to_talk and args.input is not None:
         raise UserError("ptt listens to a microphone; drop --input, or use `voiceslm run --input FILE`.")
@@ -107,18 +92,40 @@ def handle_run(args: argparse.Namespace) -> int:
 
     try:
         with filtered_stderr():
-            return asyncio.run(_main(config, args, keyboard))
+            return asyncio.run(live_main(config, args, keyboard))
     finally:
         if keyboard is not None:
             keyboard.restore()
 
 
-async def _main(config: Any, args: argparse.Namespace, keyboard: Keyboard | None) -> int:
+def live_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The config keys the live options set (None: not given)."""
+    source, target = args.source, args.target
+    if args.langs is not None:
+        pair = [code.strip() for code in args.langs.split(",")]
+        if len(pair) != 2 or not all(pair):
+            raise UserError(f"--langs {args.langs!r} must name two languages, like --langs en,es.")
+        source, target = pair
+    return {
+        "live.mode": args.mode,
+        "translate.source": source,
+        "translate.target": target,
+        "audio.input_device": args.input_device,
+        "audio.output_device": args.output_device,
+        "echo.mode": args.echo,
+        "live.stats": args.stats,
+    }
+
+
+async def live_main(config: Any, args: argparse.Namespace, keyboard: Keyboard | None, engines: Any = None) -> int:
+    """Run the live session in the terminal until Ctrl-C or the end of the recording."""
     from voiceslm.pipeline.session import LiveSession
     from voiceslm.pipeline.startup import file_io
 
     audio_in, audio_out = file_io(config, args.input, args.output)
-    pipeline = LiveSession(config, audio_in=audio_in, audio_out=audio_out, push_to_talk=args.push_to_talk)
+    pipeline = LiveSession(
+        config, engines=engines, audio_in=audio_in, audio_out=audio_out, push_to_talk=args.push_to_talk
+    )
     view = TerminalView(pipeline, json_lines=args.json, stats=config.live.stats, push_to_talk=args.push_to_talk)
     loop = asyncio.get_running_loop()
     interrupted = False

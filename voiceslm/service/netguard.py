@@ -54,6 +54,8 @@ OFFLINE_ENV = {**TELEMETRY_OPT_OUTS, "HF_HUB_OFFLINE": "1"}
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 _listen_hosts: set[str] = set()
+_connect_hosts: set[str] = set()
+_connect_targets: set[tuple[str, int]] = set()
 _installed = False
 _install_lock = threading.Lock()
 _inside = threading.local()
@@ -99,6 +101,21 @@ def allow_listening(host: str) -> None:
     log.debug("network guard: listening on %s (and loopback) is allowed", host)
 
 
+def allow_connecting(host: str, port: int) -> None:
+    """Let this process connect to `host`:`port` (each address the name stands for), and to nothing else.
+
+    Call it before `install()`: the name is resolved here, once.
+    """
+    try:
+        resolved = {str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+    except OSError:
+        resolved = set()
+    with _install_lock:
+        _connect_hosts.add(host)
+        _connect_targets.update((address, port) for address in {host, *resolved})
+    log.debug("network guard: connecting to %s:%d is allowed", host, port)
+
+
 def _bind_allowed(address: Any) -> bool:
     host = address[0] if isinstance(address, tuple) and address else None
     return isinstance(host, str) and host in _listen_hosts
@@ -109,15 +126,18 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
         return
     if event == "socket.__new__":
         family = args[1]
-        if int(family) not in _ALLOWED_FAMILIES and not (_listen_hosts and int(family) in _IP_FAMILIES):
+        ip_allowed = bool(_listen_hosts or _connect_targets) and int(family) in _IP_FAMILIES
+        if int(family) not in _ALLOWED_FAMILIES and not ip_allowed:
             _refuse(event, f"creating an {_family_name(family)} socket")
     elif event in _ADDRESS_EVENTS:
         sock = args[0]
         family = getattr(sock, "family", socket.AF_UNIX)
-        if int(family) == socket.AF_UNIX or _listener_may(event, args[1]):
+        if int(family) == socket.AF_UNIX or _listener_may(event, args[1]) or _connect_may(event, args[1]):
             return
         _refuse(event, f"{_family_name(family)} address {args[1]!r}")
-    elif event in _NAME_EVENTS and not (event == "socket.getaddrinfo" and args[0] in _listen_hosts):
+    elif event in _NAME_EVENTS and not (
+        event == "socket.getaddrinfo" and (args[0] in _listen_hosts or args[0] in _connect_hosts)
+    ):
         _refuse(event, f"a name lookup of {args[0]!r}")
 
 
@@ -128,6 +148,13 @@ def _listener_may(event: str, address: Any) -> bool:
     if event == "socket.bind":
         return _bind_allowed(address)
     return event == "socket.sendmsg" and address is None
+
+
+def _connect_may(event: str, address: Any) -> bool:
+    """Connecting to one of the allowed servers (an IPv6 address tuple has four parts; host and port lead)."""
+    if event != "socket.connect" or not isinstance(address, tuple) or len(address) < 2:
+        return False
+    return (address[0], address[1]) in _connect_targets
 
 
 def _refuse(event: str, what: str) -> None:

@@ -39,8 +39,8 @@ class ListenAddress:
         return f"unix://{self.path}" if self.path else f"tcp://{self.host}:{self.port}"
 
 
-def parse_uri(uri: str) -> ListenAddress:
-    """tcp://HOST:PORT or unix://PATH; UserError naming the right form otherwise."""
+def parse_uri(uri: str, key: str = "--uri") -> ListenAddress:
+    """tcp://HOST:PORT or unix://PATH; UserError naming the right form (and `key`, where it was given) otherwise."""
     parsed = urlparse(uri)
     if parsed.scheme == "unix" and (parsed.path or parsed.netloc):
         return ListenAddress(path=(parsed.netloc + parsed.path) if parsed.netloc else parsed.path)
@@ -51,7 +51,7 @@ def parse_uri(uri: str) -> ListenAddress:
             port = None
         if parsed.hostname and port is not None and 0 < port < 65536:
             return ListenAddress(host=parsed.hostname, port=port)
-    raise UserError(f"--uri {uri!r} is not tcp://HOST:PORT or unix://PATH; write e.g. tcp://0.0.0.0:10300.")
+    raise UserError(f"{key} {uri!r} is not tcp://HOST:PORT or unix://PATH; write e.g. tcp://0.0.0.0:10300.")
 
 
 async def serve(

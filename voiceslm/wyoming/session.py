@@ -21,6 +21,7 @@ import numpy as np
 
 from voiceslm.audio.io import STT_SAMPLE_RATE, to_int16
 from voiceslm.errors import UserError
+from voiceslm.wyoming.pcm import audio_format, to_float_mono
 from voiceslm.wyoming.wire import ProtocolError, WireLimits, read_event
 
 if TYPE_CHECKING:
@@ -34,8 +35,6 @@ log = logging.getLogger(__name__)
 
 SAMPLES_PER_CHUNK = 1024
 """Samples per audio-chunk sent (what wyoming-piper sends)."""
-MAX_RATE = 384_000
-MAX_CHANNELS = 16
 
 
 @dataclass
@@ -144,20 +143,20 @@ class Session:
             raise ProtocolError("audio-start arrived while an audio stream was open; send audio-stop first.")
         if self._stream is not None:
             raise ProtocolError("audio-start arrived in the middle of a synthesize stream.")
-        rate, width, channels = _format(event)
+        rate, width, channels = audio_format(event)
         self._audio = _AudioIn(rate, width, channels, soxr.ResampleStream(rate, STT_SAMPLE_RATE, 1, dtype="float32"))
 
     async def _audio_chunk(self, event: Event) -> None:
         audio = self._audio
         if audio is None:
             raise ProtocolError("audio-chunk arrived before audio-start; start each stream with audio-start.")
-        if _format(event) != (audio.rate, audio.width, audio.channels):
+        if audio_format(event) != (audio.rate, audio.width, audio.channels):
             raise ProtocolError("An audio-chunk's rate, width or channels differ from its audio-start's.")
         payload = event.payload or b""
         frame = audio.width * audio.channels
         if len(payload) % frame:
             raise ProtocolError(f"An audio-chunk of {len(payload)} bytes is not whole frames of {frame} bytes.")
-        samples = _to_float_mono(payload, audio.width, audio.channels)
+        samples = to_float_mono(payload, audio.width, audio.channels)
         audio.seconds += samples.size / audio.rate
         limit = self._service.engines.config.limits.max_audio_seconds
         if audio.seconds > limit:
@@ -316,33 +315,6 @@ def _text(event: Event, key: str, *, required: bool = True) -> str:
     if not isinstance(value, str):
         raise ProtocolError(f'Event {event.type!r} needs "{key}" as a string.')
     return value
-
-
-def _format(event: Event) -> tuple[int, int, int]:
-    values = []
-    for key, low, high in (("rate", 1000, MAX_RATE), ("width", 1, 4), ("channels", 1, MAX_CHANNELS)):
-        value = event.data.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise ProtocolError(f"Event {event.type!r} has {key} {value!r}; it must be a whole number {low}-{high}.")
-        values.append(value)
-    return values[0], values[1], values[2]
-
-
-def _to_float_mono(payload: bytes, width: int, channels: int) -> np.ndarray:
-    """PCM as Wyoming sends it (little-endian; 8-bit unsigned, wider signed) -> float32 mono in [-1, 1]."""
-    raw = np.frombuffer(payload, dtype=np.uint8)
-    if width == 1:
-        samples = (raw.astype(np.float32) - 128.0) / 128.0
-    elif width == 3:
-        triples = raw.reshape(-1, 3).astype(np.int32)
-        value = triples[:, 0] | (triples[:, 1] << 8) | (triples[:, 2] << 16)
-        samples = np.where(value >= 1 << 23, value - (1 << 24), value).astype(np.float32) / float(1 << 23)
-    else:
-        dtype = np.dtype("<i2") if width == 2 else np.dtype("<i4")
-        samples = np.frombuffer(payload, dtype=dtype).astype(np.float32) / float(2 ** (8 * width - 1))
-    if channels > 1:
-        samples = samples.reshape(-1, channels).mean(axis=1)
-    return np.ascontiguousarray(samples, dtype=np.float32)
 
 
 def _configured_source(engines: Engines) -> str | None:

@@ -171,6 +171,62 @@ def test_three_clients_at_once_in_three_audio_formats(server: Server) -> None:
         assert words(transcript.text) in {"go forward 10 meters", "go forward ten meters"}, transcript
 
 
+ROOMS = [
+    (DATA / "en_pocketsphinx_goforward.wav", "en", "forward", "The first room is the kitchen.", "kitchen"),
+    (DATA / "en_cheetah_platforms.wav", "en", "platforms", "The second room is the garage.", "garage"),
+    (DATA / "de_cheetah_werbung.wav", "de", "werbung", "The third room is the garden.", "garden"),
+]
+"""Three satellites: what each says, in what language, a word of its transcript, its reply and a word of that."""
+
+
+async def satellite_turn(server: Server, clip: Path, language: str, reply: str) -> tuple[Transcript, list[Event]]:
+    """What a satellite does with one utterance: its own connection to transcribe, another to speak the reply."""
+    from voiceslm.audio.io import load_audio, to_int16
+
+    pcm = to_int16(load_audio(clip)).tobytes()
+    async with client(server) as c:
+        await c.write_event(Transcribe(language=language).event())
+        await c.write_event(AudioStart(16000, 2, 1).event())
+        for offset in range(0, len(pcm), 2048):
+            await c.write_event(AudioChunk(16000, 2, 1, pcm[offset : offset + 2048]).event())
+            await asyncio.sleep(0)  # as a microphone would: the three streams interleave
+        await c.write_event(AudioStop().event())
+        event = await c.read_event()
+    assert event is not None and Transcript.is_type(event.type), event
+    voice = SynthesizeVoice(language="en")
+    return Transcript.from_event(event), await synthesize(server, [Synthesize(text=reply, voice=voice).event()])
+
+
+def test_three_satellites_at_once_each_get_their_own_transcript_and_reply(server: Server, whisper_tiny_en) -> None:
+    from voiceslm.audio.io import resample
+
+    async def three():  # noqa: ANN202
+        return await asyncio.gather(*(satellite_turn(server, clip, lang, reply) for clip, lang, _, reply, _ in ROOMS))
+
+    for (_, _, heard_word, _, reply_word), (transcript, events) in zip(ROOMS, run(three()), strict=True):
+        assert heard_word in words(transcript.text), transcript
+        samples, rate = spoken(events)
+        assert reply_word in words(whisper_tiny_en.transcribe(resample(samples, rate, 16000), "en").text)
+
+
+def test_a_voiceslm_satellite_of_voiceslm_translates_a_recording(server: Server, whisper_base, tmp_path: Path) -> None:
+    """`voiceslm satellite --uri` against `voiceslm wyoming`: the recording as microphone, a WAV as speaker."""
+    from voiceslm.audio.io import load_audio
+
+    out = tmp_path / "reply.wav"
+    result = subprocess.run(
+        [sys.executable, "-m", "voiceslm", "satellite", "--uri", f"tcp://127.0.0.1:{server.port}",
+         "--from", "en", "--to", "es", "--input", str(GO_FORWARD), "--output", str(out), "--json"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    seen = [json.loads(line) for line in result.stdout.splitlines()]
+    heard = [e["text"] for e in seen if e["event"] == "TranscriptReady" and e["text"]]
+    assert heard and words(heard[0]) in {"go forward 10 meters", "go forward ten meters"}, seen
+    spoken_back = whisper_base.transcribe(load_audio(out), "es").text
+    assert {"metros", "adelante", "avanza", "avance", "diez", "10"} & set(words(spoken_back).split()), spoken_back
+
+
 async def synthesize(server: Server, events: list[Event]) -> list[Event]:
     received = []
     async with client(server) as c:

@@ -210,3 +210,26 @@ except PermissionError:
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.stdout.splitlines() == ["connected by name", "refused another port"], result.stdout + result.stderr
+
+
+def test_satellite_unit_passes_systemd_analyze_verify_and_stays_on_the_local_network(tmp_path: Path) -> None:
+    import re
+    import shutil
+
+    from test_daemon_systemd import REPO, analyze, unit_settings, voiceslm_program
+
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is missing; scripts/setup.sh installs the systemd package")
+    unit_path = REPO / "systemd" / "voiceslm-satellite.service"
+    target = tmp_path / "system" / unit_path.name
+    target.parent.mkdir()
+    target.write_text(re.sub(r"(?m)^ExecStart=\S+", f"ExecStart={voiceslm_program()}", unit_path.read_text()))
+    result = analyze(tmp_path, "verify", str(target))
+    if "Failed to initialize manager" in result.stderr:
+        pytest.skip(f"systemd-analyze cannot verify units here: {result.stderr.strip()}")
+    assert result.returncode == 0 and result.stderr.strip() == "", result.stderr
+    unit = unit_settings(unit_path)
+    assert unit["ExecStart"] == ["/opt/voiceslm/venv/bin/voiceslm satellite"]
+    assert unit["IPAddressDeny"] == ["any"] and "0.0.0.0/0" not in " ".join(unit["IPAddressAllow"])
+    assert unit["RestrictAddressFamilies"] == ["AF_UNIX AF_INET AF_INET6"]
+    assert "PrivateNetwork" not in unit, "a satellite must reach its server"

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 pytest.importorskip("wyoming")
@@ -148,7 +149,7 @@ def test_a_satellite_needs_a_server() -> None:
     assert result.returncode == 2
     assert result.stderr.strip() == (
         "voiceslm: A satellite needs a Wyoming server: give --uri tcp://HOST:PORT (or --asr-uri and --tts-uri), "
-        "or set satellite.uri."
+        "or --listen tcp://0.0.0.0:10700 for Home Assistant to connect to, or set satellite.uri."
     )
 
 
@@ -233,3 +234,105 @@ def test_satellite_unit_passes_systemd_analyze_verify_and_stays_on_the_local_net
     assert unit["IPAddressDeny"] == ["any"] and "0.0.0.0/0" not in " ".join(unit["IPAddressAllow"])
     assert unit["RestrictAddressFamilies"] == ["AF_UNIX AF_INET AF_INET6"]
     assert "PrivateNetwork" not in unit, "a satellite must reach its server"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def next_event(client: Any, timeout: float = 60.0) -> Any:  # noqa: ASYNC109 - one event's deadline
+    import asyncio
+
+    event = await asyncio.wait_for(client.read_event(), timeout)
+    assert event is not None, "the satellite closed the connection"
+    return event
+
+
+async def home_assistant_turn(port: int, speak_into_mic, listen_stt, reply_voice, reply: str) -> dict[str, Any]:
+    """What Home Assistant's Wyoming integration does with a satellite, with the real `wyoming` client.
+
+    Home Assistant itself cannot run here, so its side is played by this function: describe,
+    run-satellite, a ping; then, for the utterance the satellite streams, a real transcription
+    (whisper) sent back as `transcript`, and a real voice (Piper) sent back as the reply's audio.
+    """
+    from wyoming.asr import Transcript
+    from wyoming.audio import AudioChunk, AudioStart, AudioStop
+    from wyoming.client import AsyncTcpClient
+    from wyoming.info import Describe, Info
+    from wyoming.ping import Ping
+    from wyoming.satellite import RunSatellite
+    from wyoming.tts import Synthesize
+
+    from voiceslm.audio.io import to_int16
+
+    seen: dict[str, Any] = {}
+    async with AsyncTcpClient("127.0.0.1", port, connect_timeout=10) as client:
+        await client.write_event(Describe().event())
+        info = Info.from_event(await next_event(client))
+        seen["satellite"] = info.satellite
+        await client.write_event(RunSatellite().event())
+        await client.write_event(Ping(text="hello").event())
+        seen["pong"] = (await next_event(client)).data
+        speaking = speak_into_mic()
+        run = await next_event(client)
+        seen["run"] = run
+        audio = []
+        while (event := await next_event(client)).type != "audio-stop":
+            if AudioChunk.is_type(event.type):
+                audio.append(AudioChunk.from_event(event).audio)
+        pcm = np.frombuffer(b"".join(audio), dtype="<i2").astype(np.float32) / 32768
+        heard = listen_stt.transcribe(pcm, "en").text
+        seen["heard"] = heard
+        await client.write_event(Transcript(text=heard).event())
+        await client.write_event(Synthesize(text=reply).event())
+        samples = np.concatenate([c.samples for c in reply_voice.synthesize(reply)])
+        rate = reply_voice.sample_rate
+        body = to_int16(samples).tobytes()
+        await client.write_event(AudioStart(rate, 2, 1).event())
+        for offset in range(0, len(body), 2048):
+            await client.write_event(AudioChunk(rate, 2, 1, body[offset : offset + 2048]).event())
+        await client.write_event(AudioStop().event())
+        seen["played"] = (await next_event(client, 90)).type
+        assert speaking.wait(30) == 0
+    return seen
+
+
+@pytest.mark.audio
+def test_home_assistant_drives_the_satellite_as_it_drives_wyoming_satellite(
+    pulse, whisper_tiny_en, piper_en, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from live_support import read_raw
+
+    port = free_port()
+    satellite = Satellite(tmp_path, "--listen", f"tcp://127.0.0.1:{port}")
+    clip = Path(__file__).parent / "data" / "en_pocketsphinx_goforward.wav"
+    recording = tmp_path / "speaker.raw"
+    reply = "Moving forward ten meters now."
+    try:
+        satellite.wait_for("DeviceReady", 240, kind="input")
+        time.sleep(1.0)  # the first PortAudio callback comes 1-2 s after the stream opens
+        recorder = pulse.record(recording)
+        try:
+            seen = asyncio.run(home_assistant_turn(port, lambda: pulse.play(clip), whisper_tiny_en, piper_en, reply))
+            time.sleep(0.5)
+        finally:
+            recorder.send_signal(signal.SIGINT)
+            recorder.wait(10)
+        transcript = satellite.wait_for("TranscriptReady", 30)
+    finally:
+        code = satellite.stop()
+    assert code == 0, satellite.log()
+    assert seen["satellite"] is not None and seen["satellite"].has_vad, seen
+    assert seen["pong"].get("text") == "hello"
+    assert seen["run"].type == "run-pipeline"
+    assert seen["run"].data["start_stage"] == "asr" and seen["run"].data["end_stage"] == "tts"
+    assert "forward" in seen["heard"].lower(), seen
+    assert seen["played"] == "played"
+    assert transcript["text"] == " ".join(seen["heard"].split())
+    spoken = whisper_tiny_en.transcribe(read_raw(recording), "en").text.lower()
+    assert "moving" in spoken and "forward" in spoken, spoken
+    assert "blocked" not in satellite.log(), satellite.log()

@@ -232,6 +232,8 @@ class SatelliteConfig:
     """Voice name on the text-to-speech server per language; an unlisted language is asked for by language."""
     timeout_s: float = 30.0
     """Seconds to wait for a server to connect or to send its next event."""
+    listen: str = ""
+    """Be a Home Assistant satellite instead: listen here (tcp://HOST:PORT) for Home Assistant to connect."""
 
 
 @dataclass(frozen=True)

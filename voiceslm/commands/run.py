@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -117,8 +118,18 @@ def live_overrides(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-async def live_main(config: Any, args: argparse.Namespace, keyboard: Keyboard | None, engines: Any = None) -> int:
-    """Run the live session in the terminal until Ctrl-C or the end of the recording."""
+async def live_main(
+    config: Any,
+    args: argparse.Namespace,
+    keyboard: Keyboard | None,
+    engines: Any = None,
+    companion: Callable[[Any], Coroutine[Any, Any, None]] | None = None,
+) -> int:
+    """Run the live session in the terminal until Ctrl-C or the end of the recording.
+
+    `companion(pipeline)`, if given, runs beside the session (a server that drives it) and is
+    cancelled when the session ends; if it fails, the session stops.
+    """
     from voiceslm.pipeline.session import LiveSession
     from voiceslm.pipeline.startup import file_io
 
@@ -126,6 +137,9 @@ async def live_main(config: Any, args: argparse.Namespace, keyboard: Keyboard | 
     pipeline = LiveSession(
         config, engines=engines, audio_in=audio_in, audio_out=audio_out, push_to_talk=args.push_to_talk
     )
+    beside: asyncio.Task[None] | None = asyncio.create_task(companion(pipeline)) if companion is not None else None
+    if beside is not None:
+        beside.add_done_callback(lambda _: pipeline.stop())
     view = TerminalView(pipeline, json_lines=args.json, stats=config.live.stats, push_to_talk=args.push_to_talk)
     loop = asyncio.get_running_loop()
     interrupted = False
@@ -153,6 +167,10 @@ async def live_main(config: Any, args: argparse.Namespace, keyboard: Keyboard | 
             keyboard.detach(loop)
         subscription.close()
         await printer
+        if beside is not None:
+            beside.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beside
     return 0
 
 

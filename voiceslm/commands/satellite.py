@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 
 from voiceslm.commands.common import load
+from voiceslm.config import Config
 from voiceslm.errors import UserError
 
 
@@ -29,24 +31,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     parser.add_argument("--asr-uri", help="the speech-to-text server, if another one (satellite.asr_uri)")
     parser.add_argument("--tts-uri", help="the text-to-speech server, if another one (satellite.tts_uri)")
+    parser.add_argument(
+        "--listen",
+        help="instead, be a satellite Home Assistant connects to: tcp://HOST:PORT to listen on (satellite.listen)",
+    )
     add_live_options(parser)
     parser.set_defaults(handler=handle, push_to_talk=False)
 
 
 def handle(args: argparse.Namespace) -> int:
-    from voiceslm.audio.devices import filtered_stderr
-    from voiceslm.commands.run import live_main, live_overrides
-    from voiceslm.service import netguard
-    from voiceslm.wyoming.client import WyomingClient
-    from voiceslm.wyoming.remote import SatelliteEngines
+    from voiceslm.commands.run import live_overrides
 
     overrides = {
         **live_overrides(args),
         "satellite.uri": args.uri,
         "satellite.asr_uri": args.asr_uri,
         "satellite.tts_uri": args.tts_uri,
+        "satellite.listen": args.listen,
     }
     config = load(args, overrides).config
+    satellite = config.satellite
+    if satellite.listen:
+        if satellite.uri or satellite.asr_uri or satellite.tts_uri:
+            raise UserError(
+                "Give either satellite.listen (--listen: Home Assistant connects here) or satellite.uri, asr_uri "
+                "and tts_uri (this satellite connects to servers), not both."
+            )
+        return _home_assistant(args, config)
+    return _servers(args, config)
+
+
+def _servers(args: argparse.Namespace, config: Config) -> int:
+    from voiceslm.audio.devices import filtered_stderr
+    from voiceslm.commands.run import live_main
+    from voiceslm.service import netguard
+    from voiceslm.wyoming.client import WyomingClient
+    from voiceslm.wyoming.remote import SatelliteEngines
+
     satellite = config.satellite
     clients = []
     for own_uri, own_key in ((satellite.asr_uri, "satellite.asr_uri"), (satellite.tts_uri, "satellite.tts_uri")):
@@ -54,7 +75,7 @@ def handle(args: argparse.Namespace) -> int:
         if not uri:
             raise UserError(
                 "A satellite needs a Wyoming server: give --uri tcp://HOST:PORT (or --asr-uri and --tts-uri), "
-                "or set satellite.uri."
+                "or --listen tcp://0.0.0.0:10700 for Home Assistant to connect to, or set satellite.uri."
             )
         clients.append(WyomingClient(uri, key, satellite.timeout_s))
     asr, tts = clients
@@ -69,5 +90,30 @@ def handle(args: argparse.Namespace) -> int:
         engines.check_servers()
         with filtered_stderr():
             return asyncio.run(live_main(config, args, None, engines))
+    finally:
+        engines.close()
+
+
+def _home_assistant(args: argparse.Namespace, config: Config) -> int:
+    """Home Assistant connects here and runs its assist pipeline on each utterance (transcribe mode here)."""
+    from voiceslm.audio.devices import filtered_stderr
+    from voiceslm.commands.run import live_main
+    from voiceslm.service import netguard
+    from voiceslm.wyoming.satellite import HomeAssistantLink
+    from voiceslm.wyoming.satellite_engines import HomeAssistantEngines
+    from voiceslm.wyoming.server import parse_uri
+
+    address = parse_uri(config.satellite.listen, "satellite.listen")
+    if not address.path:
+        netguard.allow_listening(address.host)
+    # Offline by construction, but for the address Home Assistant connects to.
+    netguard.install()
+    # What to answer is Home Assistant's pipeline's business; this satellite hears and plays.
+    config = dataclasses.replace(config, live=dataclasses.replace(config.live, mode="transcribe"))
+    link = HomeAssistantLink(config, address)
+    engines = HomeAssistantEngines(config, link)
+    try:
+        with filtered_stderr():
+            return asyncio.run(live_main(config, args, None, engines, companion=link.serve))
     finally:
         engines.close()

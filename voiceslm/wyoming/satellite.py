@@ -123,6 +123,8 @@ class HomeAssistantLink:
                 await async_write_event(Error(text=str(exc), code=exc.code).event(), writer)
         except ConnectionError as exc:
             log.info("Home Assistant went away: %s", exc)
+        except Exception:  # a fault on one connection must not stop the satellite
+            log.exception("the connection of %s failed", peer)
         finally:
             self._writer = None
             self._running = False

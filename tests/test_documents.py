@@ -292,3 +292,25 @@ def test_a_long_document_without_headings_is_summarised_end_to_end(tmp_path: Pat
     chosen = sections.choose(parts)
     assert len(parts) <= sections.MAX_ITEMS and len(chosen) >= 5
     assert chosen[0][0] == 0 and chosen[-1][0] == len(parts) - 1  # the first and the last part both speak
+
+
+def test_a_problem_without_numbers_is_kept_and_long_headings_are_not_spoken(tmp_path: Path):
+    from voiceslm.assistant import sections
+
+    path = tmp_path / "minutes.md"
+    path.write_text(
+        "# Allotment society: committee minutes\n\nWritten by Jo Park on 3 May 2026.\n\n"
+        "## Item 1: Report of the treasurer on the accounts for the year ending in March and the fees\n\n"
+        "Income was 4,210 euros against a budget of 5,000 euros. Fees rise to 40 euros on 1 June.\n\n"
+        "## Item 2: Water\n\nThe main tap by the gate is broken and leaks into the path. "
+        "The water meter was read in April.\n\n"
+        "## Monday 4 May 2026, Lea Kim to the committee\n\nDear all, the shed roof was repaired by Tom Ash on 2 May.\n"
+    )
+    notes = sections.notes_of(sections.parts_of(read_document(path, 10**6, 10**6))[0])
+    text = " ".join(notes)
+    # A problem sentence with no number, name or decision is picked ...
+    assert "The main tap by the gate is broken" in text
+    # ... a heading longer than LABEL_WORDS once its number is gone is not read out, a date-only part of a
+    # heading is left out, and a greeting is not part of the sentence.
+    assert "treasurer on the accounts" not in text and "Item" not in text
+    assert "Lea Kim to the committee: the shed roof was repaired" in text and "Dear" not in text

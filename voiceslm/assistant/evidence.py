@@ -81,7 +81,31 @@ DECISION_WORDS = [
     "selected",
     "cancelled",
     "signed",
+    "decides",
+    "agrees",
+    "approves",
+    "rejects",
+    "postpones",
+    "recommends",
+    "choose",
+    "chooses",
+    "selects",
+    "votes",
+    "accept",
+    "accepted",
+    "accepts",
 ]
+PROBLEM_WORDS = frozenset(
+    {
+        "problem", "problems", "issue", "risk", "risks", "fault", "faulty", "failed", "failure", "fails", "broken",
+        "broke", "cracked", "damaged", "damage", "leak", "leaks", "leaking", "late", "delayed", "delay", "unsafe",
+        "dangerous", "danger", "warning", "missing", "lost", "stolen", "unable", "cannot", "closed", "complaint",
+        "complaints", "error", "errors", "sick", "shortage", "short", "overdue", "unpaid", "behind", "injured",
+        "accident", "incident", "defect", "worn", "found", "still", "longer", "yet",
+    }
+)  # fmt: skip
+"""Words of a problem, a risk or a thing not done: "the lift has still not been repaired" carries a fact
+though it has no number or name."""
 _STRONG_DECISIONS = {"decided", "agreed", "approved", "rejected", "postponed", "chosen", "selected", "voted"}
 # Sentences that speak to an assistant or model instead of about the subject:
 # text inside a document is data, so these are never passed on as if they were.
@@ -174,6 +198,7 @@ def fact_weight(sentence: str) -> float:
     score += 1.5 * sum(1 for w in DECISION_WORDS if w in words)
     if words & _STRONG_DECISIONS:
         score += 3.0
+    score += 1.3 * min(2, len(words & PROBLEM_WORDS))
     if re.search(r"[€$£]|\b(?:eur|euros?|dollars?|usd|gbp|percent)\b", lowered):
         score += 1.0
     return score

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from voiceslm.assistant import policy_rules as rules
+from voiceslm.assistant.policy_spelling import mend
 from voiceslm.intents import normalize
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,14 @@ SUPPORT = {
 _MARKERS = {
     "en": {"how", "what", "the", "do", "i", "my", "to", "can", "is", "write", "which", "want", "someone"},
     "es": {"como", "cual", "el", "los", "las", "hago", "puedo", "mi", "quiero", "para", "una", "escribe", "que"},
-    "de": {"wie", "ich", "ist", "die", "der", "das", "ein", "eine", "mich", "meinen", "meine", "kann", "nicht"},
-    "fr": {"comment", "je", "le", "les", "mon", "ma", "veux", "une", "est", "quelle", "ecris", "des", "pour", "sans"},
+    "de": {
+        "wie", "ich", "ist", "die", "der", "das", "ein", "eine", "mich", "meinen", "meine", "kann", "nicht", "was",
+        "bei", "einer", "tun", "wenn", "mit", "und", "fur", "auf", "mein", "zu", "nach", "welche", "welches",
+    },
+    "fr": {
+        "comment", "je", "le", "les", "mon", "ma", "veux", "une", "est", "quelle", "ecris", "des", "pour", "sans",
+        "faire", "cas", "au", "du", "quoi", "qu", "quel", "aux", "avec", "mes", "moi",
+    },
     "it": {
         "come",
         "il",
@@ -145,8 +152,8 @@ def answer_language(text: str, asked: str) -> str:
 
 def classify(text: str, language: str = "en") -> Verdict:
     """The policy's verdict on a request, before any model runs."""
-    said = normalize(text)
     reply_in = answer_language(text, language)
+    said = mend(normalize(text), reply_in)
     if rules.SELF_HARM.search(said):
         return Verdict("support", "selfharm", reply_in)
     if rules.BENIGN_CONTEXTS.search(said):
@@ -157,14 +164,14 @@ def classify(text: str, language: str = "en") -> Verdict:
     return Verdict("answer", language=reply_in)
 
 
-def harmful_output(sentence: str, context: str = "") -> bool:
+def harmful_output(sentence: str, context: str = "", language: str = "en") -> bool:
     """Whether a sentence of the model's reply (with the one before it) gives harmful instructions.
 
     A small model that goes along with a request mostly says it back first ("To hack into your ex's
     account, ..."), so the request rules are read again over the reply in the first person; a reply
     that names harmful materials next to an instruction is cut too.
     """
-    said = normalize(f"{context} {sentence}")
+    said = mend(normalize(f"{context} {sentence}"), language)
     as_request = rules.SECOND_PERSON.sub(lambda m: rules.FIRST_PERSON[m.group(0)], said)
     if not rules.BENIGN_CONTEXTS.search(as_request) and any(
         pattern.search(as_request) for patterns in rules.HARM_RULES.values() for pattern in patterns
@@ -187,7 +194,7 @@ class OutputGuard:
         """True if `sentence` may be spoken; False (and tripped from then on) if the reply must stop here."""
         if self.tripped:
             return False
-        if harmful_output(sentence, self._previous):
+        if harmful_output(sentence, self._previous, self.language):
             self.tripped = True
             log.warning("the model began harmful instructions; its reply was cut and replaced")
             return False

@@ -19,6 +19,11 @@ def _words(*alternatives: str) -> str:
     return r"(?:" + "|".join(alternatives) + r")"
 
 
+def _all(*parts: str) -> re.Pattern[str]:
+    """Every one of `parts`, in any order, anywhere in the request."""
+    return re.compile("".join(rf"(?=.*\b(?:{part})\b)" for part in parts))
+
+
 def _near(first: str, second: str, *, both_orders: bool = False) -> re.Pattern[str]:
     pattern = rf"\b{first}{_GAP}{second}\b"
     if both_orders:
@@ -27,32 +32,82 @@ def _near(first: str, second: str, *, both_orders: bool = False) -> re.Pattern[s
 
 
 _MAKE = _words(
-    r"make", r"making", r"build", r"building", r"assemble", r"construct", r"create", r"craft", r"manufacture",
-    r"3d print", r"print", r"mix", r"cook", r"cooking", r"synthesi[sz]e", r"produce", r"brew", r"extract",
-    r"hago", r"hacer", r"fabricar", r"fabrico", r"construir", r"armar", r"preparar", r"crear", r"elaborar",
-    r"cocinar", r"se cocina", r"sintetizar", r"producir", r"se hace", r"se fabrica",
-    r"baue", r"bauen", r"baut", r"herstellen", r"basteln", r"bastle", r"mache", r"machen",
-    r"kochen", r"synthetisieren",
-    r"fabriquer", r"faire", r"construire", r"preparer", r"creer", r"synthetiser", r"produire", r"cuisiner",
-    r"costruire", r"costruisco", r"fabbricare", r"fare", r"faccio", r"creare", r"produrre", r"produce",
-    r"sintetizzare", r"cucinare", r"si fa", r"si produce", r"si costruisce",
-    r"fazer", r"faco", r"montar", r"criar", r"produzir", r"cozinhar",
+    r"make", r"makes", r"making", r"made", r"build\w*", r"built", r"assembl\w*", r"construct\w*", r"create",
+    r"craft\w*", r"manufactur\w*", r"3d print\w*", r"print", r"mix", r"cook\w*", r"synthe\w*", r"produc\w*",
+    r"brew\w*", r"extract\w*", r"refin\w*", r"purif\w*", r"recipe", r"formula",
+    r"hago", r"hacer", r"haces", r"hace", r"fabri\w*", r"constru\w*", r"armar", r"prepar\w*", r"crear", r"elabor\w*",
+    r"cocin\w*", r"se cocina", r"sintetiz\w*", r"se hace", r"receta",
+    r"baue", r"bauen", r"baut", r"baust", r"herstell\w*", r"bastel\w*", r"bastle", r"mache", r"machen", r"macht",
+    r"koch\w*", r"rezept", r"anleitung",
+    r"faire", r"fais", r"creer", r"cuisin\w*", r"recette", r"produi\w*",
+    r"costrui\w*", r"fabbric\w*", r"fare", r"faccio", r"creare", r"produr\w*", r"cucin\w*", r"si fa", r"ricetta",
+    r"fazer", r"faco", r"montar", r"criar", r"produz\w*", r"cozinh\w*", r"receita",
 )  # fmt: skip
+_MADE_AFTER = _words(
+    r"koch\w*", r"herstell\w*", r"bau(?:e|en|t|st)?", r"basteln", r"synthetisier\w*", r"zusammenbau\w*",
+    r"se (?:cocina|hace|fabrica|prepara|produce|sintetiza)", r"si (?:fa|produce|prepara|costruisce|fabbrica)",
+    r"se (?:fait|fabrique|prepare)", r"se (?:faz|fabrica|prepara)",
+    r"recipe", r"receta", r"rezept", r"recette", r"ricetta", r"receita", r"lab", r"synthesis", r"sintesis",
+)  # fmt: skip
+"""Words of making that come after what is made ("Crystal Meth ... kocht", "metanfetamina se cocina"); not
+"make", which there makes something happen ("does meth make people aggressive")."""
 _WEAPON = _words(
     r"pipe bombs?", r"bombs?", r"explosives?", r"explosive device", r"ied", r"napalm", r"molotov\w*", r"grenades?",
-    r"detonators?", r"untraceable gun", r"ghost gun", r"silencer", r"thermite",
+    r"detonators?", r"untraceable gun", r"ghost gun", r"silencer", r"thermite", r"dynamite", r"tnt", r"c4", r"semtex",
+    r"nitroglycerine?", r"land ?mines?", r"car bombs?", r"dinamita", r"dynamit", r"nitroglicerina", r"ordign\w*",
+    r"artefacto explosivo", r"engin explosif",
     r"bombas?", r"explosivos?", r"granadas?", r"detonador",
     r"\w*rohrbomben?", r"bomben?", r"\w*sprengstoff\w*", r"sprengsatz", r"molotow\w*", r"granaten?",
     r"bombes?", r"explosifs?", r"detonateur",
     r"bombe", r"esplosiv[oi]", r"granata", r"detonatore",
 )  # fmt: skip
+_AGENT = _words(
+    r"ricin\w*", r"ricina", r"sarin", r"vx", r"nerve (?:agent|gas)\w*", r"mustard gas", r"chlorine gas", r"anthrax",
+    r"botulinum toxin", r"cyanide", r"cianuro", r"zyankali", r"cyanure", r"cianeto", r"abrin", r"nervengas",
+    r"gas nervioso", r"gaz sarin", r"gas sarin", r"senfgas", r"carbunco", r"milzbrand",
+)  # fmt: skip
 _DRUG = _words(
     r"meth", r"methamphetamine?", r"crystal meth", r"heroin", r"cocaine", r"crack", r"fentanyl", r"lsd", r"mdma",
     r"ecstasy", r"ghb",
     r"metanfetamina", r"heroina", r"cocaina", r"fentanilo?", r"extasis", r"methamphetamin", r"kokain",
-    r"methamphetamine", r"heroine", r"eroina", r"fentanil",
+    r"methamphetamine", r"heroine", r"eroina", r"fentanil", r"kokain\w*",
+    r"amphetamines?", r"anfetamina", r"amfetamina", r"ketamin\w*",
 )  # fmt: skip
+# Another adult by their relation to the speaker, in each language: "my coworkers", "mi suegra", "meiner
+# Schwester", "ma femme", "della mia ex", "da minha namorada" (one word may sit between: "my best friend").
+_ADULT_RELATIONS = _words(
+    r"ex", r"ex (?:wife|husband|girlfriend|boyfriend|partner)", r"wife", r"husband", r"spouse", r"girlfriend",
+    r"boyfriend", r"partner", r"fiance\w*", r"boss", r"manager", r"neighbou?rs?", r"co ?workers?", r"colleagues?",
+    r"room ?mates?", r"flatmates?", r"housemates?", r"landlord", r"landlady", r"tenants?", r"friends?", r"sister",
+    r"brother", r"mother", r"mom", r"mum", r"father", r"dad", r"mother in law", r"cousin", r"aunt", r"uncle",
+    r"teacher", r"classmates?", r"crush", r"employees?", r"employer",
+    r"pareja", r"novi[oa]", r"espos[oa]", r"marido", r"mujer", r"jef[ea]", r"vecin[oa]s?", r"companer[oa]s?",
+    r"colegas?", r"amig[oa]s?", r"herman[oa]", r"madre", r"padre", r"suegr[oa]", r"cunad[oa]", r"prim[oa]",
+    r"frau", r"mann", r"freundin", r"freund(?:es)?", r"partnerin", r"chef(?:in)?", r"nachbar\w*", r"kolleg\w*",
+    r"schwester", r"bruders?", r"mutter", r"vaters?", r"schwieger\w+", r"mitbewohner\w*", r"lehrer\w*",
+    r"femme", r"mari", r"copine", r"copain", r"compagne", r"compagnon", r"patron\w*", r"voisin\w*", r"collegues?",
+    r"amie?s?", r"soeur", r"frere", r"mere", r"pere", r"belle mere", r"colocataire",
+    r"moglie", r"ragazz[oa]", r"fidanzat[oa]", r"capo", r"vicin[oa]", r"colleg[ah]i?", r"amic[oa]", r"sorella",
+    r"fratello", r"suocer[oa]", r"coinquilin[oa]",
+    r"namorad[oa]", r"chefe", r"vizinh[oa]", r"irma", r"irmao", r"mae", r"pai", r"sogr[oa]",
+)  # fmt: skip
+_CHILDREN = _words(
+    r"sons?", r"daughters?", r"kids?", r"child(?:ren)?", r"baby", r"hij[oa]s?", r"sohn", r"tochter", r"kind(?:er)?",
+    r"fils", r"fille", r"enfants?", r"figli[oa]?", r"bambin[oa]", r"filh[oa]s?", r"crianca",
+)  # fmt: skip
+_POSSESSIVE = _words(
+    r"my", r"his", r"her", r"their", r"our",
+    r"mi", r"mis", r"su", r"sus", r"a mi", r"de mi", r"a su", r"de su",
+    r"mein\w*", r"sein\w*", r"ihre[mnrs]?",
+    r"mon", r"ma", r"mes", r"son", r"sa", r"ses", r"de mon", r"de ma",
+    r"mio", r"mia", r"miei", r"mie", r"suo", r"sua", r"della mia", r"del mio", r"alla mia", r"al mio",
+    r"meu", r"minha", r"meus", r"minhas", r"seu", r"do meu", r"da minha", r"ao meu", r"a minha",
+)  # fmt: skip
+_RELATIVE = rf"{_POSSESSIVE} (?:\w+ )?{_ADULT_RELATIONS}"
+"""Another adult named by their relation to the speaker."""
+_ANY_RELATIVE = rf"{_POSSESSIVE} (?:\w+ )?(?:{_ADULT_RELATIONS}|{_CHILDREN})"
 _PERSON = _words(
+    _ANY_RELATIVE,
     r"my (?:ex|wife|husband|boss|neighbou?r|girlfriend|boyfriend|partner|teacher|sister|brother|mother|father)\w*",
     r"someone\w*", r"somebody", r"a person", r"people", r"him", r"her", r"his (?:wife|girlfriend)",
     r"(?:my )?neighbou?r\w*", r"(?:old|elderly) people",
@@ -64,6 +119,7 @@ _PERSON = _words(
     r"alguem", r"meu (?:vizinho|chefe|marido|namorado|ex)", r"minha (?:esposa|mulher|namorada|vizinha)", r"vizinho",
 )  # fmt: skip
 _OTHER_PERSONS = _words(
+    _RELATIVE,
     r"someone\w*", r"somebody\w*", r"another person\w*", r"other people\w*", r"my (?:ex|wife|husband|girlfriend|"
     r"boyfriend|partner|boss|neighbou?r|sister|brother)\w*( s)?", r"his", r"her", r"their",
     r"de mi (?:pareja|novia|novio|ex|esposa|esposo|marido|jefe|vecino)", r"de otra persona", r"de alguien",
@@ -74,6 +130,7 @@ _OTHER_PERSONS = _words(
     r"d[oa] (?:minha|meu) \w+", r"de alguem", r"da minha \w+",
 )  # fmt: skip
 _NAMED_PERSONS = _words(
+    _RELATIVE,
     r"someone\w*", r"somebody\w*", r"another person\w*", r"my (?:ex|wife|husband|girlfriend|boyfriend|partner|"
     r"boss|neighbou?r|sister|brother)\w*", r"(?:her|him|them) without",
     r"(?:mi|de mi) (?:pareja|novia|novio|ex|esposa|esposo|marido)", r"alguien",
@@ -83,15 +140,44 @@ _NAMED_PERSONS = _words(
     r"(?:da |do )?(?:minha|meu) (?:namorada|namorado|esposa|marido|mulher|ex)", r"alguem",
 )  # fmt: skip
 _HACK = _words(
-    r"hack", r"hacking", r"break into", r"get into", r"crack",
-    r"hackear", r"entrar en", r"acceder a", r"hacken", r"hacke", r"knacken", r"pirater", r"hackerare",
-    r"violare", r"invadir", r"entrar na",
+    r"hack\w*", r"break into", r"get into", r"crack\w*", r"access\w*", r"log ?in(?:to)?", r"guess",
+    r"hackear", r"entrar en", r"acced\w*", r"hacken", r"hackst", r"hacke", r"knack\w*", r"einbrech\w*",
+    r"einzubrechen", r"einloggen", r"zugriff auf", r"zugang zu", r"pirat\w*", r"hackerare", r"violare",
+    r"entrar\w* (?:en|na|no|nel\w*|dans)", r"entrare nel\w*", r"invadir", r"s introduire dans", r"acess\w*",
 )  # fmt: skip
 _SPY = _words(
-    r"track", r"locate", r"spy on", r"follow", r"find out where", r"monitor", r"read (?:her|his|their) messages",
-    r"spyware", r"stalkerware",
-    r"espiar", r"rastrear", r"localizar", r"orten", r"ausspionieren", r"verfolgen", r"uberwachen", r"espionner",
-    r"localiser", r"spiare", r"rintracciare", r"localizzare", r"espionar",
+    r"(?<!keep )track(?:s|ing|er)?(?! of)", r"locate", r"spy on", r"spy", r"find out where", r"gps", r"spyware",
+    r"stalk\w*", r"stalkerware", r"know where (?:she|he|they) (?:is|are|goes|go)",
+    r"espiar", r"rastre\w*", r"localiz\w*", r"orten", r"ausspion\w*", r"uberwach\w*", r"espionn\w*", r"localiser",
+    r"spiare", r"rintracciare", r"localizzare", r"espionar", r"vigiar",
+)  # fmt: skip
+"""Verbs of spying on a person: with a person near them, a request to stalk."""
+_WATCH = _words(
+    r"read", r"watch", r"record", r"follow", r"listen to", r"monitor\w*", r"check", r"see",
+    r"leer", r"vigilar", r"seguir", r"escuchar", r"grabar", r"ver", r"revisar",
+    r"lesen", r"mitlesen", r"verfolg\w*", r"mithoren", r"aufnehmen", r"kontrollier\w*", r"sehen",
+    r"suivre", r"lire", r"surveiller", r"ecouter", r"enregistrer", r"voir",
+    r"leggere", r"seguire", r"controllare", r"ascoltare", r"registrare", r"vedere",
+    r"ler", r"monitorar", r"ouvir", r"gravar",
+)  # fmt: skip
+"""Verbs that watch a person only with a secret or their private messages next to them."""
+_SECRETLY = _words(
+    r"secretly", r"in secret", r"without (?:her|him|them|my \w+) (?:knowing|noticing|finding out|knowing it)",
+    r"behind (?:her|his|their) back", r"so (?:she|he|they) (?:doesn t|don t|won t|never) (?:know|notice|find out)",
+    r"sin que (?:se entere|lo sepa|se de cuenta|lo note)", r"a escondidas", r"en secreto",
+    r"heimlich", r"unbemerkt", r"ohne dass (?:sie|er) es (?:merkt|weiss|mitbekommt)", r"ohne (?:ihr|sein) wissen",
+    r"en secret", r"sans qu (?:elle|il)s? (?:le sache|le sachent|s en (?:rende|rendent) compte)", r"a son insu",
+    r"di nascosto", r"senza che (?:se ne accorga|lo sappia)", r"segretamente", r"all insaputa",
+    r"escondid[oa]", r"secretamente", r"sem que (?:ela|ele) (?:saiba|perceba)", r"as escondidas",
+)  # fmt: skip
+"""Words that a request means to keep its target unaware."""
+_PRIVATE = _words(
+    r"messages?", r"texts?", r"chats?", r"whats ?apps?", r"e ?mails?", r"dms?", r"calls?", r"phone", r"location",
+    r"mensajes?", r"correos?", r"llamadas", r"movil", r"celular", r"ubicacion",
+    r"nachrichten", r"handy", r"chats?", r"standort", r"sms",
+    r"textos", r"telephone", r"portable",
+    r"messaggi", r"telefono", r"cellulare", r"posizione",
+    r"mensagens", r"telemovel", r"localizacao",
 )  # fmt: skip
 _KILL = _words(
     r"kill", r"murder", r"stab", r"matar", r"mato", r"toten", r"umbringen", r"ermorden", r"tuer",
@@ -101,37 +187,107 @@ _THREAT = _words(
     r"threat\w*", r"amenaza\w*", r"droh\w*", r"menace\w*", r"menacant\w*", r"minacci\w*", r"ameaca\w*",
 )  # fmt: skip
 _WRITE = _words(
-    r"write", r"draft", r"compose", r"create", r"make", r"send", r"escribe", r"redacta", r"crea", r"schreib\w*",
-    r"verfasse", r"ecris", r"redige", r"scrivi", r"escreva", r"escreve", r"cria",
+    r"write", r"draft", r"compose", r"create", r"make", r"send", r"give me", r"scripts?", r"template", r"generate",
+    r"escribe", r"escribir", r"redacta", r"crea", r"hazme", r"dame", r"schreib\w*", r"verfasse", r"erstell\w*",
+    r"ecris", r"ecrire", r"redige", r"donne moi", r"scrivi", r"scrivere", r"dammi", r"escreva", r"escreve",
+    r"escrever", r"cria", r"me de", r"me da",
 )  # fmt: skip
+_VIOLENT_INTENT = _words(
+    r"(?:i|we) (?:will|ll|am going to|m going to|re going to|gonna|shall) (?:\w+ )?(?:kill|hurt|burn|beat|shoot|stab|"
+    r"break|smash|destroy|ruin|find (?:you|him|her|them)|make (?:you|him|her|them) pay)(?! it\b)",
+    r"(?:voy|vamos) a (?:\w+ )?(?:matar\w*|quemar\w*|pegar\w*|hacer\w* dano|romper\w*|destrozar\w*)",
+    r"werde (?:\w+ )?(?:umbringen|toten|verprugeln|abstechen|anzunden|fertigmachen)",
+    r"je vais (?:\w+ )?(?:tuer|bruler|frapper|defoncer|buter)",
+    r"(?:uccidero|ammazzero|brucero|faro del male|ti spacco)",
+    r"vou (?:\w+ )?(?:matar|queimar|bater|acabar com)",
+)  # fmt: skip
+"""A writer's promise of violence: in a message someone asks to have written, a threat."""
+_FAKE = _words(
+    r"fake", r"spoof\w*", r"pretend\w* to be", r"posing as", r"pose as", r"impersonat\w*",
+    r"trick\w* (?:\w+ )?(?:people|someone|them|users|him|her|customers|clients|victims) into",
+    r"falso", r"falsa", r"haciendo\w* pasar por", r"hacerme pasar por", r"fingiendo ser",
+    r"gefalscht\w*", r"falsch\w*", r"sich als", r"mich als",
+    r"faux", r"fausse", r"se faisant passer pour", r"me faire passer pour",
+    r"finto", r"finta", r"spacciandomi per", r"spacciandosi per", r"fingendo di essere",
+    r"fingindo ser", r"se passando por", r"passar por",
+)  # fmt: skip
+_LOOT = _words(
+    r"log ?in\w*", r"credentials?", r"passwords?", r"bank details", r"card (?:numbers|details)", r"credit cards?",
+    r"pins?", r"money", r"gift cards?", r"social security",
+    r"claves", r"contrasenas?", r"datos bancarios", r"tarjetas?", r"dinero",
+    r"passwort\w*", r"zugangsdaten", r"kontodaten", r"kreditkart\w*", r"geld",
+    r"mots de passe", r"identifiants", r"cartes? bancaires?", r"numeros de carte", r"coordonnees bancaires", r"argent",
+    r"credenziali", r"dati bancari", r"carta di credito", r"soldi",
+    r"senhas?", r"dados bancarios", r"cartao\w*", r"cartoes", r"dinheiro",
+)  # fmt: skip
+"""What a fraudster is after: logins, card numbers, money."""
 _POISON_VERB = _words(
     r"poison", r"envenenar\w*", r"vergiften", r"vergifte", r"empoisonner", r"avvelenare", r"avveleno",
 )  # fmt: skip
-_POISON_NOUN = _words(r"poison", r"veneno", r"gift", r"veleno")
+_POISON_NOUN = _words(
+    r"poison\w*", r"toxins?", r"venenos?", r"veleno", r"poisons?",
+    r"(?:welches|das|ein|einem|kein|mit|genug|etwas) gift",
+)  # fmt: skip
+_SLIP = _words(
+    r"slip", r"put", r"add", r"sneak", r"mix", r"spike", r"lace", r"drop", r"give",
+    r"echar\w*", r"poner\w*", r"meter\w*", r"anadir\w*", r"dar\w*",
+    r"tun", r"geben", r"mischen", r"schutten", r"untermischen",
+    r"mettre", r"verser", r"glisser", r"donner",
+    r"mettere", r"versare", r"aggiungere", r"dare",
+    r"colocar", r"por", r"botar", r"misturar",
+)  # fmt: skip
+_FOOD = _words(
+    r"food", r"drinks?", r"coffee", r"tea", r"glass", r"meals?", r"soup", r"wine", r"beer", r"water",
+    r"comida", r"bebida", r"cafe", r"vaso", r"sopa", r"vino", r"agua",
+    r"kaffee", r"tee", r"essen", r"getrank\w*", r"glas", r"suppe", r"wein",
+    r"verre", r"boisson", r"repas", r"nourriture", r"soupe",
+    r"cibo", r"caffe", r"bicchiere", r"bevanda", r"minestra", r"acqua",
+    r"copo", r"refeicao",
+)  # fmt: skip
+_UNSEEN = _words(
+    r"without (?:it|anyone|them|him|her) (?:showing up|noticing|knowing|finding out)", r"undetect\w*", r"untraceable",
+    r"sin que se (?:note|entere|den cuenta)", r"sin dejar rastro", r"indetectable",
+    r"unbemerkt", r"ohne (?:dass es jemand merkt|spuren)", r"unauffallig",
+    r"sans (?:que (?:ca|cela) se voie|laisser de traces?)", r"indetectable", r"introuvable",
+    r"senza (?:che (?:si noti|se ne accorga)|lasciare tracce)", r"non rilevabile",
+    r"sem (?:deixar rastros?|que (?:ninguem|ele|ela) perceba)", r"indetectavel",
+)  # fmt: skip
 
 HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
     "weapons": (
-        _near(_MAKE, _WEAPON, both_orders=True),
+        _near(_MAKE, _WEAPON),
+        _near(_WEAPON, _MADE_AFTER),
         # German "stelle ... her" (make) splits around its object.
         re.compile(rf"\bstell\w*\b.{{0,45}}\b{_WEAPON}\b.{{0,20}}\bher\b|\banleitung\b.*\b{_WEAPON}\b"),
     ),
-    "drugs": (_near(_MAKE, _DRUG, both_orders=True),),
+    "drugs": (_near(_MAKE, _DRUG), _near(_DRUG, _MADE_AFTER), _near(r"turn\w*", rf"into{_GAP}{_DRUG}")),
     "poison": (
+        _near(_MAKE, _AGENT),
+        _near(_AGENT, _MADE_AFTER),
+        _all(rf"{_POISON_NOUN}|{_AGENT}", _SLIP, rf"{_FOOD}|{_PERSON}"),
+        _all(rf"{_POISON_NOUN}|{_POISON_VERB}|{_AGENT}", _UNSEEN),
         _near(_POISON_VERB, _PERSON),
         _near(_words("untraceable", "undetectable", "indetectable", "introuvable"), _POISON_NOUN, both_orders=True),
         _near(_POISON_NOUN, rf"{_KILL}{_GAP}{_PERSON}"),
     ),
-    "hacking": (_near(_HACK, _OTHER_PERSONS),),
+    "hacking": (
+        _near(_HACK, _OTHER_PERSONS),
+        # German puts the verb last: "in das Konto meines Nachbarn einbrechen".
+        _near(_OTHER_PERSONS, _words(r"einbrech\w*", r"einzubrechen", r"hacken", r"knacken", r"einloggen")),
+    ),
     "stalking": (
         _near(_SPY, _NAMED_PERSONS, both_orders=True),
+        _all(_SECRETLY, rf"{_SPY}|{_WATCH}|{_PRIVATE}", rf"{_NAMED_PERSONS}|her|him|them|she|he"),
+        _near(_WATCH, rf"{_PRIVATE}{_GAP}{_NAMED_PERSONS}|{_NAMED_PERSONS}(?: s)? {_PRIVATE}"),
         _near(_words("install", "instalar", "installer"), r"spyware"),
     ),
-    "threats": (_near(_WRITE, _THREAT), _near(_KILL, _PERSON)),
+    "threats": (_near(_WRITE, _THREAT), _near(_KILL, _PERSON), _all(_WRITE, _VIOLENT_INTENT)),
     "fraud": (
         _near(_WRITE, r"phishing\w*", both_orders=True),
         _near(_words("steal", "robar", "stehlen", "voler", "rubare", "roubar"),
               _words(r"credit cards?", r"card numbers", r"passwords?", r"identit\w*", r"contrasenas?", r"tarjetas?",
                      r"passwort\w*", r"kreditkart\w*", r"mots de passe", r"password", r"senhas?", r"cartoes")),
+        _all(_WRITE, _FAKE, _LOOT),
         _near(_words("scam", "defraud", "estafar", "betrugen", "arnaquer", "truffare", "enganar"), _PERSON),
     ),
 }  # fmt: skip
@@ -142,14 +298,27 @@ BENIGN_CONTEXTS = re.compile(
     r"rifugio antiaereo|abrigo antiaereo|photo ?bomb\w*|bomba de bano|bombas de bano|badebomben?|bombe de bain|"
     r"bomba da bagno|bomba de banho|history|historically|historia|geschichte|histoire|storia|how did|"
     r"recogni[sz]e|spot|detect|avoid|identify|protect|reconozco|reconocer|evitar|erkenne|erkennen|schutze|"
-    r"reconnaitre|eviter|riconoscere|proteggo|reconhecer|remove|my own)\b"
+    r"reconnaitre|eviter|riconoscere|proteggo|reconhecer|remove|my own|"
+    # Harmless things named after a bomb or a poison: "chocolate bombs", "bombas de chocolate", "bomb-proof".
+    r"(?:chocolate|cocoa|cream|glitter|calorie|flavou?r|water|confetti|cheese|stink|smoke|fizz\w*) bombs?|"
+    r"bomb\w*(?: \w+)? (?:de |di |da |alla |alle |al |a la |au |aux )?(?:chocolate|glacee|fumee|"
+    r"chocolat|cioccolato|crema|creme|nata|"
+    r"sementes|semillas|semi|graines|samen|calorias|calorie|calories|sabor|flores|fleurs|fiori|humo|fumaca|agua|"
+    r"acqua|eau|proof|shelter)|bombproof|poison (?:ivy|oak|control)|food poisoning)\b"
 )
 """A request naming one of these is about history, protection or a harmless thing of the same name."""
 
 SELF_HARM = re.compile(
     r"\b(?:kill(?:ing)? (?:myself|yourself|oneself)|end(?:ing)? my (?:own )?life|take my (?:own )?life|"
     r"suicid(?:e|al)(?! squad)|hurt(?:ing)? myself|harm(?:ing)? myself|cut(?:ting)? myself|want to die|wanna die|"
-    r"(?:don t|do not) want to (?:live|be alive)|painless way to die|"
+    r"(?:don t|do not) want to (?:live|be alive)|painless way to die|kill my ?self|end it all|end everything|"
+    r"(?:least painful|painless|quickest|easiest) way (?:to go|out|to do it|to end it)|better off dead|"
+    r"no reason to (?:live|go on)|(?:can t|cannot) go on (?:living|anymore|like this)|"
+    r"acabar con (?:todo|mi vida)|quitarme de en medio|no quiero seguir viviendo|"
+    r"nicht mehr aufwachen|meinem leben ein ende|mein leben beenden|allem ein ende (?:setzen|machen)|"
+    r"en finir|mettre fin a ma vie|ne plus me reveiller|"
+    r"farla finita|non voglio piu vivere|"
+    r"acabar com (?:a )?(?:minha vida|tudo)|nao quero mais acordar|"
     r"suicidarme|suicidio|quitarme la vida|matarme|quiero morir(?:me)?|no quiero vivir|hacerme dano|cortarme|"
     r"mich (?:umbringen|toten|ritzen)|selbstmord|suizid\w*|mir das leben (?:zu )?nehmen|nicht mehr leben|"
     r"will sterben|mir wehtun|"
@@ -171,7 +340,8 @@ OUTPUT_TERMS = re.compile(
     r"dosis letal|dose letale|dose letal|letale dosis|dose mortelle)\b"
 )
 OUTPUT_INSTRUCTIONS = re.compile(
-    r"(?:^\s*\d+[.)]|\b(?:step|steps|you will need|you ll need|you need|gather|mix|combine|fill|pack|attach|"
+    r"(?:^\s*\d+[.)]|\b(?:step|steps|you will need|you ll need|you need|gather\w*|start by|mix|combine|fill|pack|"
+    r"attach|"
     r"connect|insert|ignite|light the|heat|dissolve|pour|seal|drill|follow these|here s how|here is how|"
     r"first|then|next|take|install|send|add|put it|into (?:his|her|their) (?:food|drink)|"
     r"paso|pasos|necesitas|mezcla|llena|schritt|mische|etape|melange|passo|mescola|passo a passo|misture)\b)"

@@ -30,6 +30,18 @@ PART_CHARS = 1200
 MIN_FACT = 1.2
 """A sentence carries a fact when it has at least a number, a name, a date or a decision word."""
 
+LABEL_WORDS = 6
+"""A heading longer than this, once its number and date are left out, is not spoken: it would take the
+room of a fact ("Item 1: Minutes of the previous meeting held on 15 October and matters arising")."""
+PREAMBLE_WEIGHT = 0.5
+"""The lines before a headed document's first section (its author, its date) come after every section's
+best sentence, and count this much."""
+_SALUTATION = re.compile(r"^(?:(?:dear|hi|hello|hey)\s+[^,.]{1,40},|(?:team|all|everyone),)\s*", re.IGNORECASE)
+_DATE_WORDS = set(evidence.MONTHS) | {"on", "of", "the"}
+
+DENSITY = 0.3
+"""A section's first sentence is its best by score / words ** DENSITY: a long sentence must carry more to be
+chosen over a short one, so the room left holds more of the other sentences."""
 HEADING_WEIGHT = 2.0
 """A sentence that uses its section's heading words says what the section is about."""
 
@@ -50,6 +62,9 @@ def parts_of(document: Document) -> tuple[list[Part], int]:
         if block.heading:
             continue
         for sentence in split_sentences(block.text):
+            sentence = _SALUTATION.sub("", sentence)
+            if not sentence:
+                continue
             if evidence.addressed_to_assistant(sentence):
                 dropped += 1
             else:
@@ -70,7 +85,12 @@ def notes_of(parts: list[Part]) -> list[str]:
 def choose(parts: list[Part]) -> list[tuple[int, Part, list[str]]]:
     """For each part the summary draws on, its index and chosen sentences (in document order), in document order."""
     frequency = Counter(s for part in parts for sentence in part.sentences for s in evidence.stems(sentence))
-    scored = [[(s, _score(s, part.heading, frequency)) for s in part.sentences] for part in parts]
+    headed = len(parts) > 1 and all(part.heading for part in parts[1:])
+    weights = [PREAMBLE_WEIGHT if headed and index == 0 else 1.0 for index in range(len(parts))]
+    scored = [
+        [(s, weight * _score(s, part.heading, frequency)) for s in part.sentences]
+        for part, weight in zip(parts, weights, strict=True)
+    ]
     carrying = [[(s, score) for s, score in part if evidence.fact_weight(s) >= MIN_FACT] for part in scored]
     chosen: dict[int, list[str]] = {}
     said: set[str] = set()
@@ -84,7 +104,11 @@ def choose(parts: list[Part]) -> list[tuple[int, Part, list[str]]]:
         words += len(sentence.split()) + (len(_label(parts[index], index, [sentence]).split()) if first else 0)
 
     # First, each section's best sentence, the richest sections first while there is room.
-    firsts = [(max(found, key=lambda pair: pair[1]), index) for index, found in enumerate(carrying) if found]
+    firsts = [
+        (max(found, key=lambda pair: pair[1] / len(pair[0].split()) ** DENSITY), index)
+        for index, found in enumerate(carrying)
+        if found and weights[index] == 1.0
+    ]
     for (sentence, _), index in sorted(firsts, key=lambda item: -item[0][1]):
         if len(chosen) < MAX_ITEMS and words + len(sentence.split()) <= MAX_WORDS:
             take(index, sentence)
@@ -93,9 +117,10 @@ def choose(parts: list[Part]) -> list[tuple[int, Part, list[str]]]:
         candidates = [
             (score * _fresh(sentence, said) / len(sentence.split()) ** 0.5, index, sentence)
             for index, found in enumerate(carrying)
-            if index in chosen and len(chosen[index]) < PER_ITEM
+            if (index in chosen or (weights[index] < 1.0 and len(chosen) < MAX_ITEMS))
+            and len(chosen.get(index, ())) < PER_ITEM
             for sentence, score in found
-            if sentence not in chosen[index] and words + len(sentence.split()) <= MAX_WORDS
+            if sentence not in chosen.get(index, ()) and words + len(sentence.split()) <= MAX_WORDS
         ]
         if not candidates:
             break
@@ -111,7 +136,7 @@ def choose(parts: list[Part]) -> list[tuple[int, Part, list[str]]]:
 def _label(part: Part, index: int, sentences: list[str]) -> str:
     """ "Heading: " when the sentences leave out most of their section's heading words; nothing for the
     document's first part, whose heading is the title the listener chose the document by."""
-    heading = _topic(part.heading)
+    heading = _spoken_heading(part.heading)
     if index == 0 or not heading or evidence.coverage(heading, " ".join(sentences)) >= 0.5:
         return ""
     return f"{heading}: "
@@ -120,6 +145,19 @@ def _label(part: Part, index: int, sentences: list[str]) -> str:
 def _topic(heading: str) -> str:
     """A heading without its section number: "3. Roof repairs" is about "Roof repairs"."""
     return re.sub(r"^[\d.\s]+", "", heading).strip()
+
+
+def _spoken_heading(heading: str) -> str:
+    """What of a heading is said before its sentences: without its number ("Item 3:", "2."), without a part
+    that is only a date ("Monday 2 November 2026, Baltic Mills to Sara Lind" -> "Baltic Mills to Sara Lind"),
+    and nothing when that is still longer than LABEL_WORDS."""
+    topic = re.sub(r"^(?:(?:item|section|part|point|chapter|annex|appendix)\s+)?[\dIVX]+[.:)\s-]*\s*", "", heading,
+                   flags=re.IGNORECASE)
+    topic = _topic(topic)
+    pieces = [p.strip() for p in topic.split(",") if p.strip()]
+    kept = [p for p in pieces if not all(w.lower() in _DATE_WORDS or w.isdigit() for w in re.findall(r"\w+", p))]
+    spoken = ", ".join(kept)
+    return spoken if len(spoken.split()) <= LABEL_WORDS else ""
 
 
 def _score(sentence: str, heading: str, frequency: Counter[str]) -> float:

@@ -218,7 +218,8 @@ def spoken_question(live_engines, delivery_pdf: Path, tmp_path: Path):
         padded = np.concatenate([np.zeros(4000, np.float32), spoken])
         clip = write_wav(tmp_path / "question.wav", padded, voice.sample_rate)
         audio = load_audio(clip)
-        if "crane" in live_engines.stt("en").transcribe(audio, "en").text.lower():
+        heard = live_engines.stt("en").transcribe(audio, "en").text
+        if "crane" in heard.lower() and documents.document_topic(heard):
             break
     return folder, audio
 

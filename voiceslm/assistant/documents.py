@@ -30,7 +30,7 @@ SEARCHED = 8
 
 _DOCUMENT_NOUNS = (
     r"(?:report|document|documents|file|files|minutes|contract|manual|letter|memo|pdf|paper|papers|agreement|"
-    r"policy|plan|proposal|invoice|docs)"
+    r"policy|plan|proposal|invoice|docs)s?"
 )
 # "what does the report say about X", "what do my documents say about X",
 # "according to the minutes, X", "search my documents for X", "in the contract, X".

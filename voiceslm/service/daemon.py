@@ -36,18 +36,13 @@ from typing import Any
 from voiceslm import __version__
 from voiceslm.config import Config, LoadedConfig
 from voiceslm.errors import UserError
-from voiceslm.service.control import (
-    ControlError,
-    ControlServer,
-    default_socket_path,
-    ensure_private_dir,
-    runtime_dir,
-)
+from voiceslm.service.control import ControlError, ControlServer
 from voiceslm.service.controller import Controller, ControllerFactory, describe, live_controller
 from voiceslm.service.handlers import ControlHandlers
 from voiceslm.service.lock import InstanceLock
 from voiceslm.service.recorder import start_recorder
 from voiceslm.service.runner import PipelineRunner
+from voiceslm.service.runtime_paths import default_socket_path, ensure_private_dir, runtime_dir
 from voiceslm.service.sdnotify import Notifier
 
 log = logging.getLogger(__name__)

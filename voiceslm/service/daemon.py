@@ -9,7 +9,7 @@ Lifecycle, as systemd (Type=notify) sees it:
 - run: STATUS= says what it is doing ("translating en->es: listening"),
   WATCHDOG=1 is sent from a task on the event loop, so a stuck loop stops
   the pings and systemd restarts the service.
-- SIGHUP or `ctl reload`: the configuration is read again; if it is invalid
+- SIGHUP or `ctl reload` (`reload`): the configuration is read again; if it is invalid
   the old one stays (the log and STATUS say why); if it is valid, what can
   change in place does, and the pipeline is rebuilt only when its own
   settings changed.

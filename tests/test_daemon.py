@@ -542,7 +542,8 @@ def test_kill_9_leaves_a_stale_socket_that_the_next_start_replaces(tiny: Callabl
     assert second.request("status")["mode"] == "transcribe"
     records = [json.loads(line) for line in second.log_text().splitlines() if line.startswith("{")]
     assert any(
-        r["logger"] == "voiceslm.service.control" and "removing stale control socket" in r["message"] for r in records
+        r["logger"] == "voiceslm.service.runtime_paths" and "removing stale control socket" in r["message"]
+        for r in records
     )
     assert any(r["message"].startswith("ready in ") for r in records)
     stopped = second.ctl("stop")

@@ -20,15 +20,8 @@ import pytest
 
 from voiceslm.errors import UserError
 from voiceslm.service.client import ControlClient, DaemonNotRunningError
-from voiceslm.service.control import (
-    MAX_MESSAGE_BYTES,
-    ControlError,
-    ControlServer,
-    Stream,
-    client_socket_candidates,
-    default_socket_path,
-    runtime_dir,
-)
+from voiceslm.service.control import MAX_MESSAGE_BYTES, ControlError, ControlServer, Stream
+from voiceslm.service.runtime_paths import client_socket_candidates, default_socket_path, runtime_dir
 from voiceslm.service.sdnotify import Notifier, socket_address
 
 

@@ -1,10 +1,11 @@
 """The real daemon as systemd runs it: a subprocess with real models, PulseAudio virtual devices,
 a notify socket made here, and a private runtime directory.
 
-One full daemon (translate mode, the default models) serves the first tests and runs under
-strace the whole time, so the last of them can check that it never created a network socket.
-Later tests start small transcribe-only daemons (whisper tiny.en) for start-up failures,
-kill -9 recovery and the transcript log.
+One full daemon (translate mode, the default models) serves the first tests. The SIGTERM test and
+the network test each start a full daemon of their own, so neither depends on what ran before:
+the network test runs its daemon under strace from start to exit, through one reply. Later tests
+start small transcribe-only daemons (whisper tiny.en) for start-up failures, kill -9 recovery
+and the transcript log.
 """
 
 from __future__ import annotations
@@ -235,20 +236,32 @@ translate:
 """
 
 
-@pytest.fixture(scope="module")
-def full_daemon(pulse: Any, model_store: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+@contextlib.contextmanager
+def running_full_daemon(model_store: Any, home: Path, strace_log: Path | None = None) -> Iterator[Daemon]:
+    """A full daemon, ready; killed on the way out if a test left it running."""
     defaults = Config()
     model_store.require(defaults.stt.model)
     model_store.require(defaults.lm.translate_model)
-    home = tmp_path_factory.mktemp("daemon")
-    strace_log = home / "strace.log" if shutil.which("strace") else None
     daemon = Daemon(home, FULL_CONFIG, strace_log=strace_log).start()
-    daemon.strace_log = strace_log  # type: ignore[attr-defined]
     try:
         daemon.wait_ready()
         yield daemon
     finally:
         daemon.kill()
+
+
+@pytest.fixture(scope="module")
+def full_daemon(pulse: Any, model_store: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    """Shared by the tests that leave it running."""
+    with running_full_daemon(model_store, tmp_path_factory.mktemp("daemon")) as daemon:
+        yield daemon
+
+
+@pytest.fixture
+def own_full_daemon(pulse: Any, model_store: Any, tmp_path: Path) -> Iterator[Daemon]:
+    """A full daemon for one test alone, which may stop it."""
+    with running_full_daemon(model_store, tmp_path / "daemon") as daemon:
+        yield daemon
 
 
 def test_ready_only_when_loaded_with_status_and_watchdog(full_daemon: Daemon) -> None:
@@ -422,20 +435,20 @@ def test_a_second_daemon_for_the_same_user_refuses_politely(full_daemon: Daemon)
     assert full_daemon.request("ping")["pid"] == full_daemon.pid
 
 
-def test_sigterm_stops_within_two_seconds_with_streams_closed(full_daemon: Daemon) -> None:
-    mark = len(full_daemon.notify.messages)
+def test_sigterm_stops_within_two_seconds_with_streams_closed(own_full_daemon: Daemon) -> None:
+    mark = len(own_full_daemon.notify.messages)
     started = time.monotonic()
-    os.kill(full_daemon.pid, signal.SIGTERM)
-    while Path(f"/proc/{full_daemon.pid}").exists() and _state(full_daemon.pid) != "Z":
+    os.kill(own_full_daemon.pid, signal.SIGTERM)
+    while Path(f"/proc/{own_full_daemon.pid}").exists() and _state(own_full_daemon.pid) != "Z":
         time.sleep(0.01)
         assert time.monotonic() - started < 10, "the daemon ignored SIGTERM"
     elapsed = time.monotonic() - started
-    assert full_daemon.wait_exit(30) == 0
-    stopping = full_daemon.notify.wait_for(lambda m: "STOPPING" in m, 1, "STOPPING=1", mark)
+    assert own_full_daemon.wait_exit(30) == 0
+    stopping = own_full_daemon.notify.wait_for(lambda m: "STOPPING" in m, 1, "STOPPING=1", mark)
     assert stopping["STATUS"] == "stopping"
     assert elapsed < 2.0, f"stopping took {elapsed:.2f} s"
-    assert not full_daemon.socket.exists()
-    log = full_daemon.log_text()
+    assert not own_full_daemon.socket.exists()
+    log = own_full_daemon.log_text()
     assert "stopping (SIGTERM)" in log and "voiceslm.service.daemon: stopped" in log
     assert "Traceback" not in log
 
@@ -447,17 +460,35 @@ def _state(pid: int) -> str:
         return "gone"
 
 
-def test_the_daemon_never_created_a_network_socket(full_daemon: Daemon) -> None:
-    log_path: Path | None = full_daemon.strace_log  # type: ignore[attr-defined]
-    if log_path is None:
+def test_the_daemon_never_created_a_network_socket(pulse: Any, model_store: Any, tmp_path: Path) -> None:
+    if shutil.which("strace") is None:
         pytest.skip("strace is not installed; scripts/setup.sh installs it")
+    log_path = tmp_path / "strace.log"
+    with running_full_daemon(model_store, tmp_path / "daemon", strace_log=log_path) as daemon:
+        # Start-up, one reply (speech in, translation, speech out) and a clean stop, all traced.
+        events = Events(daemon, ["TranscriptReady", "ReplyText"])
+        try:
+            speak_into_mic(pulse, CLIP_EN)
+            heard = events.wait_for(
+                lambda e: e["event"] == "TranscriptReady" and e["text"], REPLY_TIMEOUT, "transcript"
+            )
+            events.wait_for(
+                lambda e: e["event"] == "ReplyText" and e["final"] and e["utterance_id"] == heard["utterance_id"],
+                REPLY_TIMEOUT,
+                "final reply",
+            )
+        finally:
+            events.close()
+        os.kill(daemon.pid, signal.SIGTERM)
+        assert daemon.wait_exit(30) == 0
+        daemon_log = daemon.log_text()
     trace = log_path.read_text()
     # The trace did see the daemon's local sockets, such as its connection to the audio server.
     audio_server = os.environ["PULSE_SERVER"].removeprefix("unix:")
     assert "AF_UNIX" in trace and audio_server in trace
     network = [line for line in trace.splitlines() if re.search(r"\b(AF|PF)_INET6?\b", line)]
     assert network == [], "network socket calls:\n" + "\n".join(network[:20])
-    assert "blocked" not in full_daemon.log_text()
+    assert "blocked" not in daemon_log
 
 
 # Small daemons: start-up failures, kill -9, logging, the transcript log ------------------------
@@ -511,7 +542,8 @@ def test_kill_9_leaves_a_stale_socket_that_the_next_start_replaces(tiny: Callabl
     assert second.request("status")["mode"] == "transcribe"
     records = [json.loads(line) for line in second.log_text().splitlines() if line.startswith("{")]
     assert any(
-        r["logger"] == "voiceslm.service.control" and "removing stale control socket" in r["message"] for r in records
+        r["logger"] == "voiceslm.service.runtime_paths" and "removing stale control socket" in r["message"]
+        for r in records
     )
     assert any(r["message"].startswith("ready in ") for r in records)
     stopped = second.ctl("stop")

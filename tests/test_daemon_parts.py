@@ -21,9 +21,9 @@ from voiceslm.models.needs import configured_models
 from voiceslm.pipeline.events import TranscriptReady, Utterance
 from voiceslm.pipeline.events import to_dict as event_to_dict
 from voiceslm.service.controller import describe
-from voiceslm.service.daemon import changed_sections
 from voiceslm.service.lock import InstanceLock
 from voiceslm.service.privacy import AudioArchive, Retention, TranscriptLog, default_data_dir, retention_of
+from voiceslm.service.reload import changed_sections
 
 
 class Clock:

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from voiceslm.config import LmConfig, load_config
+from voiceslm.engines.chat_template import ChatTemplate
 from voiceslm.engines.cleaning import clean_answer, clean_translation
-from voiceslm.engines.lm import ChatTemplate, CT2LanguageModel, load_language_model
+from voiceslm.engines.lm import CT2LanguageModel, load_language_model
 from voiceslm.errors import ModelMissingError, UserError
 from voiceslm.text import normalize_for_scoring
 

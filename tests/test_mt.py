@@ -15,7 +15,8 @@ import pytest
 from tiny_models import TINY_MARIAN_PAIR, TINY_MULTILINGUAL_LANGUAGES
 
 from voiceslm.config import LmConfig
-from voiceslm.engines.mt import FAMILIES, MAX_SOURCE_PIECES, NLLB_CODES, load_translator
+from voiceslm.engines.mt import FAMILIES, MAX_SOURCE_PIECES, load_translator
+from voiceslm.engines.mt_languages import NLLB_CODES
 from voiceslm.engines.text_model import LanguageModel
 from voiceslm.errors import ModelMissingError, UserError
 from voiceslm.models import catalog

@@ -126,7 +126,7 @@ def build_tiny_multilingual(out_dir: Path, work_dir: Path) -> Path:
     """
     from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
 
-    from voiceslm.engines.mt import NLLB_CODES
+    from voiceslm.engines.mt_languages import NLLB_CODES
 
     spm_model = _train_sentencepiece(work_dir, bos_id=0, pad_id=1, eos_id=2, unk_id=3)
     language_tokens = [f"__{code}__" for code in TINY_MULTILINGUAL_LANGUAGES]

@@ -236,7 +236,7 @@ def _mem_available_mb() -> int | None:
 
 def _runtime(config: Config, socket_path: Path | None) -> Iterator[Check]:
     from voiceslm.service.client import ControlClient, find_socket
-    from voiceslm.service.control import client_socket_candidates, runtime_dir
+    from voiceslm.service.runtime_paths import client_socket_candidates, runtime_dir
 
     directory = runtime_dir()
     if "XDG_RUNTIME_DIR" not in os.environ and "RUNTIME_DIRECTORY" not in os.environ:

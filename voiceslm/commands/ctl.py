@@ -94,7 +94,7 @@ def request_for(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
 def socket_for(args: argparse.Namespace) -> Path:
     """--socket, --system, or the first existing of this user's and the system daemon's sockets."""
     from voiceslm.service.client import find_socket
-    from voiceslm.service.control import SOCKET_NAME, SYSTEM_RUNTIME_DIR, client_socket_candidates
+    from voiceslm.service.runtime_paths import SOCKET_NAME, SYSTEM_RUNTIME_DIR, client_socket_candidates
 
     if getattr(args, "socket", None):
         return Path(args.socket).expanduser()

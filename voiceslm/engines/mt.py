@@ -9,18 +9,12 @@ Input is split into sentences and translated one at a time, so the first
 sentence is spoken while the next is still being translated; within a
 sentence the text streams token by token.
 
-Each family marks languages its own way:
-- marian: one direction per model; multi-target models want a `>>es<<` token
-  before the source text.
-- nllb: FLORES-200 codes (`eng_Latn`) before the source and as the first target token.
-- m2m100: `__en__` before the source and as the first target token.
+How each family marks languages is `voiceslm.engines.mt_languages`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -28,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from voiceslm.engines.mt_languages import LanguageTokens, marian_pair, read_vocabulary
 from voiceslm.engines.text_model import (
     GenerationStats,
     LanguageModel,
@@ -58,39 +53,6 @@ ANSWER_REFUSAL = "a translation model and cannot answer questions; set lm.assist
 # stop (a long transcript) are cut at word boundaries into chunks of this size.
 MAX_SOURCE_PIECES = 200
 
-# ISO 639-1 (and whisper's) codes to FLORES-200 codes, for the languages NLLB-200 knows.
-NLLB_CODES = {
-    "af": "afr_Latn", "am": "amh_Ethi", "ar": "arb_Arab", "as": "asm_Beng", "az": "azj_Latn", "ba": "bak_Cyrl",
-    "be": "bel_Cyrl", "bg": "bul_Cyrl", "bn": "ben_Beng", "bo": "bod_Tibt", "bs": "bos_Latn", "ca": "cat_Latn",
-    "cs": "ces_Latn", "cy": "cym_Latn", "da": "dan_Latn", "de": "deu_Latn", "el": "ell_Grek", "en": "eng_Latn",
-    "eo": "epo_Latn", "es": "spa_Latn", "et": "est_Latn", "eu": "eus_Latn", "fa": "pes_Arab", "fi": "fin_Latn",
-    "fo": "fao_Latn", "fr": "fra_Latn", "ga": "gle_Latn", "gd": "gla_Latn", "gl": "glg_Latn", "gu": "guj_Gujr",
-    "ha": "hau_Latn", "he": "heb_Hebr", "hi": "hin_Deva", "hr": "hrv_Latn", "ht": "hat_Latn", "hu": "hun_Latn",
-    "hy": "hye_Armn", "id": "ind_Latn", "ig": "ibo_Latn", "is": "isl_Latn", "it": "ita_Latn", "ja": "jpn_Jpan",
-    "jv": "jav_Latn", "jw": "jav_Latn", "ka": "kat_Geor", "kk": "kaz_Cyrl", "km": "khm_Khmr", "kn": "kan_Knda",
-    "ko": "kor_Hang", "ky": "kir_Cyrl", "lb": "ltz_Latn", "ln": "lin_Latn", "lo": "lao_Laoo", "lt": "lit_Latn",
-    "lv": "lvs_Latn", "mg": "plt_Latn", "mi": "mri_Latn", "mk": "mkd_Cyrl", "ml": "mal_Mlym", "mn": "khk_Cyrl",
-    "mr": "mar_Deva", "ms": "zsm_Latn", "mt": "mlt_Latn", "my": "mya_Mymr", "ne": "npi_Deva", "nl": "nld_Latn",
-    "nn": "nno_Latn", "no": "nob_Latn", "oc": "oci_Latn", "pa": "pan_Guru", "pl": "pol_Latn", "ps": "pbt_Arab",
-    "pt": "por_Latn", "ro": "ron_Latn", "ru": "rus_Cyrl", "sa": "san_Deva", "sd": "snd_Arab", "si": "sin_Sinh",
-    "sk": "slk_Latn", "sl": "slv_Latn", "sn": "sna_Latn", "so": "som_Latn", "sq": "als_Latn", "sr": "srp_Cyrl",
-    "su": "sun_Latn", "sv": "swe_Latn", "sw": "swh_Latn", "ta": "tam_Taml", "te": "tel_Telu", "tg": "tgk_Cyrl",
-    "th": "tha_Thai", "tk": "tuk_Latn", "tl": "tgl_Latn", "tr": "tur_Latn", "tt": "tat_Cyrl", "uk": "ukr_Cyrl",
-    "ur": "urd_Arab", "uz": "uzn_Latn", "vi": "vie_Latn", "xh": "xho_Latn", "yi": "ydd_Hebr", "yo": "yor_Latn",
-    "yue": "yue_Hant", "zh": "zho_Hans", "zu": "zul_Latn",
-}  # fmt: skip
-
-# Whisper's codes that M2M100 spells differently.
-M2M100_ALIASES = {"jw": "jv", "nn": "no"}
-
-_LANGUAGE_TOKEN = {
-    "marian": re.compile(r"^>>\w+<<$"),
-    "nllb": re.compile(r"^[a-z]{3}_[A-Z][a-z]{3}$"),
-    "m2m100": re.compile(r"^__[a-z]{2,3}__$"),
-}
-# Languages the caller may not know (speech of unknown language, `--from auto`).
-_UNKNOWN_SOURCES = ("", "auto")
-
 
 class SeqToSeqTranslator(LanguageModel):
     """A CTranslate2 `Translator` with its sentencepiece tokenizers; thread-safe."""
@@ -115,18 +77,10 @@ class SeqToSeqTranslator(LanguageModel):
         self.family = family
         self.name = name
         self._config = config
-        self._source_vocabulary = source_vocabulary
-        self._target_vocabulary = target_vocabulary
         self._special_tokens = special_tokens
         self.pair = pair
         """(source, target) of a one-direction Marian model when its tokenizer config records it."""
-        self._language_token = _LANGUAGE_TOKEN[family]
-        # Multi-target Marian models choose the output language with a >>xx<< token.
-        self._marian_targets = (
-            frozenset(t for t in source_vocabulary if self._language_token.match(t))
-            if family == "marian"
-            else frozenset()
-        )
+        self._languages = LanguageTokens(family, name, source_vocabulary, target_vocabulary, pair)
         # One translation at a time; close() waits for a running one.
         self._lock = threading.Lock()
         self.last_stats = None
@@ -172,10 +126,10 @@ class SeqToSeqTranslator(LanguageModel):
             family=family,
             name=name,
             config=config,
-            source_vocabulary=_read_vocabulary(model_dir, "source"),
-            target_vocabulary=_read_vocabulary(model_dir, "target"),
+            source_vocabulary=read_vocabulary(model_dir, "source"),
+            target_vocabulary=read_vocabulary(model_dir, "target"),
             special_tokens=special_tokens,
-            pair=_marian_pair(model_dir) if family == "marian" else None,
+            pair=marian_pair(model_dir) if family == "marian" else None,
         )
         log.debug("loaded %s translation model %s in %.2f s", family, name, time.perf_counter() - started)
         return model
@@ -197,7 +151,7 @@ class SeqToSeqTranslator(LanguageModel):
         target = (target or "").strip()
         if source == target:
             return iter([" ".join(text.split())])
-        source_prefix, target_prefix = self._language_tokens(source, target)
+        source_prefix, target_prefix = self._languages.prefixes(source, target)
         return self._stream(text, source_prefix, target_prefix, cancel)
 
     def answer(
@@ -216,48 +170,6 @@ class SeqToSeqTranslator(LanguageModel):
         untrack(self)
 
     # Internals ------------------------------------------------------------
-
-    def _language_tokens(self, source: str, target: str) -> tuple[list[str], list[str]]:
-        """Tokens before the source text and at the start of the target, per family."""
-        if self.family == "marian":
-            return self._marian_tokens(source, target), []
-        if source in _UNKNOWN_SOURCES:
-            raise UserError(
-                f"Translation model {self.name} needs to know the language it translates from; "
-                "set translate.source (or --from) to a language code such as en."
-            )
-        if self.family == "nllb":
-            source_token, target_token = NLLB_CODES.get(source, source), NLLB_CODES.get(target, target)
-        else:
-            source_token = f"__{M2M100_ALIASES.get(source, source)}__"
-            target_token = f"__{M2M100_ALIASES.get(target, target)}__"
-        for language, token, vocabulary in ((source, source_token, self._source_vocabulary),
-                                            (target, target_token, self._target_vocabulary)):  # fmt: skip
-            if token not in vocabulary:
-                raise UserError(
-                    f"Translation model {self.name} does not know language {language!r}; "
-                    "use an ISO 639-1 code such as en, es or de that the model covers."
-                )
-        return [source_token], [target_token]
-
-    def _marian_tokens(self, source: str, target: str) -> list[str]:
-        if self.pair is not None:
-            pair_source, pair_target = self.pair
-            if target != pair_target or (source not in _UNKNOWN_SOURCES and source != pair_source):
-                raise UserError(
-                    f"Translation model {self.name} translates only {pair_source} to {pair_target}, "
-                    f"not {source or 'unknown'} to {target}; install opus-mt-{source or pair_source}-{target} "
-                    "and set lm.translate_model to it."
-                )
-        if not self._marian_targets:
-            return []
-        wanted = f">>{target}<<"
-        if wanted not in self._marian_targets:
-            raise UserError(
-                f"Translation model {self.name} cannot translate into {target!r}; "
-                "choose a target language it lists, or another model."
-            )
-        return [wanted]
 
     def _stream(
         self, text: str, source_prefix: list[str], target_prefix: list[str], cancel: threading.Event | None
@@ -336,7 +248,7 @@ class SeqToSeqTranslator(LanguageModel):
                     if (
                         step.step < len(target_prefix)
                         or step.token in self._special_tokens
-                        or self._language_token.match(step.token)
+                        or self._languages.pattern.match(step.token)
                     ):
                         continue
                     output.append(step.token)
@@ -387,25 +299,3 @@ class _Run:
 def load_translator(model_dir: Path, family: str, config: LmConfig) -> SeqToSeqTranslator:
     """Load a dedicated translation model of a catalog family ("marian", "nllb", "m2m100")."""
     return SeqToSeqTranslator.load(model_dir, family, config)
-
-
-def _read_vocabulary(model_dir: Path, side: str) -> frozenset[str]:
-    """Tokens of one side of a converted model (shared, or per side), as CTranslate2 saved them."""
-    for stem in ("shared_vocabulary", f"{side}_vocabulary"):
-        json_path = model_dir / f"{stem}.json"
-        if json_path.is_file():
-            return frozenset(json.loads(json_path.read_text(encoding="utf-8")))
-        text_path = model_dir / f"{stem}.txt"
-        if text_path.is_file():
-            return frozenset(text_path.read_text(encoding="utf-8").splitlines())
-    return frozenset()
-
-
-def _marian_pair(model_dir: Path) -> tuple[str, str] | None:
-    """The one direction an opus-mt model translates, when its tokenizer config says so."""
-    config = read_model_json(model_dir / "tokenizer_config.json")
-    source, target = config.get("source_lang"), config.get("target_lang")
-    # Two-letter codes only: multilingual models record group names ("ROMANCE").
-    if isinstance(source, str) and isinstance(target, str) and len(source) == 2 and len(target) == 2:
-        return source.lower(), target.lower()
-    return None

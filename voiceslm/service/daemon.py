@@ -9,7 +9,7 @@ Lifecycle, as systemd (Type=notify) sees it:
 - run: STATUS= says what it is doing ("translating en->es: listening"),
   WATCHDOG=1 is sent from a task on the event loop, so a stuck loop stops
   the pings and systemd restarts the service.
-- SIGHUP or `ctl reload`: the configuration is read again; if it is invalid
+- SIGHUP or `ctl reload` (`reload`): the configuration is read again; if it is invalid
   the old one stays (the log and STATUS say why); if it is valid, what can
   change in place does, and the pipeline is rebuilt only when its own
   settings changed.
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
 import signal
@@ -36,31 +35,20 @@ from typing import Any
 from voiceslm import __version__
 from voiceslm.config import Config, LoadedConfig
 from voiceslm.errors import UserError
-from voiceslm.service.control import (
-    ControlError,
-    ControlServer,
-    default_socket_path,
-    ensure_private_dir,
-    runtime_dir,
-)
+from voiceslm.service.control import ControlError, ControlServer
 from voiceslm.service.controller import Controller, ControllerFactory, describe, live_controller
 from voiceslm.service.handlers import ControlHandlers
 from voiceslm.service.lock import InstanceLock
 from voiceslm.service.recorder import start_recorder
+from voiceslm.service.reload import Reloader
 from voiceslm.service.runner import PipelineRunner
+from voiceslm.service.runtime_paths import default_socket_path, ensure_private_dir, runtime_dir
 from voiceslm.service.sdnotify import Notifier
 
 log = logging.getLogger(__name__)
 
 STATUS_POLL_SECONDS = 0.5
 LOCK_NAME = "daemon.lock"
-REBUILD_WATCHDOG_SECONDS = 300.0
-"""Watchdog timeout while a reload rebuilds the pipeline (it loads models)."""
-
-# Sections a reload applies without touching the pipeline.
-_IN_PLACE_SECTIONS = {"log", "daemon", "privacy"}
-# Sections a reload applies through set_mode() when nothing else changed.
-_MODE_SECTIONS = {"translate"}
 
 
 # The daemon ------------------------------------------------------------------
@@ -78,16 +66,13 @@ class Daemon:
         verify_models: bool = True,
     ) -> None:
         self.loaded = loaded
-        self._reload_config = reload_config
         self.notifier = notifier or Notifier()
         self._on_config_applied = on_config_applied
         self._runner = PipelineRunner(controller_factory, verify_models=verify_models, set_phase=self._set_phase)
         self._phase = "starting"
         self._stop_requested: asyncio.Event | None = None
-        self._reload_lock: asyncio.Lock | None = None
-        self._reload_note = ""
+        self._reloader = Reloader(self, reload_config)
         self._started = time.monotonic()
-        self._reloads = 0
         self._lock: InstanceLock | None = None
         self._server: ControlServer | None = None
         self._background: set[asyncio.Task[Any]] = set()
@@ -110,6 +95,10 @@ class Daemon:
     def phase(self) -> str:
         return self._phase
 
+    @phase.setter
+    def phase(self, phase: str) -> None:
+        self._phase = phase
+
     def report(self) -> dict[str, Any]:
         """The daemon's own part of `status`."""
         return {
@@ -118,8 +107,8 @@ class Daemon:
             "phase": self._phase,
             "ready": self._runner.ready,
             "uptime_s": round(time.monotonic() - self._started, 1),
-            "reloads": self._reloads,
-            "reload_error": self._reload_note.removeprefix("reload failed: ") or None,
+            "reloads": self._reloader.count,
+            "reload_error": self._reloader.error,
             "config_layers": list(self.loaded.layers),
             "socket": str(self.socket_path),
             "status_line": self.status_text(),
@@ -131,7 +120,6 @@ class Daemon:
         """Run until stopped; returns the exit status (0 on a requested stop)."""
         loop = asyncio.get_running_loop()
         self._stop_requested = asyncio.Event()
-        self._reload_lock = asyncio.Lock()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop, signal.Signals(sig).name)
         loop.add_signal_handler(signal.SIGHUP, self._on_sighup)
@@ -142,7 +130,7 @@ class Daemon:
                 self.socket_path, self.handlers.table(), idle_timeout=self.loaded.config.daemon.control_idle_timeout
             )
             await self._server.start()
-            await self._start_pipeline(self.loaded.config)
+            await self.start_pipeline(self.loaded.config)
             if self._stop_requested.is_set():
                 return 0
             self._spawn(self._status_loop())
@@ -221,7 +209,7 @@ class Daemon:
         if self._server is not None:
             await self._server.close()
             self._server = None
-        await self._stop_pipeline()
+        await self.stop_pipeline()
         if self._lock is not None:
             self._lock.release()
             self._lock = None
@@ -229,7 +217,7 @@ class Daemon:
 
     # The pipeline -------------------------------------------------------------
 
-    async def _start_pipeline(self, config: Config) -> None:
+    async def start_pipeline(self, config: Config) -> None:
         assert self._stop_requested is not None
         if await self._runner.start(config, self._stop_requested):
             self._started_pipeline(config)
@@ -239,7 +227,7 @@ class Daemon:
             self._phase = "running"
             self._restart_recorder(self._runner.controller, config)
 
-    async def _stop_pipeline(self) -> None:
+    async def stop_pipeline(self) -> None:
         await self._runner.stop()
 
     def _set_phase(self, phase: str, status_line: str | None = None) -> None:
@@ -257,81 +245,15 @@ class Daemon:
 
     async def reload(self) -> dict[str, Any]:
         """Read the configuration again and apply it; the old one stays if the new one is invalid."""
-        assert self._reload_lock is not None
-        async with self._reload_lock:
-            previous_phase = self._phase
-            self._phase = "reloading"
-            self.notifier.reloading(self.status_text())
-            try:
-                new = await asyncio.to_thread(self._reload_config)
-            except UserError as exc:
-                self._phase = previous_phase
-                self._reload_note = f"reload failed: {exc}"
-                log.error("reload refused, keeping the previous configuration: %s", exc)
-                self.notifier.ready(self.status_text())
-                raise ControlError(f"Reload refused, the previous configuration stays: {exc}") from exc
-            try:
-                result = await self._apply(new)
-            except UserError as exc:
-                self._reload_note = f"reload failed: {exc}"
-                log.error("reload failed, keeping the previous configuration: %s", exc)
-                raise ControlError(f"Reload failed, the previous configuration stays: {exc}") from exc
-            finally:
-                if self._phase == "reloading":
-                    self._phase = previous_phase if previous_phase != "reloading" else "running"
-                self.notifier.ready(self.status_text())
-            self._reloads += 1
-            self._reload_note = ""
-            log.info("configuration reloaded: %s", ", ".join(result["changed"]) or "nothing changed")
-            return result
+        return await self._reloader.reload()
 
-    async def _apply(self, new: LoadedConfig) -> dict[str, Any]:
-        old = self.loaded.config
-        changed = changed_sections(old, new.config)
-        if new.config.daemon.socket != old.daemon.socket:
-            log.warning("daemon.socket changed: the new path takes effect at the next start")
-        pipeline_sections = changed - _IN_PLACE_SECTIONS
-        rebuilt = False
-        if pipeline_sections and pipeline_sections <= _MODE_SECTIONS and self.controller is not None:
-            status = self.controller.status()
-            translate = new.config.translate
-            await self.controller.set_mode(
-                status.get("mode") or new.config.live.mode,
-                None if translate.source == "auto" else translate.source,
-                translate.target,
-            )
-        elif pipeline_sections:
-            await self._rebuild(new.config)
-            rebuilt = True
-        self.loaded = new
+    def config_applied(self, new: LoadedConfig, changed: set[str], rebuilt: bool) -> None:
         if self._server is not None:
             self._server.idle_timeout = new.config.daemon.control_idle_timeout
         if "privacy" in changed and not rebuilt and self.controller is not None:
             self._restart_recorder(self.controller, new.config)
         if self._on_config_applied is not None:
             self._on_config_applied(new)
-        return {"changed": sorted(changed), "pipeline_restarted": rebuilt}
-
-    async def _rebuild(self, config: Config) -> None:
-        """Swap in a pipeline built from `config`; put the old config back if it cannot start."""
-        muted = bool(self.controller and self.controller.status().get("muted"))
-        log.info("settings of the live pipeline changed: restarting it")
-        # Loading models can hold the interpreter for a while; give the
-        # watchdog the start-up allowance meanwhile, then the usual one back.
-        self.notifier.extend_watchdog(REBUILD_WATCHDOG_SECONDS)
-        try:
-            await self._stop_pipeline()
-            try:
-                await self._start_pipeline(config)
-            except UserError:
-                log.error("the new settings do not start; restarting with the previous ones")
-                await self._stop_pipeline()
-                await self._start_pipeline(self.loaded.config)
-                raise
-        finally:
-            self.notifier.restore_watchdog()
-        if muted and self.controller is not None:
-            self.controller.mute()
 
     def _restart_recorder(self, controller: Controller, config: Config) -> None:
         if self._recorder is not None:
@@ -376,11 +298,5 @@ class Daemon:
                 text = "running"
         else:
             text = self._phase
-        return f"{text} ({self._reload_note})" if self._reload_note else text
-
-
-# Helpers ---------------------------------------------------------------------
-
-
-def changed_sections(old: Config, new: Config) -> set[str]:
-    return {f.name for f in dataclasses.fields(Config) if getattr(old, f.name) != getattr(new, f.name)}
+        note = self._reloader.note
+        return f"{text} ({note})" if note else text

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from voiceslm.audio.io import write_wav
-from voiceslm.engines import foreign
+from voiceslm.engines import foreign, targets
 from voiceslm.engines.registry import Engines
 from voiceslm.engines.stt import Transcript
 from voiceslm.errors import UserError
@@ -104,7 +104,8 @@ def translate_recording(
         reply.note = f"speech is already in {target}"
         pieces: Iterator[str] = iter([reply.transcript.text])
     else:
-        pieces = engines.lm("translate").translate(reply.transcript.text, reply.transcript.language, target)
+        text, language = reply.transcript.text, reply.transcript.language
+        pieces = targets.checked(engines.lm("translate").translate(text, language, target), text, language, target)
     _reply_and_speak(engines, reply, pieces, output, "translate")
     return reply
 

@@ -153,6 +153,7 @@ class Engines:
         if leg.engine == "lm":
             return self.translate_lm()
         from voiceslm.engines import bergamot
+
         name = bergamot.model_name(leg.source, leg.target)
         with self._lock:
             if name not in self._lm:
@@ -279,6 +280,9 @@ class Engines:
             self._stt.clear()
             self._voices = None
             self._voice_seen.clear()
+        from voiceslm.engines.memory import release_freed_memory
+
+        release_freed_memory()
 
     def __enter__(self) -> Engines:
         return self

@@ -57,6 +57,9 @@ LOCK_NAME = "daemon.lock"
 REBUILD_WATCHDOG_SECONDS = 300.0
 """Watchdog timeout while a reload rebuilds the pipeline (it loads models)."""
 
+HUP_SETTLE_SECONDS = 0.25
+"""How long a SIGHUP waits for more before its reload starts; all of them are one reload."""
+
 # Sections a reload applies without touching the pipeline.
 _IN_PLACE_SECTIONS = {"log", "daemon", "privacy"}
 # Sections a reload applies through set_mode() when nothing else changed.
@@ -86,6 +89,7 @@ class Daemon:
         self._stop_requested: asyncio.Event | None = None
         self._reload_lock: asyncio.Lock | None = None
         self._reload_note = ""
+        self._hup_pending = False
         self._started = time.monotonic()
         self._reloads = 0
         self._lock: InstanceLock | None = None
@@ -249,9 +253,16 @@ class Daemon:
     # Reload -----------------------------------------------------------------
 
     def _on_sighup(self) -> None:
+        # A storm of signals is one reload: one waiting to start already reads the newest file.
+        if self._hup_pending:
+            log.debug("SIGHUP while a reload is waiting: coalesced")
+            return
+        self._hup_pending = True
         self._spawn(self._reload_quietly())
 
     async def _reload_quietly(self) -> None:
+        # Signals within this moment join the reload (editors save in several steps, scripts loop).
+        await asyncio.sleep(HUP_SETTLE_SECONDS)
         with contextlib.suppress(ControlError):
             await self.reload()
 
@@ -259,6 +270,7 @@ class Daemon:
         """Read the configuration again and apply it; the old one stays if the new one is invalid."""
         assert self._reload_lock is not None
         async with self._reload_lock:
+            self._hup_pending = False
             previous_phase = self._phase
             self._phase = "reloading"
             self.notifier.reloading(self.status_text())

@@ -87,3 +87,23 @@ def test_an_english_echo_is_not_spoken_as_arabic(tmp_path: Path) -> None:
     else:
         one_sentence(result, "The translation into Arabic came back in another language")
         assert not out.exists()
+
+
+def test_an_empty_translation_of_real_words_is_refused() -> None:
+    from voiceslm.errors import UserError
+
+    with pytest.raises(UserError, match="came back empty"):
+        list(targets.checked(iter(["", " "]), "dal passo si sale sulla vetta", "it", "es"))
+
+
+def test_an_apertium_pair_whose_programs_are_missing_is_not_offered(tmp_path: Path) -> None:
+    import shutil
+
+    from voiceslm.engines import apertium
+
+    if shutil.which("lt-proc") is None or shutil.which("apertium-wblank-mode") is None:
+        pytest.skip("Apertium is not installed; run scripts/setup.sh")
+    # As ita-spa on a system without vislcg3: the pipeline ran and printed nothing.
+    (tmp_path / "ita-spa.mode").write_text("lt-proc -w 'a.bin' | cg-proc-not-installed -w 'b.bin' | lt-proc 'c.bin'\n")
+    (tmp_path / "spa-ita.mode").write_text("lt-proc -w 'a.bin' | apertium-pretransfer | lt-proc 'c.bin'\n")
+    assert set(apertium.available_modes(tmp_path)) == {("es", "it")}

@@ -94,9 +94,14 @@ def checked(pieces: Iterator[str], source_text: str, source: str | None, target:
         parts.append(piece)
         yield piece
     text = "".join(parts).strip()
+    name = prompts.LANGUAGE_NAMES.get(target, target)
+    if not text and source_text.strip():
+        raise UserError(
+            f"The translation into {name} came back empty, so nothing is spoken; "
+            f'translate.engines.{source or "auto"}-{target} can name another engine ("lm" is always there).'
+        )
     problem = wrong_language(text, source_text, source, target)
     if problem is not None:
-        name = prompts.LANGUAGE_NAMES.get(target, target)
         raise UserError(
             f"The translation into {name} came back in another language ({problem}: {text[:60]!r}), "
             f"so it is not spoken; translate.engines.{source or 'auto'}-{target} or lm.translate_model "

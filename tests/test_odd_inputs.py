@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 import soundfile
 
+from voiceslm.engines import targets
+
 DATA = Path(__file__).resolve().parent / "data"
 SPEECH = DATA / "en_pocketsphinx_goforward.wav"  # "go forward ten meters"
 ITALIAN = DATA / "it_cheetah_vetta.wav"  # "Dal passo si sale sulla vetta lungo la cresta sud."
@@ -119,3 +121,6 @@ def test_ask(odd: Path, name: str) -> None:
     else:
         assert result.returncode == 0, result.stderr
         assert "Transcript (it" in result.stdout and "Answer (" in result.stdout, result.stdout
+        answer = next(line for line in result.stdout.splitlines() if line.startswith("Answer ("))
+        if targets.function_word_language(answer.split(": ", 1)[1]) == "en":  # flagged, not passed off as Italian
+            assert "Note: the answer is not in it" in result.stdout, result.stdout

@@ -133,6 +133,9 @@ def answer(
             reply.note = (
                 f"only the first {assistant.max_sentences} sentences are spoken (assistant.max_spoken_sentences)"
             )
+        if problem := targets.wrong_language(reply.text, "", None, language):
+            # Flagged, not hidden: the answer may still help, but it is not in the language asked in.
+            reply.note = "; ".join(filter(None, [reply.note, f"the answer is not in {language} ({problem})"]))
     finally:
         assistant.close()
     return reply

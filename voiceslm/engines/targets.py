@@ -34,6 +34,20 @@ ECHO_SHARE = 0.8
 
 _WORD = re.compile(r"\w+")
 
+FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    language: frozenset(words.split())
+    for language, words in {
+        "en": "the and is are of to that it with for this you was be have not what which from",
+        "es": "el los las que y es una por con para está del muy pero como también",
+        "de": "der die das und ist nicht ein eine mit den von auf für sich ich auch",
+        "fr": "le les des et est une que du pour dans pas qui il sur au avec",
+        "it": "il di che è una per non con della sono gli lo anche come nel",
+        "pt": "o os que é um uma para com não do da em por mais também",
+    }.items()
+}
+"""Frequent short words of the Latin-script languages voiceslm speaks best: enough to tell English
+handed back for Italian (as a small model does) from Italian."""
+
 
 def check_direction(engines: Engines, source: str | None, target: str, *, speak: bool) -> None:
     """UserError (one sentence with the fix) unless `source` -> `target` can be translated, and
@@ -76,6 +90,8 @@ def wrong_language(text: str, source_text: str, source: str | None, target: str)
     share = sum(script_of(c) in expected for c in letters) / len(letters)
     if share < 0.5:
         return f"it is not written in {prompts.LANGUAGE_NAMES.get(target, target)} script"
+    if (guess := function_word_language(text)) is not None and guess != target and target in FUNCTION_WORDS:
+        return f"it reads as {prompts.LANGUAGE_NAMES.get(guess, guess)}"
     if source is not None and source != target:
         words = _WORD.findall(source_text.lower())
         if len(words) >= 3:
@@ -84,6 +100,16 @@ def wrong_language(text: str, source_text: str, source: str | None, target: str)
             if repeated >= ECHO_SHARE:
                 return "it repeats the source words"
     return None
+
+
+def function_word_language(text: str) -> str | None:
+    """The language of FUNCTION_WORDS whose words `text` (six words or more) uses clearly most, or None."""
+    words = _WORD.findall(text.lower())
+    if len(words) < 6:
+        return None
+    counts = sorted(((sum(w in vocabulary for w in words), lang) for lang, vocabulary in FUNCTION_WORDS.items()))
+    (second, _), (best, language) = counts[-2], counts[-1]
+    return language if best >= 3 and best >= 2 * second + 1 else None
 
 
 def checked(pieces: Iterator[str], source_text: str, source: str | None, target: str) -> Iterator[str]:

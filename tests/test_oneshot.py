@@ -172,7 +172,9 @@ def test_missing_and_directory_inputs_are_refused(tmp_path: Path) -> None:
 
 def test_unsupported_languages_are_refused(tmp_path: Path) -> None:
     out = tmp_path / "out.wav"
-    assert_refused(voiceslm("translate", str(ENGLISH), "--to", "xx", "-o", str(out)), "has no voice")
+    assert_refused(
+        voiceslm("translate", str(ENGLISH), "--to", "xx", "-o", str(out)), "is not supported for translation"
+    )
     assert_refused(voiceslm("translate", str(ENGLISH), "--to", "spanish"), "translate.target must be a two-letter")
     assert_refused(voiceslm("transcribe", str(ENGLISH), "--lang", "zz"), "cannot be transcribed")
     assert_refused(voiceslm("say", "hola", "--lang", "xx", "-o", str(out)), "has no voice")

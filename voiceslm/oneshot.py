@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from voiceslm.audio.io import write_wav
-from voiceslm.engines import foreign
+from voiceslm.engines import foreign, targets
 from voiceslm.engines.registry import Engines
 from voiceslm.engines.stt import Transcript
 from voiceslm.errors import UserError
@@ -104,7 +104,8 @@ def translate_recording(
         reply.note = f"speech is already in {target}"
         pieces: Iterator[str] = iter([reply.transcript.text])
     else:
-        pieces = engines.lm("translate").translate(reply.transcript.text, reply.transcript.language, target)
+        text, language = reply.transcript.text, reply.transcript.language
+        pieces = targets.checked(engines.lm("translate").translate(text, language, target), text, language, target)
     _reply_and_speak(engines, reply, pieces, output, "translate")
     return reply
 
@@ -132,6 +133,9 @@ def answer(
             reply.note = (
                 f"only the first {assistant.max_sentences} sentences are spoken (assistant.max_spoken_sentences)"
             )
+        if problem := targets.wrong_language(reply.text, "", None, language):
+            # Flagged, not hidden: the answer may still help, but it is not in the language asked in.
+            reply.note = "; ".join(filter(None, [reply.note, f"the answer is not in {language} ({problem})"]))
     finally:
         assistant.close()
     return reply

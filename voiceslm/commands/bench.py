@@ -42,11 +42,45 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="also run the clips through Home Assistant's pipeline (wyoming-faster-whisper + wyoming-piper, "
         "the peers extra) on the same model files, and report both side by side (translate mode, via file)",
     )
+    parser.add_argument(
+        "--soak",
+        action="store_true",
+        help="start a daemon on the virtual devices and drive it through its control socket: --restarts pipeline "
+        "rebuilds (reloads), then --switches mode switches; report RSS, threads and file descriptors",
+    )
+    parser.add_argument("--restarts", type=int, default=10, metavar="N", help="pipeline restarts for --soak")
+    parser.add_argument("--switches", type=int, default=50, metavar="M", help="mode switches for --soak")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(handler=handle)
 
 
+def soak(args: argparse.Namespace) -> int:
+    from voiceslm.eval.soak import format_report as soak_report
+    from voiceslm.eval.soak import run_soak
+
+    if not os.environ.get("PULSE_SERVER"):
+        raise UserError('--soak needs the virtual devices: run `eval "$(scripts/pulse.sh start)"` first.')
+    if args.restarts < 0 or args.switches < 0:
+        raise UserError("--restarts and --switches count steps; give 0 or more.")
+    loaded = load(args, {"translate.target": args.target})
+    base = [arg for value in args.set_values for arg in ("--set", value)]
+    if args.models_dir:
+        base += ["--models-dir", args.models_dir]
+    config = {"audio": {"input_device": "vmic", "output_device": "vspeaker"}}
+    target = loaded.config.translate.target
+
+    def progress(line: str) -> None:
+        if not args.json:
+            print(f"  {line}", file=sys.stderr)
+
+    report = run_soak(config, base, args.restarts, args.switches, target, progress)
+    print(json.dumps(report.as_dict(), indent=2) if args.json else soak_report(report))
+    return 0 if not report.errors else 1
+
+
 def handle(args: argparse.Namespace) -> int:
+    if args.soak:
+        return soak(args)
     overrides = {"translate.target": args.target}
     if args.via == "pulse":
         overrides |= {"audio.input_device": "vmic", "audio.output_device": "vspeaker"}

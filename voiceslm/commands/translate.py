@@ -28,6 +28,7 @@ def default_output(recording: str, language: str) -> Path:
 def run(args: argparse.Namespace) -> int:
     from voiceslm import oneshot
     from voiceslm.audio.io import check_output_path, load_audio
+    from voiceslm.engines import targets
     from voiceslm.errors import UserError
 
     loaded = load(args, {"translate.target": args.target, "translate.source": args.source})
@@ -39,11 +40,11 @@ def run(args: argparse.Namespace) -> int:
     output = (
         None if args.no_speech else check_output_path(args.output or default_output(args.file, target), (args.file,))
     )
-    audio = load_audio(args.file, max_seconds=config.limits.max_audio_seconds)
     with open_engines(loaded) as engines:
+        # Before the recording is read or a model loaded: a target nothing can reach fails at once.
+        targets.check_direction(engines, source, target, speak=output is not None)
         engines.check_installed(stt_languages=[source], lm_roles=["translate"], voice_languages=[target])
-        if output is not None:
-            oneshot.check_speakable(engines, target)
+        audio = load_audio(args.file, max_seconds=config.limits.max_audio_seconds)
         started = time.perf_counter()
         engines.preload(stt_languages=[source], lm_roles=["translate"], voice_languages=[target] if output else [])
         load_time = time.perf_counter() - started

@@ -92,10 +92,24 @@ def available_modes(modes_dir: Path = MODES_DIR) -> dict[tuple[str, str], Path]:
             language, _, variant = part.partition("_")
             codes.append((_ISO3.get(language, language), variant))
         (source, _), (target, variant) = codes
+        if missing := missing_programs(path):
+            # The pipeline would run and print nothing at all (ita-spa needs cg-proc, from vislcg3).
+            log.debug("apertium %s needs %s, which is not installed: left out", path.stem, ", ".join(missing))
+            continue
         rank = 2 if variant == _PREFERRED_VARIANT.get(target) else (1 if not variant else 0)
         if rank and rank >= found.get((source, target), (0, path))[0]:
             found[(source, target)] = (rank, path)
     return {pair: path for pair, (_, path) in found.items()}
+
+
+def missing_programs(mode: Path) -> list[str]:
+    """The programs a mode file's pipeline runs that are not on PATH."""
+    try:
+        script = mode.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    programs = {stage.split()[0] for stage in script.split("|") if stage.split()}
+    return sorted(program for program in programs if shutil.which(program) is None)
 
 
 @dataclass

@@ -106,8 +106,10 @@ class EspeakEngine:
         # once this object were collected, so it lives as long as the engine.
         self._callback = _SynthCallback(self._on_audio)
         lib.espeak_SetSynthCallback(self._callback)
-        self.languages: frozenset[str] = frozenset(self._list_languages())
-        """Every language tag espeak-ng has a voice for ("es", "pt-br", "en-gb-scotland", ...)."""
+        self._data_path = data_path
+        self._voice_of: dict[str, str] = self._list_languages()
+        self.languages: frozenset[str] = frozenset(self._voice_of)
+        """Every language tag espeak-ng has a speakable voice for ("es", "pt-br", "zh", ...)."""
 
     def _on_audio(self, wav: ctypes._Pointer[ctypes.c_short], count: int, _events: int | None) -> int:
         # A NULL buffer marks the end of synthesis; zero-length buffers also occur mid-text.
@@ -115,18 +117,40 @@ class EspeakEngine:
             self._pieces.append(ctypes.string_at(wav, count * 2))
         return 0
 
-    def _list_languages(self) -> list[str]:
+    def _list_languages(self) -> dict[str, str]:
+        """Each language tag with the identifier of its preferred voice ("zh" -> "sit/cmn"): a tag is not
+        always a voice name espeak-ng can load, and a voice whose dictionary is missing is left out."""
         voices = self._lib.espeak_ListVoices(None)
-        tags: list[str] = []
+        best: dict[str, tuple[int, str]] = {}
         index = 0
         while voices[index]:
-            address = voices[index].contents.languages
-            while address and ctypes.c_ubyte.from_address(address).value:
+            voice = voices[index].contents
+            identifier = (voice.identifier or b"").decode("utf-8", errors="replace")
+            address = voice.languages
+            speakable = self._has_dictionary(identifier)
+            while address and (priority := ctypes.c_ubyte.from_address(address).value):
                 tag = ctypes.string_at(address + 1)
-                tags.append(tag.decode("ascii", errors="replace").lower())
+                name = tag.decode("ascii", errors="replace").lower()
+                if speakable and (name not in best or priority < best[name][0]):
+                    best[name] = (priority, identifier)
                 address += len(tag) + 2
             index += 1
-        return tags
+        return {name: identifier for name, (_, identifier) in best.items()}
+
+    def _has_dictionary(self, identifier: str) -> bool:
+        """Whether the voice's pronunciation dictionary is in the data (the wheel lacks a few: fo, kaa)."""
+        from pathlib import Path
+
+        data = Path(self._data_path)
+        try:
+            lines = (data / "lang" / identifier).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return True  # not a language file of this layout (an MBROLA voice): espeak-ng decides
+        fields = [line.split() for line in lines if line.split()]
+        named = [f[1] for f in fields if f[0] == "dictionary" and len(f) > 1]
+        languages = [f[1] for f in fields if f[0] == "language" and len(f) > 1]
+        dictionary = named[0] if named else (languages[0].split("-")[0] if languages else "")
+        return not dictionary or (data / f"{dictionary}_dict").is_file()
 
     def supports(self, language: str) -> bool:
         return language.lower() in self.languages
@@ -139,7 +163,7 @@ class EspeakEngine:
         language = language.lower()
         if language not in self.languages:
             raise UserError(f"espeak-ng has no voice for language {language!r}; use one of {self.language_list()}.")
-        return self.synthesize_voice(text, language, rate)[0]
+        return self.synthesize_voice(text, self._voice_of[language], rate)[0]
 
     def synthesize_voice(self, text: str, voice: str, rate: int = RATE_NORMAL) -> tuple[np.ndarray, int]:
         """Speak `text` with the voice named `voice` (a language tag, or "mb-de6" for an MBROLA

@@ -7,6 +7,7 @@ guarded by a lock so two threads asking for the same model share one copy.
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 from collections.abc import Iterable
@@ -75,6 +76,10 @@ class Engines:
         self._router: TranslationRouter | None = None
         self._apertium: ApertiumTranslator | None = None
         self._voices: VoiceBank | None = None
+        self._voice_seen: dict[str, object] = {}
+        self.loads: collections.Counter[str] = collections.Counter()
+        """How many times each model was loaded ("stt:whisper-base", "lm:gemma3-270m", "voice:es"): once
+        each, unless the set was closed in between."""
 
     # Speech-to-text -------------------------------------------------------
 
@@ -88,6 +93,7 @@ class Engines:
                 from voiceslm.engines.stt import WhisperSTT
 
                 self._stt[name] = WhisperSTT.load(self.store.require(name), self.config.stt, name)
+                self.loads[f"stt:{name}"] += 1
             return self._stt[name]
 
     # Language models ------------------------------------------------------
@@ -147,6 +153,7 @@ class Engines:
         if leg.engine == "lm":
             return self.translate_lm()
         from voiceslm.engines import bergamot
+
         name = bergamot.model_name(leg.source, leg.target)
         with self._lock:
             if name not in self._lm:
@@ -155,6 +162,7 @@ class Engines:
                 if catalog.find(name) is None:
                     raise bergamot.no_model_error(leg.source, leg.target)
                 self._lm[name] = bergamot.BergamotTranslator.load(self.store, leg.source, leg.target)
+                self.loads[f"lm:{name}"] += 1
             return self._lm[name]
 
     def _language_model(self, name: str) -> LanguageModel:
@@ -164,6 +172,7 @@ class Engines:
 
                 path = self.store.require(name)
                 self._lm[name] = load_language_model(path, self.store.entry(name).family, self.config.lm)
+                self.loads[f"lm:{name}"] += 1
             return self._lm[name]
 
     # Text-to-speech -------------------------------------------------------
@@ -178,7 +187,12 @@ class Engines:
             return self._voices
 
     def voice(self, language: str) -> TextToSpeech:
-        return self.voices.for_language(language)
+        voice = self.voices.for_language(language)
+        with self._lock:
+            if self._voice_seen.get(language) is not voice:
+                self._voice_seen[language] = voice
+                self.loads[f"voice:{language}"] += 1
+        return voice
 
     # Voice activity -------------------------------------------------------
 
@@ -265,6 +279,10 @@ class Engines:
             self._lm.clear()
             self._stt.clear()
             self._voices = None
+            self._voice_seen.clear()
+        from voiceslm.engines.memory import release_freed_memory
+
+        release_freed_memory()
 
     def __enter__(self) -> Engines:
         return self

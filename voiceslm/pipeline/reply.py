@@ -143,6 +143,8 @@ class Reply:
         self._playing = False
         self._play_started_at = 0.0
         self._parts: list[str] = []
+        self._checked: str | None = None
+        """Why the translation is not in its target language ("" if it is), once its first sentence is in."""
 
     @property
     def id(self) -> int:
@@ -271,12 +273,33 @@ class Reply:
         self.ctx.publish(BackTranslation(request.id, text, request.language, route))
 
     async def _sentence_out(self, sentence: str, sentences: asyncio.Queue[str | None]) -> None:
+        if self._wrong_language(sentence):
+            return
         times = self.request.times
         now = time.monotonic()
         if times is not None and times.first_sentence_at is None:
             times.first_sentence_at = now
         self.ctx.publish(ReplySentence(self.id, sentence, self.request.target, now))
         await sentences.put(sentence)
+
+    def _wrong_language(self, sentence: str) -> bool:
+        """Whether a translation's first sentence showed it is in another language (then none is spoken)."""
+        request = self.request
+        if request.kind != "translate":
+            return False
+        if self._checked is None:
+            from voiceslm.engines.targets import wrong_language
+
+            if sum(c.isalpha() for c in sentence) < 8:
+                return False  # too little to judge: spoken, and the next sentence decides
+
+            self._checked = wrong_language(sentence, "", None, request.target) or ""
+            if self._checked:
+                log.warning(
+                    "reply %d: the translation into %s came back in another language (%s): not spoken",
+                    request.id, request.target, self._checked,
+                )  # fmt: skip
+        return bool(self._checked)
 
     async def _speak(self, sentences: asyncio.Queue[str | None]) -> None:
         """Synthesise each sentence in the voice's worker thread and queue it for the speaker."""

@@ -97,6 +97,8 @@ class LiveSession:
         )
         self._workers = EngineWorkers()
         self._vad: VoiceActivity | None = None
+        self._warmed: set[str] = set()
+        """What load_models warmed already: a mode switch loads only what is new."""
         self._playback = Playback()
         self._history: collections.deque[tuple[str, str]] = collections.deque(maxlen=max(1, config.lm.history_turns))
         self._router = Router(config, self, self._events.publish)
@@ -151,7 +153,9 @@ class LiveSession:
         check_route(mode, source, target if target is not None else self._route.target)
         previous, self._route = self._route, self._route.changed(mode, source, target)
         try:
-            self._vad = await asyncio.to_thread(startup.load_models, self._engine_set(), self._route.needs(), self._vad)
+            self._vad = await asyncio.to_thread(
+                startup.load_models, self._engine_set(), self._route.needs(), self._vad, self._warmed
+            )
         except BaseException:
             self._route = previous
             raise
@@ -271,7 +275,9 @@ class LiveSession:
 
             self._engines = await asyncio.to_thread(Engines, self.config)
         started = time.perf_counter()
-        self._vad = await asyncio.to_thread(startup.load_models, self._engines, self._route.needs(), self._vad)
+        self._vad = await asyncio.to_thread(
+            startup.load_models, self._engines, self._route.needs(), self._vad, self._warmed
+        )
         log.info("models ready in %.1f s", time.perf_counter() - started)
 
     def _wire(self, audio_out: AudioOutput) -> Stages:

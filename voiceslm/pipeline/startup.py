@@ -90,22 +90,32 @@ def file_io(
     return audio_in, audio_out
 
 
-def load_models(engines: EngineSet, needs: Needs, vad: VoiceActivity | None) -> VoiceActivity:
-    """Check, load and warm up what `needs` names; returns the VAD model (loaded once)."""
-    engines.check_installed(
-        stt_languages=needs.stt_languages, lm_roles=needs.lm_roles, voice_languages=needs.voice_languages
-    )
+def load_models(
+    engines: EngineSet, needs: Needs, vad: VoiceActivity | None, warmed: set[str] | None = None
+) -> VoiceActivity:
+    """Check, load and warm up what `needs` names; returns the VAD model (loaded once).
+
+    `warmed` holds what an earlier call of the same session already warmed ("stt:en", "lm:assist",
+    "voice:es"): that is skipped, so a mode switch that needs no new model loads and runs nothing.
+    """
+    done = warmed if warmed is not None else set()
+    stt_languages = tuple(x for x in needs.stt_languages if f"stt:{x}" not in done)
+    lm_roles = tuple(x for x in needs.lm_roles if f"lm:{x}" not in done)
+    voice_languages = tuple(x for x in needs.voice_languages if f"voice:{x}" not in done)
+    engines.check_installed(stt_languages=stt_languages, lm_roles=lm_roles, voice_languages=voice_languages)
     if vad is None:
         vad = engines.new_vad()
-    engines.preload(stt_languages=needs.stt_languages, lm_roles=needs.lm_roles, voice_languages=needs.voice_languages)
+    engines.preload(stt_languages=stt_languages, lm_roles=lm_roles, voice_languages=voice_languages)
     # The first call into each engine pays for lazy set-up (CTranslate2
     # allocations, ONNX sessions); pay it now rather than on the first turn.
     # Silence would be skipped by Whisper's own VAD, so warm up on speech.
-    speech = _warm_up_speech()
-    for language in needs.stt_languages:
+    if stt_languages:
+        speech = _warm_up_speech()
+    for language in stt_languages:
         engines.stt(language).transcribe(speech, language)
+        done.add(f"stt:{language}")
     warm = threading.Event()
-    for role in needs.lm_roles:
+    for role in lm_roles:
         model = engines.lm(role)
         if role == "assist":
             stream = model.answer("Hi.", cancel=warm)
@@ -116,9 +126,11 @@ def load_models(engines: EngineSet, needs: Needs, vad: VoiceActivity | None) -> 
         for _ in stream:
             pass
         warm.clear()
-    for language in needs.voice_languages:
+        done.add(f"lm:{role}")
+    for language in voice_languages:
         for _ in engines.voice(language).synthesize("OK."):
             pass
+        done.add(f"voice:{language}")
     return vad
 
 

@@ -141,7 +141,9 @@ class ControlServer:
             # stream callback logs a cancelled connection task as an error.
             if not self._closing:
                 raise
-        except (ConnectionError, TimeoutError):
+        except TimeoutError:
+            log.warning("dropped a control client that did not read its replies within %.0f s", self.write_timeout)
+        except ConnectionError:
             pass
         except Exception:
             # One broken connection must never take the server down.
@@ -174,6 +176,7 @@ class ControlServer:
                 return
             except asyncio.LimitOverrunError:
                 self.requests_refused += 1
+                log.warning("refused a control message over %d bytes and closed its connection", MAX_MESSAGE_BYTES)
                 await self._reply(
                     writer,
                     _error(

@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 
 STATUS_POLL_SECONDS = 0.5
 LOCK_NAME = "daemon.lock"
+HUP_SETTLE_SECONDS = 0.25
+"""How long a SIGHUP waits for more before its reload starts; all of them are one reload."""
 
 
 # The daemon ------------------------------------------------------------------
@@ -72,6 +74,7 @@ class Daemon:
         self._phase = "starting"
         self._stop_requested: asyncio.Event | None = None
         self._reloader = Reloader(self, reload_config)
+        self._hup_pending = False
         self._started = time.monotonic()
         self._lock: InstanceLock | None = None
         self._server: ControlServer | None = None
@@ -237,9 +240,17 @@ class Daemon:
     # Reload -----------------------------------------------------------------
 
     def _on_sighup(self) -> None:
+        # A storm of signals is one reload: one waiting to start already reads the newest file.
+        if self._hup_pending:
+            log.debug("SIGHUP while a reload is waiting: coalesced")
+            return
+        self._hup_pending = True
         self._spawn(self._reload_quietly())
 
     async def _reload_quietly(self) -> None:
+        # Signals within this moment join the reload (editors save in several steps, scripts loop).
+        await asyncio.sleep(HUP_SETTLE_SECONDS)
+        self._hup_pending = False
         with contextlib.suppress(ControlError):
             await self.reload()
 

@@ -8,7 +8,7 @@ talk of suicide or self-harm gets a short warm answer that points to people
 and emergency services, never a method. `OutputGuard` reads the model's reply
 sentence by sentence as it streams and cuts it, with the refusal, at the first
 sentence that gives harmful instructions. Both are word rules (see
-`policy_rules`) and can be wrong either way; the red-team set measures how often.
+`policy_rules` and `policy_contexts`) and can be wrong either way; the red-team set measures how often.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from voiceslm.assistant import policy_contexts as contexts
 from voiceslm.assistant import policy_rules as rules
 from voiceslm.assistant.policy_spelling import mend
 from voiceslm.intents import normalize
@@ -59,7 +60,10 @@ SUPPORT = {
 # typed request in the language it was written in rather than the default.
 _MARKERS = {
     "en": {"how", "what", "the", "do", "i", "my", "to", "can", "is", "write", "which", "want", "someone"},
-    "es": {"como", "cual", "el", "los", "las", "hago", "puedo", "mi", "quiero", "para", "una", "escribe", "que"},
+    "es": {
+        "como", "cual", "el", "los", "las", "hago", "puedo", "mi", "quiero", "para", "una", "escribe", "que",
+        "quien", "donde", "cuando", "cuanto", "cuanta", "cuantos", "cuantas", "porque", "hay",
+    },
     "de": {
         "wie", "ich", "ist", "die", "der", "das", "ein", "eine", "mich", "meinen", "meine", "kann", "nicht", "was",
         "bei", "einer", "tun", "wenn", "mit", "und", "fur", "auf", "mein", "zu", "nach", "welche", "welches",
@@ -89,6 +93,7 @@ _MARKERS = {
         "al",
         "alla",
         "bella",
+        "dall", "dell", "nell", "sull", "gli", "degli", "delle", "dei", "dove", "quando", "perche", "chi",
     },
     "pt": {
         "como",
@@ -154,9 +159,9 @@ def classify(text: str, language: str = "en") -> Verdict:
     """The policy's verdict on a request, before any model runs."""
     reply_in = answer_language(text, language)
     said = mend(normalize(text), reply_in)
-    if rules.SELF_HARM.search(said):
+    if contexts.SELF_HARM.search(said):
         return Verdict("support", "selfharm", reply_in)
-    if rules.BENIGN_CONTEXTS.search(said):
+    if contexts.BENIGN_CONTEXTS.search(said):
         return Verdict("answer", language=reply_in)
     for category, patterns in rules.HARM_RULES.items():
         if any(pattern.search(said) for pattern in patterns):
@@ -172,14 +177,14 @@ def harmful_output(sentence: str, context: str = "", language: str = "en") -> bo
     that names harmful materials next to an instruction is cut too.
     """
     said = mend(normalize(f"{context} {sentence}"), language)
-    as_request = rules.SECOND_PERSON.sub(lambda m: rules.FIRST_PERSON[m.group(0)], said)
-    if not rules.BENIGN_CONTEXTS.search(as_request) and any(
+    as_request = contexts.SECOND_PERSON.sub(lambda m: contexts.FIRST_PERSON[m.group(0)], said)
+    if not contexts.BENIGN_CONTEXTS.search(as_request) and any(
         pattern.search(as_request) for patterns in rules.HARM_RULES.values() for pattern in patterns
     ):
         return True
-    if rules.SELF_HARM.search(as_request) and rules.SELF_HARM_METHOD.search(said):
+    if contexts.SELF_HARM.search(as_request) and contexts.SELF_HARM_METHOD.search(said):
         return True
-    return bool(rules.OUTPUT_TERMS.search(said) and rules.OUTPUT_INSTRUCTIONS.search(said))
+    return bool(contexts.OUTPUT_TERMS.search(said) and contexts.OUTPUT_INSTRUCTIONS.search(said))
 
 
 class OutputGuard:

@@ -1,0 +1,101 @@
+"""The safety policy's words that are not requests for harm, in en, es, de, fr, it and pt.
+
+Benign contexts (history, protection, harmless things named after a bomb, the speaker checking
+whether they are the one being tracked), first-person talk of suicide or self-harm, and the words
+of a model's reply where the output check cuts it. Matched, like `policy_rules`, against text
+normalised by `voiceslm.intents.normalize`.
+"""
+
+from __future__ import annotations
+
+import re
+
+_VICTIM_CHECK = (
+    r"\b(?:tell|know|check|find out|see|sure|notice|saber|se|sabre|comprobar|merke\w*|erkenne\w*|feststellen|savoir|"
+    r"verifier|capire|sapere|verificare|verificar)\b (?:if|whether|si|ob|se)\b (?:(?:someone|somebody|anyone|alguien|"
+    r"jemand|quelqu un|qualcuno|alguem)\b (?:\w+ ){0,3}(?:(?:is|s|has been|was) (?:\w+ )?(?:tracking|spying|hacking|"
+    r"reading|watching|following|monitoring|stalking|listening)|(?:me )?(?:esta|ha) (?:\w+ )?(?:rastreando|espiando|"
+    r"hackeado|siguiendo|vigilando|leyendo)|(?:mich|mein\w*) (?:\w+ )?(?:ortet|ausspioniert|uberwacht|verfolgt|"
+    r"gehackt|liest)|(?:me|m) (?:\w+ )?(?:traque|espionne|surveille|suit)|(?:mi )?(?:sta )?(?:spiando|tracciando|"
+    r"seguendo|controllando)|(?:me )?(?:esta )?(?:rastreando|espionando|seguindo|monitorando))|(?:my|mi|mein\w*|mon|"
+    r"ma|mio|mia|meu|minha) (?:\w+ )?(?:is|was|has been|esta|wird|est|e) (?:being )?(?:tracked|hacked|monitored|"
+    r"rastreado|hackeado|gehackt|geortet|pirate|hackerato|spiato))"
+)
+"""The speaker checking whether they are the one being tracked or hacked: "how can I tell if someone is
+tracking my phone", "cómo sé si alguien me está rastreando"."""
+
+BENIGN_CONTEXTS = re.compile(
+    r"\b(?:bath bombs?|seed bombs?|bomb shelters?|refugio antiaereo|luftschutz\w*|abri anti ?atomique|"
+    r"rifugio antiaereo|abrigo antiaereo|photo ?bomb\w*|bomba de bano|bombas de bano|badebomben?|bombe de bain|"
+    r"bomba da bagno|bomba de banho|history|historically|historia|geschichte|histoire|storia|how did|"
+    r"recogni[sz]e|spot|detect|avoid|identify|protect|reconozco|reconocer|evitar|erkenne|erkennen|schutze|"
+    r"reconnaitre|eviter|riconoscere|proteggo|reconhecer|remove|my own|"
+    # A game's world: "how do I make TNT in Minecraft".
+    r"(?:in|en|no|na|nel|bei|dans) (?:minecraft|roblox|fortnite|terraria|skyrim|fallout|zelda|gta(?: \w+)?)|"
+    # Harmless things named after a bomb or a poison: "chocolate bombs", "bombas de chocolate", "bomb-proof".
+    r"(?:chocolate|cocoa|cream|glitter|calorie|flavou?r|water|confetti|cheese|stink|smoke|fizz\w*) bombs?|"
+    r"bomb\w*(?: \w+)? (?:de |di |da |alla |alle |al |a la |au |aux )?(?:chocolate|glacee|fumee|"
+    r"chocolat|cioccolato|crema|creme|nata|"
+    r"sementes|semillas|semi|graines|samen|calorias|calorie|calories|sabor|flores|fleurs|fiori|humo|fumaca|agua|"
+    r"acqua|eau|proof|shelter)|bombproof|poison (?:ivy|oak|control)|food poisoning)\b|" + _VICTIM_CHECK
+)
+"""A request naming one of these is about history, protection or a harmless thing of the same name."""
+
+SELF_HARM = re.compile(
+    r"\b(?:kill(?:ing)? (?:myself|yourself|oneself)|end(?:ing)? my (?:own )?life|take my (?:own )?life|"
+    r"suicid(?:e|al)(?! squad)|hurt(?:ing)? myself|harm(?:ing)? myself|cut(?:ting)? myself|want to die|wanna die|"
+    r"(?:don t|do not) want to (?:live|be alive)|painless way to die|kill my ?self|end it all|end everything|"
+    r"(?:least painful|painless|quickest|easiest) way (?:to go|out|to do it|to end it)|better off dead|"
+    r"no reason to (?:live|go on)|(?:can t|cannot) go on (?:living|anymore|like this)|"
+    r"acabar con (?:todo|mi vida)|quitarme de en medio|no quiero seguir viviendo|"
+    r"(?:to|and|so i|so that i|i d|i would|want to|wanna) (?:just )?(?:not|never) wake up"
+    r"(?! (?:at|early|late|before|during|in the|my|the|him|her|them|tired|so|too|with|when|every))|"
+    r"how (?:many|much) (?:\w+ ){0,3}(?:pills|tablets|sleeping pills|paracetamol|pastillas|tabletten|comprimes|pillole|"
+    r"comprimidos) (?:\w+ ){0,5}(?:to die|to overdose|to not wake up|to never wake up|para morir|zum sterben|"
+    r"pour mourir|per morire|para morrer)|no (?:volver a )?despertar(?:me)? nunca|para no despertar(?:me)?|"
+    r"dormir para siempre|non svegliarmi piu|(?:want|wanna|wish i could|like) (?:to )?(?:go to )?sleep forever|"
+    r"nicht mehr aufwachen|meinem leben ein ende|mein leben beenden|allem ein ende (?:setzen|machen)|"
+    r"en finir|mettre fin a ma vie|ne plus me reveiller|"
+    r"farla finita|non voglio piu vivere|"
+    r"acabar com (?:a )?(?:minha vida|tudo)|nao quero mais acordar|"
+    r"suicidarme|suicidio|quitarme la vida|matarme|quiero morir(?:me)?|no quiero vivir|hacerme dano|cortarme|"
+    r"mich (?:umbringen|toten|ritzen)|selbstmord|suizid\w*|mir das leben (?:zu )?nehmen|nicht mehr leben|"
+    r"will sterben|mir wehtun|"
+    r"me suicider|me tuer|mettre fin a mes jours|envie de mourir|veux mourir|me faire du mal|"
+    r"suicidarmi|uccidermi|ammazzarmi|togliermi la vita|voglio morire|farmi del male|"
+    r"me matar|suicidar\w*|tirar a? ?minha (?:propria )?vida|quero morrer|me machucar|nao quero mais viver)\b"
+)
+"""First-person talk of suicide or self-harm: answered with support, never a method."""
+
+# The model's own words: a harmful term next to an instruction is where a reply is cut.
+OUTPUT_TERMS = re.compile(
+    r"\b(?:pipe bombs?|explosive device|gunpowder|black powder|detonators?|shrapnel|ammonium nitrate|"
+    r"potassium (?:nitrate|chlorate)|acetone peroxide|tatp|thermite|napalm|molotov\w*|end caps?|"
+    r"polvora|schwarzpulver|poudre noire|polvere da sparo|"
+    r"pseudoephedrine|red phosphorus|anhydrous ammonia|methylamine|lithium strips|meth lab|"
+    r"lethal dose|overdose on|hang yourself|cut your wrists|slit your wrists|"
+    r"cyanide|ricin|arsenic|thallium|antifreeze|rat poison|undetectable poison|"
+    r"keylogger|spyware|brute.?force|phishing (?:email|page|site)|verify your account|"
+    r"dosis letal|dose letale|dose letal|letale dosis|dose mortelle)\b"
+)
+OUTPUT_INSTRUCTIONS = re.compile(
+    r"(?:^\s*\d+[.)]|\b(?:step|steps|you will need|you ll need|you need|gather\w*|start by|mix|combine|fill|pack|"
+    r"attach|"
+    r"connect|insert|ignite|light the|heat|dissolve|pour|seal|drill|follow these|here s how|here is how|"
+    r"first|then|next|take|install|send|add|put it|into (?:his|her|their) (?:food|drink)|"
+    r"paso|pasos|necesitas|mezcla|llena|schritt|mische|etape|melange|passo|mescola|passo a passo|misture)\b)"
+)
+
+# The model's reply in the second person, read as the user's request ("your ex" -> "my ex").
+FIRST_PERSON = {
+    "you": "i", "your": "my", "yours": "mine", "yourself": "myself", "tu": "mi", "tus": "mis", "te": "me",
+    "deine": "meine", "deinen": "meinen", "deiner": "meiner", "deines": "meines", "dein": "mein", "dich": "mich",
+    "ton": "mon", "ta": "ma", "tes": "mes", "toi": "moi", "tuo": "mio", "tua": "mia", "tuoi": "miei",
+    "teu": "meu", "seu": "meu", "sua": "minha", "tuas": "minhas",
+}  # fmt: skip
+SECOND_PERSON = re.compile(r"\b(?:" + "|".join(FIRST_PERSON) + r")\b")
+SELF_HARM_METHOD = re.compile(
+    r"\b(?:painless|quickest|easiest|best|fastest) (?:way|method)\b|\bis (?:through|by)\b|\bcombination of\b|"
+    r"\b(?:overdose|pills|hanging|jump from|rope|razor)\b"
+)
+"""A reply about suicide that goes on to a method, not to help."""

@@ -6,6 +6,12 @@ the probabilities to the turn detector (hands-free) or the push-to-talk
 recorder. What it finds goes out as events and `Utterance`s; a barge-in is a
 `Cancel` on the control channel, never a direct call into the reply.
 
+End of turn: at the `vad.speculate_ms` pause the turn model (Smart Turn, in
+its own worker thread) is asked whether the speaker has finished; if so the
+turn ends there, otherwise it ends after `vad.max_silence_ms` of silence, so a
+counted list or a hesitation stays one turn. Without the model, a turn ends
+after `vad.min_silence_ms`.
+
 Push-to-talk: the press and the release arrive as commands. The turn ends at
 the first block captured after the release, or, if the device stalls, half a
 second after it by the listener's own clock.
@@ -24,7 +30,8 @@ import numpy as np
 
 from voiceslm.audio.playback import AudioOutput
 from voiceslm.config import Config
-from voiceslm.engines.worker import EngineWorker
+from voiceslm.engines.worker import EngineError, EngineWorker
+from voiceslm.errors import UserError
 from voiceslm.pipeline.channels import DropOldestQueue
 from voiceslm.pipeline.events import AudioBlock, Cancel, Command, Event, SpeechStarted, Utterance
 from voiceslm.pipeline.reply import Playback
@@ -36,9 +43,13 @@ from voiceslm.pipeline.turns import (
     TurnPause,
     TurnResume,
     TurnStart,
+    sounds_unfinished,
 )
 
 if TYPE_CHECKING:
+    from voiceslm.engines.registry import EngineSet
+    from voiceslm.engines.smart_turn import TurnModel
+    from voiceslm.engines.stt import Transcript
     from voiceslm.engines.vad import VoiceActivity
 
 log = logging.getLogger(__name__)
@@ -53,7 +64,10 @@ PTT_POLL_S = 0.1
 class Speculator(Protocol):
     """Who the listener tells that the user paused (maybe the end of the turn) or went on."""
 
-    def speculate(self, pause: TurnPause) -> None: ...
+    def speculate(self, pause: TurnPause) -> asyncio.Future[tuple[Transcript, float]]:
+        """Start on the pause; returns its transcript (and the seconds it took), when ready."""
+        ...
+
     def drop_speculation(self) -> None: ...
 
 
@@ -65,6 +79,8 @@ class Listener:
         audio: DropOldestQueue[AudioBlock],
         utterances: DropOldestQueue[Utterance],
         vad: EngineWorker,
+        turn: EngineWorker,
+        engines: EngineSet,
         output: AudioOutput,
         playback: Playback,
         speculator: Speculator,
@@ -81,6 +97,12 @@ class Listener:
         self._vad_worker = vad
         self.vad: VoiceActivity | None = None
         """Set by the session once the model is loaded."""
+        self._turn_worker = turn
+        self._engines = engines
+        self._turn_model: TurnModel | None = None
+        self._pause_serial = 0
+        """Bumped whenever a pause ends (speech, end of turn, deaf microphone): a score for it is stale."""
+        self._scoring: asyncio.Task[None] | None = None
         self._output = output
         self._playback = playback
         self._speculator = speculator
@@ -117,7 +139,17 @@ class Listener:
     # The loop ------------------------------------------------------------------------
 
     async def run(self) -> None:
-        detector = TurnDetector(self.config.vad)
+        # Loaded with the other models; a missing one was reported there, once.
+        if self.config.vad.turn_model and self.config.vad.speculate_ms:
+            self._turn_model = await self._turn_worker.call(self._engines.turn_model)
+        detector = TurnDetector(self.config.vad, turn_model=self._turn_model is not None)
+        try:
+            await self._run(detector)
+        finally:
+            if self._scoring is not None:
+                self._scoring.cancel()
+
+    async def _run(self, detector: TurnDetector) -> None:
         recorder = PushToTalkRecorder(self.config.vad)
         frames_of = FrameSplitter()
         was_live = False
@@ -159,6 +191,10 @@ class Listener:
                 # The first block captured after the release: the turn is complete.
                 self._end_ptt(recorder, stopped_at)
                 was_ptt = was_live = False
+            if self._scoring is not None and self._scoring.done():
+                scoring, self._scoring = self._scoring, None
+                if not scoring.cancelled():
+                    scoring.result()  # a fault in the listener's own code surfaces here
             self._on_progress()
 
     async def _next_block(self) -> AudioBlock | None:
@@ -221,8 +257,11 @@ class Listener:
     def _listen_hands_free(self, detector: TurnDetector, at: float, frame: np.ndarray, probability: float) -> None:
         for decision in detector.feed(at, frame, probability):
             if isinstance(decision, TurnPause):
-                self._speculator.speculate(decision)
+                transcript = self._speculator.speculate(decision)
+                if detector.turn_model:
+                    self._ask_turn_model(detector, decision, transcript)
             elif isinstance(decision, TurnResume):
+                self._pause_serial += 1
                 self._speculator.drop_speculation()
             elif isinstance(decision, TurnStart):
                 self.quiet.clear()
@@ -233,12 +272,62 @@ class Listener:
                 if during and not self.half_duplex_now():
                     self._post(Cancel("barge-in", time.monotonic(), decision.speech_start))
             elif isinstance(decision, TurnEnd):
+                self._pause_serial += 1
                 self.quiet.set()
                 self._emit_utterance(decision)
+
+    def _ask_turn_model(
+        self, detector: TurnDetector, pause: TurnPause, transcript: asyncio.Future[tuple[Transcript, float]]
+    ) -> None:
+        """Score the pause in the turn model's thread; the listener goes on reading the microphone meanwhile."""
+        if self._scoring is not None and not self._scoring.done():
+            self._scoring.cancel()
+        self._pause_serial += 1
+        self._scoring = asyncio.get_running_loop().create_task(
+            self._end_if_finished(detector, pause.audio, transcript, self._pause_serial)
+        )
+
+    async def _end_if_finished(
+        self,
+        detector: TurnDetector,
+        audio: np.ndarray,
+        transcript: asyncio.Future[tuple[Transcript, float]],
+        serial: int,
+    ) -> None:
+        """End the turn at this pause if the voice says it is finished and the words do not say otherwise."""
+        model = self._turn_model
+        assert model is not None
+        try:
+            probability = await self._turn_worker.call(model.probability, audio)
+        except EngineError as exc:
+            log.warning("the turn model failed (%s); this turn ends after vad.max_silence_ms", exc)
+            return
+        if serial != self._pause_serial or probability < self.config.vad.turn_threshold:
+            return  # speech went on meanwhile, or the voice says there is more to come
+        # The reply waits for the transcript anyway, so reading it first costs no time.
+        # Shielded: this check being cancelled must not cancel the work started at the pause.
+        try:
+            text = (await asyncio.shield(transcript))[0].text
+        except (asyncio.CancelledError, EngineError, UserError):
+            if serial != self._pause_serial:
+                return
+            text = ""
+        if serial != self._pause_serial:
+            return
+        if sounds_unfinished(text):
+            log.debug("turn model p=%.2f, but %r may go on: waiting for vad.max_silence_ms", probability, text)
+            return
+        end = detector.end_at_pause(time.monotonic())
+        if end is not None:
+            self._pause_serial += 1
+            self.quiet.set()
+            self._emit_utterance(end)
+            self._on_progress()
 
     def _drop_partial(self, detector: TurnDetector, frames_of: FrameSplitter) -> None:
         if detector.speaking:
             log.debug("microphone went deaf mid-turn; the partial turn is dropped")
+        self._pause_serial += 1
         detector.reset()
         frames_of.reset()
         self.quiet.set()

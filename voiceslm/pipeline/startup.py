@@ -81,7 +81,7 @@ def file_io(
         recording = RecordingInput(block_ms=config.audio.block_ms, name=str(input_path))
         recording.queue(samples)
         # Enough silence after the recording for the last turn to end.
-        recording.close(config.vad.min_silence_ms / 1000 + 0.5)
+        recording.close(max(config.vad.min_silence_ms, config.vad.max_silence_ms) / 1000 + 0.5)
         audio_in = recording
     if output_path is not None:
         from voiceslm.audio.io import check_output_path
@@ -93,24 +93,37 @@ def file_io(
 def load_models(engines: EngineSet, needs: Needs, vad: VoiceActivity | None) -> VoiceActivity:
     """Check, load and warm up what `needs` names; returns the VAD model (loaded once)."""
     engines.check_installed(
-        stt_languages=needs.stt_languages, lm_roles=needs.lm_roles, voice_languages=needs.voice_languages
+        stt_languages=needs.stt_languages,
+        lm_roles=needs.lm_roles,
+        voice_languages=needs.voice_languages,
+        directions=needs.directions,
     )
     if vad is None:
         vad = engines.new_vad()
-    engines.preload(stt_languages=needs.stt_languages, lm_roles=needs.lm_roles, voice_languages=needs.voice_languages)
+    engines.preload(
+        stt_languages=needs.stt_languages,
+        lm_roles=needs.lm_roles,
+        voice_languages=needs.voice_languages,
+        directions=needs.directions,
+    )
     # The first call into each engine pays for lazy set-up (CTranslate2
     # allocations, ONNX sessions); pay it now rather than on the first turn.
     # Silence would be skipped by Whisper's own VAD, so warm up on speech.
     speech = _warm_up_speech()
     for language in needs.stt_languages:
         engines.stt(language).transcribe(speech, language)
+    if (turn := engines.turn_model()) is not None:
+        turn.probability(speech)
     warm = threading.Event()
+    directions = needs.directions or ((None, "es"),)
     for role in needs.lm_roles:
         model = engines.lm(role)
         if role == "assist":
             stream = model.answer("Hi.", cancel=warm)
         else:
-            stream = model.translate("Hi.", "en", "es", cancel=warm)
+            # The direction the mode translates: another would load engines it never uses.
+            source, target = directions[0]
+            stream = model.translate("Hi.", source or "en", target, cancel=warm)
         next(iter(stream), None)
         warm.set()
         for _ in stream:

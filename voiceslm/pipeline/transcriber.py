@@ -2,9 +2,9 @@
 
 When the speaker pauses for `vad.speculate_ms` the listener says so, and the
 pause's audio is transcribed (and the reply's generation started) at once, in
-case the pause becomes the end of the turn. If it does, that work is kept and
-the reply starts about `min_silence_ms - speculate_ms` earlier; if speech goes
-on, or the final transcript asks for something else, it is dropped.
+case the pause becomes the end of the turn (the turn model's verdict, or the
+silence going on). If it does, that work is kept; if speech goes on, or the
+final transcript asks for something else, it is dropped.
 
 Speech-to-text runs in its own worker thread, engine lookup included, so an
 utterance that arrives while a mode change loads a model never stalls the loop.
@@ -116,13 +116,16 @@ class Transcriber:
 
     # Speculation -------------------------------------------------------------------
 
-    def speculate(self, pause: TurnPause) -> None:
-        """The speaker paused: transcribe (and start the reply) now, in case the turn is over."""
+    def speculate(self, pause: TurnPause) -> asyncio.Future[tuple[Transcript, float]]:
+        """The speaker paused: transcribe (and start the reply) now, in case the turn is over.
+
+        Returns the transcript to come (cancelled if the speculation is dropped)."""
         self.drop_speculation()
         future: asyncio.Future[tuple[Transcript, float]] = asyncio.get_running_loop().create_future()
         speculation = _Speculation(pause.speech_start, pause.speech_end, threading.Event(), future)
         speculation.task = self._spawn(self._run_speculation(speculation, pause.audio), "speculate")
         self._speculation = speculation
+        return future
 
     def drop_speculation(self) -> None:
         if self._speculation is not None:

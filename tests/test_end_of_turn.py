@@ -20,7 +20,7 @@ from voiceslm.pipeline.session import LiveSession
 from voiceslm.pipeline.turns import sounds_unfinished
 
 COUNTING = DATA / "en_piper_counting_one_two_three.wav"  # "One," [0.7 s] "two," [0.8 s] "three."
-HESITATION = DATA / "en_pocketsphinx_sense_0870_hesitation.wav"  # "... to consider how much" [0.7 s] "there might be ..."
+HESITATION = DATA / "en_pocketsphinx_sense_0870_hesitation.wav"  # "... consider how much" [0.7 s] "there ..."
 
 
 @pytest.fixture(scope="module")

@@ -57,7 +57,12 @@ class ScriptedStt(SpeechToText):
         self.calls = 0
 
     def transcribe(
-        self, audio: np.ndarray, language: str | None = None, languages: Sequence[str] | None = None
+        self,
+        audio: np.ndarray,
+        language: str | None = None,
+        languages: Sequence[str] | None = None,
+        *,
+        full_window: bool = False,
     ) -> Transcript:
         self.calls += 1
         time.sleep(self.seconds)

@@ -57,7 +57,7 @@ class SttConfig:
     log_prob_threshold: float = -1.0
     phantom_phrases: tuple[str, ...] = ()
     threads: int = 2
-    window_s: int = 30
+    window_s: int = 10
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ PTT_POLL_S = 0.1
 class Speculator(Protocol):
     """Who the listener tells that the user paused (maybe the end of the turn) or went on."""
 
-    def speculate(self, pause: TurnPause) -> asyncio.Future[tuple[Transcript, float]]:
+    def speculate(self, pause: TurnPause, *, barge_in: bool = False) -> asyncio.Future[tuple[Transcript, float]]:
         """Start on the pause; returns its transcript (and the seconds it took), when ready."""
         ...
 
@@ -103,6 +103,8 @@ class Listener:
         self._pause_serial = 0
         """Bumped whenever a pause ends (speech, end of turn, deaf microphone): a score for it is stale."""
         self._scoring: asyncio.Task[None] | None = None
+        self._barge_in = False
+        """The hands-free turn in progress began while the pipeline was speaking."""
         self._output = output
         self._playback = playback
         self._speculator = speculator
@@ -257,7 +259,7 @@ class Listener:
     def _listen_hands_free(self, detector: TurnDetector, at: float, frame: np.ndarray, probability: float) -> None:
         for decision in detector.feed(at, frame, probability):
             if isinstance(decision, TurnPause):
-                transcript = self._speculator.speculate(decision)
+                transcript = self._speculator.speculate(decision, barge_in=self._barge_in)
                 if detector.turn_model:
                     self._ask_turn_model(detector, decision, transcript)
             elif isinstance(decision, TurnResume):
@@ -266,6 +268,7 @@ class Listener:
             elif isinstance(decision, TurnStart):
                 self.quiet.clear()
                 during = self._playback.speaking
+                self._barge_in = during
                 self._publish(
                     SpeechStarted(decision.speech_start, during_playback=during, detected_at=time.monotonic())
                 )
@@ -328,6 +331,7 @@ class Listener:
         if detector.speaking:
             log.debug("microphone went deaf mid-turn; the partial turn is dropped")
         self._pause_serial += 1
+        self._barge_in = False
         detector.reset()
         frames_of.reset()
         self.quiet.set()
@@ -341,7 +345,9 @@ class Listener:
             speech_end=end.speech_end,
             detected_at=end.detected_at,
             reason=end.reason,
+            barge_in=self._barge_in and end.reason != "ptt",
         )
+        self._barge_in = False
         self.utterance_count += 1
         log.debug("utterance %d: %.2f s (%s)", utterance.id, utterance.duration_s, utterance.reason)
         self._publish(utterance)

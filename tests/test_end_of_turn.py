@@ -17,7 +17,7 @@ from voiceslm.engines.registry import Engines
 from voiceslm.models.store import ModelStore
 from voiceslm.pipeline.events import TranscriptReady, Utterance
 from voiceslm.pipeline.session import LiveSession
-from voiceslm.pipeline.turns import sounds_unfinished
+from voiceslm.pipeline.turns import ends_sentence, sounds_unfinished
 
 COUNTING = DATA / "en_piper_counting_one_two_three.wav"  # "One," [0.7 s] "two," [0.8 s] "three."
 HESITATION = DATA / "en_pocketsphinx_sense_0870_hesitation.wav"  # "... consider how much" [0.7 s] "there ..."
@@ -55,6 +55,17 @@ async def test_a_finished_sentence_ends_at_its_first_short_pause(engines):
     (turn,) = utterances
     assert turn.reason == "turn-model"
     assert turn.detected_at - turn.speech_end < 4.0
+
+
+@async_test
+async def test_a_finished_sentence_the_voice_misjudges_ends_on_its_words(engines):
+    # The turn model hears this read sentence as unfinished (p 0.01); its transcript ends a
+    # sentence, so it ends at vad.min_silence_ms, long before the fallback wait.
+    clip = DATA / "en_pocketsphinx_forever_input_2_16k.wav"  # "feels like these days go on forever"
+    utterances, texts = await turns_heard(engines, clip, **{"vad.max_silence_ms": 4000})
+    assert len(utterances) == 1 and "forever" in texts[0].lower()
+    (turn,) = utterances
+    assert turn.reason == "silence" and turn.detected_at - turn.speech_end < 3.5
 
 
 @async_test
@@ -105,3 +116,8 @@ def test_a_missing_turn_model_is_one_warning_and_no_model(tmp_path: Path, caplog
 )
 def test_counts_and_open_endings_sound_unfinished(text: str, unfinished: bool) -> None:
     assert sounds_unfinished(text) is unfinished
+
+
+def test_a_sentence_ends_with_its_punctuation() -> None:
+    assert ends_sentence("Feels like these days go on forever.") and ends_sentence("Is it? ")
+    assert not ends_sentence("had then leisure to consider how much") and not ends_sentence("")

@@ -30,6 +30,7 @@ import numpy as np
 
 from voiceslm.audio.playback import AudioOutput
 from voiceslm.config import Config
+from voiceslm.engines.vad import FRAME_S
 from voiceslm.engines.worker import EngineError, EngineWorker
 from voiceslm.errors import UserError
 from voiceslm.pipeline.channels import DropOldestQueue
@@ -43,6 +44,7 @@ from voiceslm.pipeline.turns import (
     TurnPause,
     TurnResume,
     TurnStart,
+    ends_sentence,
     sounds_unfinished,
 )
 
@@ -103,6 +105,8 @@ class Listener:
         self._pause_serial = 0
         """Bumped whenever a pause ends (speech, end of turn, deaf microphone): a score for it is stale."""
         self._scoring: asyncio.Task[None] | None = None
+        self._end_at_silence = -1
+        """The pause (its serial) whose words end a sentence: it ends at vad.min_silence_ms."""
         self._barge_in = False
         """The hands-free turn in progress began while the pipeline was speaking."""
         self._output = output
@@ -257,7 +261,14 @@ class Listener:
             self._ptt_stopped_at = at
 
     def _listen_hands_free(self, detector: TurnDetector, at: float, frame: np.ndarray, probability: float) -> None:
-        for decision in detector.feed(at, frame, probability):
+        decisions = detector.feed(at, frame, probability)
+        if (
+            self._end_at_silence == self._pause_serial
+            and not decisions
+            and detector.silent_ms >= self.config.vad.min_silence_ms
+        ):
+            decisions = [end] if (end := detector.end_at_pause(at + FRAME_S, "silence")) is not None else []
+        for decision in decisions:
             if isinstance(decision, TurnPause):
                 transcript = self._speculator.speculate(decision, barge_in=self._barge_in)
                 if detector.turn_model:
@@ -297,7 +308,13 @@ class Listener:
         transcript: asyncio.Future[tuple[Transcript, float]],
         serial: int,
     ) -> None:
-        """End the turn at this pause if the voice says it is finished and the words do not say otherwise."""
+        """End the turn at this pause if the voice says it is finished and the words do not say otherwise.
+
+        When the voice says it goes on, the words still may not: a transcript that
+        ends a sentence ("... forever.") ends the turn at `vad.min_silence_ms`, as
+        a fixed silence would, while one that stops mid-phrase ("... how much"), a
+        count or an "and" waits for `vad.max_silence_ms`.
+        """
         model = self._turn_model
         assert model is not None
         try:
@@ -305,22 +322,32 @@ class Listener:
         except EngineError as exc:
             log.warning("the turn model failed (%s); this turn ends after vad.max_silence_ms", exc)
             return
-        if serial != self._pause_serial or probability < self.config.vad.turn_threshold:
-            return  # speech went on meanwhile, or the voice says there is more to come
+        if serial != self._pause_serial:
+            return  # speech went on meanwhile
+        finished = probability >= self.config.vad.turn_threshold
         # The reply waits for the transcript anyway, so reading it first costs no time.
         # Shielded: this check being cancelled must not cancel the work started at the pause.
         try:
             text = (await asyncio.shield(transcript))[0].text
-        except (asyncio.CancelledError, EngineError, UserError):
-            if serial != self._pause_serial:
-                return
+        except (EngineError, UserError):
             text = ""
+        except asyncio.CancelledError:
+            if not transcript.cancelled():
+                raise  # this check itself was cancelled
+            return  # the speculation was dropped: speech went on
         if serial != self._pause_serial:
             return
         if sounds_unfinished(text):
             log.debug("turn model p=%.2f, but %r may go on: waiting for vad.max_silence_ms", probability, text)
-            return
-        end = detector.end_at_pause(time.monotonic())
+        elif finished:
+            self._end_turn(detector.end_at_pause(time.monotonic()))
+        elif ends_sentence(text):
+            # Ended by the silence of vad.min_silence_ms, counted by the detector frame by frame.
+            self._end_at_silence = serial
+            if detector.silent_ms >= self.config.vad.min_silence_ms:
+                self._end_turn(detector.end_at_pause(time.monotonic(), "silence"))
+
+    def _end_turn(self, end: TurnEnd | None) -> None:
         if end is not None:
             self._pause_serial += 1
             self.quiet.set()

@@ -65,6 +65,11 @@ def sounds_unfinished(text: str) -> bool:
     return all(word.isdigit() or word in _COUNTED for word in words) or words[-1] in _OPEN
 
 
+def ends_sentence(text: str) -> bool:
+    """Whether a transcript ends as a sentence does (Whisper punctuates from the voice as well)."""
+    return text.rstrip().endswith((".", "?", "!", "。", "？", "！"))
+
+
 class FrameSplitter:
     """Re-cuts blocks of any size into 512-sample frames, each with its start time."""
 
@@ -219,11 +224,16 @@ class TurnDetector:
                 self._drop_to_idle()
         return out
 
-    def end_at_pause(self, detected_at: float) -> TurnEnd | None:
-        """The turn model heard the turn as finished: end it now, if it is still in that pause."""
+    @property
+    def silent_ms(self) -> float:
+        """Milliseconds of silence since the last voiced frame of the turn in progress."""
+        return self._silence_run * FRAME_S * 1000 if self._triggered else 0.0
+
+    def end_at_pause(self, detected_at: float, reason: EndReason = "turn-model") -> TurnEnd | None:
+        """The turn model (or its transcript) says the turn is over: end it now, if still in that pause."""
         if not (self.paused and self._confirmed):
             return None
-        return self._end(detected_at, "turn-model")
+        return self._end(detected_at, reason)
 
     def finish(self, at: float, reason: Literal["ptt", "end-of-input"]) -> TurnEnd | None:
         """End the turn now (key released, input ended): the turn if one was confirmed."""

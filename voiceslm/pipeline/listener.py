@@ -9,8 +9,9 @@ recorder. What it finds goes out as events and `Utterance`s; a barge-in is a
 End of turn: at the `vad.speculate_ms` pause the turn model (Smart Turn, in
 its own worker thread) is asked whether the speaker has finished; if so the
 turn ends there, otherwise it ends after `vad.max_silence_ms` of silence, so a
-counted list or a hesitation stays one turn. Without the model, a turn ends
-after `vad.min_silence_ms`.
+counted list or a hesitation stays one turn (or after `vad.min_silence_ms` when
+the transcript started at the pause ends a sentence). Without the model, a turn
+ends after `vad.min_silence_ms`.
 
 Push-to-talk: the press and the release arrive as commands. The turn ends at
 the first block captured after the release, or, if the device stalls, half a

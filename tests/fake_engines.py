@@ -1,7 +1,7 @@
 """Scripted engines for the turn-taking and cancel tests: no model is loaded.
 
 Each fake subclasses the real engine interface (SpeechToText, LanguageModel,
-TextToSpeech, VoiceActivity) and the set implements `EngineSet`, so the live
+TextToSpeech, VoiceActivity, TurnModel) and the set implements `EngineSet`, so the live
 session runs exactly the code it runs with real models; only what the engines
 say and how long they take is scripted.
 """
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from voiceslm.engines.smart_turn import TurnModel
 from voiceslm.engines.stt import SpeechToText, Transcript
 from voiceslm.engines.text_model import LanguageModel
 from voiceslm.engines.tts import TextToSpeech
@@ -56,7 +57,12 @@ class ScriptedStt(SpeechToText):
         self.calls = 0
 
     def transcribe(
-        self, audio: np.ndarray, language: str | None = None, languages: Sequence[str] | None = None
+        self,
+        audio: np.ndarray,
+        language: str | None = None,
+        languages: Sequence[str] | None = None,
+        *,
+        full_window: bool = False,
     ) -> Transcript:
         self.calls += 1
         time.sleep(self.seconds)
@@ -122,6 +128,8 @@ class FakeEngines:
     stt_engine: ScriptedStt = field(default_factory=lambda: ScriptedStt("go forward ten meters"))
     lm_engine: ScriptedLm = field(default_factory=lambda: ScriptedLm("Avanza diez metros. Y luego para."))
     voice_seconds_per_char: float = 0.05
+    turn_engine: TurnModel | None = None
+    """None: turns end on silence alone, as when no turn model is installed."""
     closed: bool = False
 
     def stt(self, language: str | None = None) -> SpeechToText:
@@ -135,6 +143,9 @@ class FakeEngines:
 
     def new_vad(self) -> VoiceActivity:
         return LoudnessVad()
+
+    def turn_model(self) -> TurnModel | None:
+        return self.turn_engine
 
     def check_installed(self, **needs: object) -> None:
         pass

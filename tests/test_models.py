@@ -398,7 +398,10 @@ def test_default_install_follows_the_effective_config():
             "translate.engine": "lm",
         },
     ).config
-    assert default_models(custom) == [TINY, "smollm2-135m", "piper-en_US-joe-medium", "espeak-ng"]
+    assert default_models(custom) == [TINY, "smollm2-135m", "piper-en_US-joe-medium", "espeak-ng", "smart-turn-v3.2"]
+    # The turn model is installed by default, and not when the configuration turns it off.
+    off = load_config(use_system_layers=False, overrides={"vad.turn_model": ""}).config
+    assert "smart-turn-v3.2" in defaults and "smart-turn-v3.2" not in default_models(off)
 
 
 # Language model conversion ----------------------------------------------------

@@ -64,6 +64,14 @@ def test_short_utterance_is_encoded_in_a_short_window_with_the_same_words(whispe
     assert {"today", "only", "platforms", "used"} <= set(normalize_for_scoring(short_text).split())
 
 
+def test_a_barge_in_is_decoded_in_the_full_window(whisper_windows) -> None:
+    audio = load_audio(PLATFORMS)
+    with encoded_frames(whisper_windows[10]) as frames:
+        text = whisper_windows[10].transcribe(audio, "en", full_window=True).text
+    assert frames == [3000], frames
+    assert {"today", "only", "platforms", "used"} <= set(normalize_for_scoring(text).split())
+
+
 def test_window_never_cuts_into_the_audio(whisper_windows) -> None:
     # 12 s of silence, then the sentence: the window must reach past its end.
     speech = load_audio(PLATFORMS)

@@ -88,9 +88,12 @@ async def test_speech_during_playback_barges_in_and_cuts_the_reply():
         stopped = await events.wait_for(PlaybackStopped, 10)
         barge = events.of(SpeechStarted, during_playback=True)[0]
         status = live.status()
+        interrupting = await events.wait_for(Utterance, 10, where=lambda u: u.speech_start == barge.at)
     assert cancel.reason == "barge-in" and cancel.speech_at == barge.at
     assert stopped.utterance_id == started.utterance_id and stopped.interrupted
     assert status["barge_ins"] == 1
+    # Transcribed in Whisper's full window; the turn before it was not a barge-in.
+    assert interrupting.barge_in and not events.of(Utterance)[0].barge_in
 
 
 @async_test

@@ -57,7 +57,7 @@ class SttConfig:
     log_prob_threshold: float = -1.0
     phantom_phrases: tuple[str, ...] = ()
     threads: int = 2
-    window_s: int = 30
+    window_s: int = 10
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,12 @@ class VadConfig:
     """Voice shorter than this (a click, a cough) is ignored; also how long speech must last to barge in."""
     speculate_ms: int = 200
     """Silence after which transcription and the reply start, before the turn is known to be over; 0: off."""
+    turn_model: str = "smart-turn-v3.2"
+    """Model asked at the `speculate_ms` pause whether the turn is finished; empty: silence alone ends a turn."""
+    turn_threshold: float = 0.5
+    """The turn model's probability at or above which the turn ends at that pause."""
+    max_silence_ms: int = 1200
+    """Silence that ends a turn the turn model heard as unfinished (a list, a hesitation)."""
 
 
 @dataclass(frozen=True)

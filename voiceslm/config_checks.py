@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from voiceslm.config_build import origin_of, short_repr
 from voiceslm.engines import voices
 from voiceslm.errors import UserError
+from voiceslm.models import catalog
 from voiceslm.models.catalog import WHISPER_LANGUAGES
 
 if TYPE_CHECKING:
@@ -128,6 +129,21 @@ def _check_live_values(config: Config, require: Any) -> None:
         "0 (off) or from 64 up to below vad.min_silence_ms",
         vad.speculate_ms,
     )
+    require(0.0 < vad.turn_threshold < 1.0, "vad.turn_threshold", "between 0 and 1 (exclusive)", vad.turn_threshold)
+    require(
+        vad.min_silence_ms <= vad.max_silence_ms <= 10000,
+        "vad.max_silence_ms",
+        "from vad.min_silence_ms up to 10000",
+        vad.max_silence_ms,
+    )
+    if vad.turn_model:
+        entry = catalog.find(vad.turn_model)
+        require(
+            entry is not None and entry.role == "turn",
+            "vad.turn_model",
+            'empty (off) or a turn model from `voiceslm models list`, such as "smart-turn-v3.2"',
+            vad.turn_model,
+        )
     require(0 <= echo.tail_ms <= 5000, "echo.tail_ms", "between 0 and 5000", echo.tail_ms)
     require(
         4 <= live.audio_queue_blocks <= 10000, "live.audio_queue_blocks", "between 4 and 10000", live.audio_queue_blocks

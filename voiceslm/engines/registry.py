@@ -19,6 +19,7 @@ from voiceslm.models.needs import LmRole, lm_model_name, stt_model_name, voice_m
 if TYPE_CHECKING:
     from voiceslm.engines.apertium import ApertiumTranslator
     from voiceslm.engines.routes import Leg, TranslationRouter
+    from voiceslm.engines.smart_turn import SmartTurn, TurnModel
     from voiceslm.engines.stt import SpeechToText, WhisperSTT
     from voiceslm.engines.text_model import LanguageModel
     from voiceslm.engines.tts import TextToSpeech, VoiceBank
@@ -51,6 +52,7 @@ class EngineSet(Protocol):
         stt_languages: Iterable[str | None] = (),
         lm_roles: Iterable[LmRole] = (),
         voice_languages: Iterable[str] = (),
+        directions: Iterable[tuple[str | None, str]] = (),
     ) -> None: ...
     def preload(
         self,
@@ -58,7 +60,12 @@ class EngineSet(Protocol):
         stt_languages: Iterable[str | None] = (),
         lm_roles: Iterable[LmRole] = (),
         voice_languages: Iterable[str] = (),
+        directions: Iterable[tuple[str | None, str]] = (),
     ) -> None: ...
+    def turn_model(self) -> TurnModel | None:
+        """The end-of-turn model, or None when it is off or not installed (turns end on silence alone)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -80,6 +87,8 @@ class Engines:
         self.loads: collections.Counter[str] = collections.Counter()
         """How many times each model was loaded ("stt:whisper-base", "lm:gemma3-270m", "voice:es"): once
         each, unless the set was closed in between."""
+        self._turn: SmartTurn | None = None
+        self._turn_checked = False
 
     # Speech-to-text -------------------------------------------------------
 
@@ -201,6 +210,26 @@ class Engines:
 
         return SileroVad()
 
+    # End of turn ----------------------------------------------------------
+
+    def turn_model(self) -> SmartTurn | None:
+        name = self.config.vad.turn_model
+        with self._lock:
+            if self._turn is None and name and not self._turn_checked:
+                self._turn_checked = True
+                if not self.store.is_installed(name):
+                    log.warning(
+                        "the turn model %s is not installed, so a turn ends after vad.min_silence_ms of silence; "
+                        "run: voiceslm models install %s",
+                        name,
+                        name,
+                    )
+                    return None
+                from voiceslm.engines.smart_turn import SmartTurn
+
+                self._turn = SmartTurn.load(self.store.require(name))
+            return self._turn
+
     # Lifecycle ------------------------------------------------------------
 
     def preload(
@@ -209,13 +238,20 @@ class Engines:
         stt_languages: Iterable[str | None] = (),
         lm_roles: Iterable[LmRole] = (),
         voice_languages: Iterable[str] = (),
+        directions: Iterable[tuple[str | None, str]] = (),
     ) -> None:
-        """Load what the first utterance will need, so it does not pay for it."""
+        """Load what the first utterance will need, so it does not pay for it.
+
+        Translation loads the engines of `directions` (default: the configured
+        one) and nothing else: English to Spanish through Apertium never loads
+        the language model, which a later mode or direction loads on first use.
+        """
         for language in stt_languages:
             self.stt(language)
         for role in lm_roles:
             if role == "translate":
-                self._preload_translation()
+                for source, target in tuple(directions) or (self._configured_direction(),):
+                    self._preload_translation(source, target)
             else:
                 self.lm(role)
         for language in voice_languages:
@@ -227,24 +263,29 @@ class Engines:
         stt_languages: Iterable[str | None] = (),
         lm_roles: Iterable[LmRole] = (),
         voice_languages: Iterable[str] = (),
+        directions: Iterable[tuple[str | None, str]] = (),
     ) -> None:
         """Fail fast, before any work, if a needed model is missing."""
         for language in stt_languages:
             self.store.require(self.stt_model_name(language))
+        directions = tuple(directions) or (self._configured_direction(),)
         for role in lm_roles:
-            if role == "translate" and self._translates_without_lm():
+            if role == "translate" and all(self._translates_without_lm(s, t) for s, t in directions):
                 continue
             self.store.require(self.lm_model_name(role))
         for language in voice_languages:
             if name := voice_model_name(self.config, language):
                 self.store.require(name)
 
-    def _preload_translation(self) -> None:
-        """Load the engines of the configured direction (the reverse one loads on first use)."""
+    def _configured_direction(self) -> tuple[str | None, str]:
+        source = self.config.translate.source
+        return (None if source == "auto" else source), self.config.translate.target
+
+    def _preload_translation(self, source: str | None, target: str) -> None:
+        """Load the engines of one direction (others load on first use)."""
         from voiceslm.engines.routes import parse_route
 
-        source, target = self.config.translate.source, self.config.translate.target
-        if source == "auto":
+        if source is None:
             self.translate_lm()
             return
         for leg in parse_route(self.translation().route(source, target), source, target):
@@ -252,10 +293,9 @@ class Engines:
             if leg.engine == "apertium":
                 self.apertium().warm(leg.source, leg.target)
 
-    def _translates_without_lm(self) -> bool:
-        """Whether the configured direction goes along a route without the language model."""
-        source, target = self.config.translate.source, self.config.translate.target
-        if source == "auto":
+    def _translates_without_lm(self, source: str | None, target: str) -> bool:
+        """Whether a direction goes along a route without the language model."""
+        if source is None:
             return False
         from voiceslm.engines.routes import parse_route
 
@@ -274,6 +314,10 @@ class Engines:
                 self._voices.close()
             if self._apertium is not None:
                 self._apertium.close()
+            if self._turn is not None:
+                self._turn.close()
+            self._turn = None
+            self._turn_checked = False
             self._apertium = None
             self._router = None
             self._lm.clear()

@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -52,6 +53,12 @@ def _feature_extractor():  # noqa: ANN202 - faster_whisper's FeatureExtractor, i
     from faster_whisper.feature_extractor import FeatureExtractor
 
     return FeatureExtractor(feature_size=_N_MELS, sampling_rate=SAMPLE_RATE, chunk_length=WINDOW_S)
+
+
+class TurnModel(Protocol):
+    """What the listener asks at a pause: `SmartTurn`, or a test's scripted stand-in."""
+
+    def probability(self, audio: np.ndarray) -> float: ...
 
 
 class SmartTurn:

@@ -63,9 +63,17 @@ class SpeechToText(ABC):
 
     @abstractmethod
     def transcribe(
-        self, audio: np.ndarray, language: str | None = None, languages: Sequence[str] | None = None
+        self,
+        audio: np.ndarray,
+        language: str | None = None,
+        languages: Sequence[str] | None = None,
+        *,
+        full_window: bool = False,
     ) -> Transcript:
-        """`language` None: detect it, among `languages` when given (a conversation's pair)."""
+        """`language` None: detect it, among `languages` when given (a conversation's pair).
+
+        `full_window`: never the short encoder window (`stt.window_s`), for speech
+        likely clipped or masked, such as a barge-in over the pipeline's own voice."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the model's memory."""
@@ -192,7 +200,12 @@ class WhisperSTT(SpeechToText):
         return best, best_prob / total, foreign
 
     def transcribe(
-        self, audio: np.ndarray, language: str | None = None, languages: Sequence[str] | None = None
+        self,
+        audio: np.ndarray,
+        language: str | None = None,
+        languages: Sequence[str] | None = None,
+        *,
+        full_window: bool = False,
     ) -> Transcript:
         started = time.perf_counter()
         duration = audio.shape[0] / STT_SAMPLE_RATE
@@ -213,7 +226,7 @@ class WhisperSTT(SpeechToText):
             else:
                 self.check_language(language)
                 probability = 1.0
-            kept = self._decode(audio, language, duration)
+            kept = self._decode(audio, language, WHISPER_WINDOW_S if full_window else duration)
             if self._window.frames is not None and _confidence(kept) < WINDOW_RETRY_LOGPROB:
                 # Unsure in the short window: the full one sometimes hears what
                 # it missed (a first word dropped). The surer reading is kept.

@@ -65,19 +65,20 @@ class EngineWorker:
 
 
 class EngineWorkers:
-    """The session's four workers: speech-to-text, language model, voice and VAD."""
+    """The session's workers: speech-to-text, language model, voice, VAD and the turn model."""
 
     def __init__(self) -> None:
         self.stt = EngineWorker("stt")
         self.lm = EngineWorker("lm")
         self.tts = EngineWorker("tts")
         self.vad = EngineWorker("vad")
+        self.turn = EngineWorker("turn")
 
     async def shutdown(self) -> None:
         # Let a generation that is finishing its last token end before the models
         # are freed (its cancel event is set, so this is one token's time).
         await asyncio.to_thread(self.lm.shutdown, wait=True)
-        for worker in (self.stt, self.tts, self.vad):
+        for worker in (self.stt, self.tts, self.vad, self.turn):
             worker.shutdown(wait=False)
 
 

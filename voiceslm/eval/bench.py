@@ -233,7 +233,8 @@ async def _collect(
         if played.done() and last is not None and state == "listening":
             idle_since = idle_since or time.monotonic()
             # Past the silence that ends a turn, nothing more can come from this clip.
-            if time.monotonic() - idle_since > pipeline.config.vad.min_silence_ms / 1000 + 0.3:
+            vad = pipeline.config.vad
+            if time.monotonic() - idle_since > max(vad.min_silence_ms, vad.max_silence_ms) / 1000 + 0.3:
                 break
         else:
             idle_since = None

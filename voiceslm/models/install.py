@@ -55,6 +55,7 @@ def default_models(config: Config) -> list[str]:
     wanted = [config.stt.model, config.stt.english_model, config.lm.translate_model, config.lm.assist_model]
     wanted += [voice.removeprefix("piper:") for voice in config.tts.voices.values() if voice.startswith("piper:")]
     wanted.append("espeak-ng")  # speaks every language without a Piper voice
+    wanted.append(config.vad.turn_model)  # ends a finished turn at its first short pause
     routes = [config.translate.engine, *config.translate.engines.values()]
     if any(route == "auto" or "bergamot" in route for route in routes):
         from voiceslm.engines import bergamot

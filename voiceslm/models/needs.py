@@ -26,6 +26,8 @@ class Needs:
     """Languages speech is transcribed as; None: detected."""
     lm_roles: tuple[LmRole, ...]
     voice_languages: tuple[str, ...]
+    directions: tuple[tuple[str | None, str], ...] = ()
+    """Translation directions (source None: detected) whose engines load up front; others load on first use."""
 
 
 def two_way(config: Config, mode: Mode, source: str | None) -> bool:
@@ -44,8 +46,9 @@ def needs_for(config: Config, mode: Mode, source: str | None, target: str) -> Ne
     """The models `mode` needs from `source` (None: detected) into `target`."""
     stt = (stt_language(config, mode, source),)
     if mode in ("translate", "converse"):
-        voices = (target, source) if two_way(config, mode, source) and source else (target,)
-        return Needs(stt, ("translate",), voices)
+        if two_way(config, mode, source) and source:
+            return Needs(stt, ("translate",), (target, source), ((source, target), (target, source)))
+        return Needs(stt, ("translate",), (target,), ((source, target),))
     if mode == "assist":
         return Needs(stt, ("assist",), (source or "en",))
     return Needs(stt, (), ())
@@ -86,4 +89,5 @@ def configured_models(config: Config) -> list[str]:
     """Every model the configuration names (some may be needed only in some modes)."""
     names = [config.stt.model, config.stt.english_model, config.lm.translate_model, config.lm.assist_model]
     names += [name for language in config.tts.voices if (name := voice_model_name(config, language))]
+    names.append(config.vad.turn_model)  # optional: without it a turn ends on silence alone
     return list(dict.fromkeys(name for name in names if name))

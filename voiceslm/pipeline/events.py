@@ -74,8 +74,10 @@ class Utterance:
     """Monotonic seconds of the end of the last voiced frame: when the user stopped."""
     detected_at: float
     """Monotonic seconds when the end of the turn was decided (after the silence wait)."""
-    reason: Literal["silence", "max-length", "ptt", "end-of-input"]
-    """What ended the turn."""
+    reason: Literal["silence", "turn-model", "max-length", "ptt", "end-of-input"]
+    """What ended the turn ("turn-model": the turn model heard it finished at a short pause)."""
+    barge_in: bool = False
+    """The turn began while the pipeline was speaking: likely clipped or masked by its voice."""
 
     @property
     def duration_s(self) -> float:

@@ -6,6 +6,13 @@ the probabilities to the turn detector (hands-free) or the push-to-talk
 recorder. What it finds goes out as events and `Utterance`s; a barge-in is a
 `Cancel` on the control channel, never a direct call into the reply.
 
+End of turn: at the `vad.speculate_ms` pause the turn model (Smart Turn, in
+its own worker thread) is asked whether the speaker has finished; if so the
+turn ends there, otherwise it ends after `vad.max_silence_ms` of silence, so a
+counted list or a hesitation stays one turn (or after `vad.min_silence_ms` when
+the transcript started at the pause ends a sentence). Without the model, a turn
+ends after `vad.min_silence_ms`.
+
 Push-to-talk: the press and the release arrive as commands. The turn ends at
 the first block captured after the release, or, if the device stalls, half a
 second after it by the listener's own clock.
@@ -24,7 +31,9 @@ import numpy as np
 
 from voiceslm.audio.playback import AudioOutput
 from voiceslm.config import Config
-from voiceslm.engines.worker import EngineWorker
+from voiceslm.engines.vad import FRAME_S
+from voiceslm.engines.worker import EngineError, EngineWorker
+from voiceslm.errors import UserError
 from voiceslm.pipeline.channels import DropOldestQueue
 from voiceslm.pipeline.events import AudioBlock, Cancel, Command, Event, SpeechStarted, Utterance
 from voiceslm.pipeline.reply import Playback
@@ -36,9 +45,14 @@ from voiceslm.pipeline.turns import (
     TurnPause,
     TurnResume,
     TurnStart,
+    ends_sentence,
+    sounds_unfinished,
 )
 
 if TYPE_CHECKING:
+    from voiceslm.engines.registry import EngineSet
+    from voiceslm.engines.smart_turn import TurnModel
+    from voiceslm.engines.stt import Transcript
     from voiceslm.engines.vad import VoiceActivity
 
 log = logging.getLogger(__name__)
@@ -53,7 +67,10 @@ PTT_POLL_S = 0.1
 class Speculator(Protocol):
     """Who the listener tells that the user paused (maybe the end of the turn) or went on."""
 
-    def speculate(self, pause: TurnPause) -> None: ...
+    def speculate(self, pause: TurnPause, *, barge_in: bool = False) -> asyncio.Future[tuple[Transcript, float]]:
+        """Start on the pause; returns its transcript (and the seconds it took), when ready."""
+        ...
+
     def drop_speculation(self) -> None: ...
 
 
@@ -65,6 +82,8 @@ class Listener:
         audio: DropOldestQueue[AudioBlock],
         utterances: DropOldestQueue[Utterance],
         vad: EngineWorker,
+        turn: EngineWorker,
+        engines: EngineSet,
         output: AudioOutput,
         playback: Playback,
         speculator: Speculator,
@@ -81,6 +100,16 @@ class Listener:
         self._vad_worker = vad
         self.vad: VoiceActivity | None = None
         """Set by the session once the model is loaded."""
+        self._turn_worker = turn
+        self._engines = engines
+        self._turn_model: TurnModel | None = None
+        self._pause_serial = 0
+        """Bumped whenever a pause ends (speech, end of turn, deaf microphone): a score for it is stale."""
+        self._scoring: asyncio.Task[None] | None = None
+        self._end_at_silence = -1
+        """The pause (its serial) whose words end a sentence: it ends at vad.min_silence_ms."""
+        self._barge_in = False
+        """The hands-free turn in progress began while the pipeline was speaking."""
         self._output = output
         self._playback = playback
         self._speculator = speculator
@@ -117,7 +146,17 @@ class Listener:
     # The loop ------------------------------------------------------------------------
 
     async def run(self) -> None:
-        detector = TurnDetector(self.config.vad)
+        # Loaded with the other models; a missing one was reported there, once.
+        if self.config.vad.turn_model and self.config.vad.speculate_ms:
+            self._turn_model = await self._turn_worker.call(self._engines.turn_model)
+        detector = TurnDetector(self.config.vad, turn_model=self._turn_model is not None)
+        try:
+            await self._run(detector)
+        finally:
+            if self._scoring is not None:
+                self._scoring.cancel()
+
+    async def _run(self, detector: TurnDetector) -> None:
         recorder = PushToTalkRecorder(self.config.vad)
         frames_of = FrameSplitter()
         was_live = False
@@ -159,6 +198,10 @@ class Listener:
                 # The first block captured after the release: the turn is complete.
                 self._end_ptt(recorder, stopped_at)
                 was_ptt = was_live = False
+            if self._scoring is not None and self._scoring.done():
+                scoring, self._scoring = self._scoring, None
+                if not scoring.cancelled():
+                    scoring.result()  # a fault in the listener's own code surfaces here
             self._on_progress()
 
     async def _next_block(self) -> AudioBlock | None:
@@ -219,26 +262,104 @@ class Listener:
             self._ptt_stopped_at = at
 
     def _listen_hands_free(self, detector: TurnDetector, at: float, frame: np.ndarray, probability: float) -> None:
-        for decision in detector.feed(at, frame, probability):
+        decisions = detector.feed(at, frame, probability)
+        if (
+            self._end_at_silence == self._pause_serial
+            and not decisions
+            and detector.silent_ms >= self.config.vad.min_silence_ms
+        ):
+            decisions = [end] if (end := detector.end_at_pause(at + FRAME_S, "silence")) is not None else []
+        for decision in decisions:
             if isinstance(decision, TurnPause):
-                self._speculator.speculate(decision)
+                transcript = self._speculator.speculate(decision, barge_in=self._barge_in)
+                if detector.turn_model:
+                    self._ask_turn_model(detector, decision, transcript)
             elif isinstance(decision, TurnResume):
+                self._pause_serial += 1
                 self._speculator.drop_speculation()
             elif isinstance(decision, TurnStart):
                 self.quiet.clear()
                 during = self._playback.speaking
+                self._barge_in = during
                 self._publish(
                     SpeechStarted(decision.speech_start, during_playback=during, detected_at=time.monotonic())
                 )
                 if during and not self.half_duplex_now():
                     self._post(Cancel("barge-in", time.monotonic(), decision.speech_start))
             elif isinstance(decision, TurnEnd):
+                self._pause_serial += 1
                 self.quiet.set()
                 self._emit_utterance(decision)
+
+    def _ask_turn_model(
+        self, detector: TurnDetector, pause: TurnPause, transcript: asyncio.Future[tuple[Transcript, float]]
+    ) -> None:
+        """Score the pause in the turn model's thread; the listener goes on reading the microphone meanwhile."""
+        if self._scoring is not None and not self._scoring.done():
+            self._scoring.cancel()
+        self._pause_serial += 1
+        self._scoring = asyncio.get_running_loop().create_task(
+            self._end_if_finished(detector, pause.audio, transcript, self._pause_serial)
+        )
+
+    async def _end_if_finished(
+        self,
+        detector: TurnDetector,
+        audio: np.ndarray,
+        transcript: asyncio.Future[tuple[Transcript, float]],
+        serial: int,
+    ) -> None:
+        """End the turn at this pause if the voice says it is finished and the words do not say otherwise.
+
+        When the voice says it goes on, the words still may not: a transcript that
+        ends a sentence ("... forever.") ends the turn at `vad.min_silence_ms`, as
+        a fixed silence would, while one that stops mid-phrase ("... how much"), a
+        count or an "and" waits for `vad.max_silence_ms`.
+        """
+        model = self._turn_model
+        assert model is not None
+        try:
+            probability = await self._turn_worker.call(model.probability, audio)
+        except EngineError as exc:
+            log.warning("the turn model failed (%s); this turn ends after vad.max_silence_ms", exc)
+            return
+        if serial != self._pause_serial:
+            return  # speech went on meanwhile
+        finished = probability >= self.config.vad.turn_threshold
+        # The reply waits for the transcript anyway, so reading it first costs no time.
+        # Shielded: this check being cancelled must not cancel the work started at the pause.
+        try:
+            text = (await asyncio.shield(transcript))[0].text
+        except (EngineError, UserError):
+            text = ""
+        except asyncio.CancelledError:
+            if not transcript.cancelled():
+                raise  # this check itself was cancelled
+            return  # the speculation was dropped: speech went on
+        if serial != self._pause_serial:
+            return
+        if sounds_unfinished(text):
+            log.debug("turn model p=%.2f, but %r may go on: waiting for vad.max_silence_ms", probability, text)
+        elif finished:
+            self._end_turn(detector.end_at_pause(time.monotonic()))
+        elif ends_sentence(text):
+            # Ended by the silence of vad.min_silence_ms, counted by the detector frame by frame.
+            self._end_at_silence = serial
+            if detector.silent_ms >= self.config.vad.min_silence_ms:
+                self._end_turn(detector.end_at_pause(time.monotonic(), "silence"))
+
+    def _end_turn(self, end: TurnEnd | None) -> None:
+        if end is not None:
+            self._pause_serial += 1
+            self.quiet.set()
+            self._emit_utterance(end)
+            self._on_progress()
 
     def _drop_partial(self, detector: TurnDetector, frames_of: FrameSplitter) -> None:
         if detector.speaking:
             log.debug("microphone went deaf mid-turn; the partial turn is dropped")
+        self._pause_serial += 1
+        self._barge_in = False
         detector.reset()
         frames_of.reset()
         self.quiet.set()
@@ -252,7 +373,9 @@ class Listener:
             speech_end=end.speech_end,
             detected_at=end.detected_at,
             reason=end.reason,
+            barge_in=self._barge_in and end.reason != "ptt",
         )
+        self._barge_in = False
         self.utterance_count += 1
         log.debug("utterance %d: %.2f s (%s)", utterance.id, utterance.duration_s, utterance.reason)
         self._publish(utterance)

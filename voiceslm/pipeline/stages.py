@@ -109,6 +109,8 @@ class Stages:
             audio=channels.audio,
             utterances=channels.utterances,
             vad=wiring.workers.vad,
+            turn=wiring.workers.turn,
+            engines=wiring.engines,
             output=wiring.output,
             playback=wiring.playback,
             speculator=self.transcriber,

@@ -81,7 +81,7 @@ def file_io(
         recording = RecordingInput(block_ms=config.audio.block_ms, name=str(input_path))
         recording.queue(samples)
         # Enough silence after the recording for the last turn to end.
-        recording.close(config.vad.min_silence_ms / 1000 + 0.5)
+        recording.close(max(config.vad.min_silence_ms, config.vad.max_silence_ms) / 1000 + 0.5)
         audio_in = recording
     if output_path is not None:
         from voiceslm.audio.io import check_output_path
@@ -102,10 +102,14 @@ def load_models(
     stt_languages = tuple(x for x in needs.stt_languages if f"stt:{x}" not in done)
     lm_roles = tuple(x for x in needs.lm_roles if f"lm:{x}" not in done)
     voice_languages = tuple(x for x in needs.voice_languages if f"voice:{x}" not in done)
-    engines.check_installed(stt_languages=stt_languages, lm_roles=lm_roles, voice_languages=voice_languages)
+    engines.check_installed(
+        stt_languages=stt_languages, lm_roles=lm_roles, voice_languages=voice_languages, directions=needs.directions
+    )
     if vad is None:
         vad = engines.new_vad()
-    engines.preload(stt_languages=stt_languages, lm_roles=lm_roles, voice_languages=voice_languages)
+    engines.preload(
+        stt_languages=stt_languages, lm_roles=lm_roles, voice_languages=voice_languages, directions=needs.directions
+    )
     # The first call into each engine pays for lazy set-up (CTranslate2
     # allocations, ONNX sessions); pay it now rather than on the first turn.
     # Silence would be skipped by Whisper's own VAD, so warm up on speech.
@@ -114,13 +118,19 @@ def load_models(
     for language in stt_languages:
         engines.stt(language).transcribe(speech, language)
         done.add(f"stt:{language}")
+    if "turn" not in done and (turn := engines.turn_model()) is not None:
+        turn.probability(speech if stt_languages else _warm_up_speech())
+        done.add("turn")
     warm = threading.Event()
+    directions = needs.directions or ((None, "es"),)
     for role in lm_roles:
         model = engines.lm(role)
         if role == "assist":
             stream = model.answer("Hi.", cancel=warm)
         else:
-            stream = model.translate("Hi.", "en", "es", cancel=warm)
+            # The direction the mode translates: another would load engines it never uses.
+            source, target = directions[0]
+            stream = model.translate("Hi.", source or "en", target, cancel=warm)
         next(iter(stream), None)
         warm.set()
         for _ in stream:

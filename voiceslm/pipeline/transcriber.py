@@ -2,9 +2,9 @@
 
 When the speaker pauses for `vad.speculate_ms` the listener says so, and the
 pause's audio is transcribed (and the reply's generation started) at once, in
-case the pause becomes the end of the turn. If it does, that work is kept and
-the reply starts about `min_silence_ms - speculate_ms` earlier; if speech goes
-on, or the final transcript asks for something else, it is dropped.
+case the pause becomes the end of the turn (the turn model's verdict, or the
+silence going on). If it does, that work is kept; if speech goes on, or the
+final transcript asks for something else, it is dropped.
 
 Speech-to-text runs in its own worker thread, engine lookup included, so an
 utterance that arrives while a mode change loads a model never stalls the loop.
@@ -116,22 +116,25 @@ class Transcriber:
 
     # Speculation -------------------------------------------------------------------
 
-    def speculate(self, pause: TurnPause) -> None:
-        """The speaker paused: transcribe (and start the reply) now, in case the turn is over."""
+    def speculate(self, pause: TurnPause, *, barge_in: bool = False) -> asyncio.Future[tuple[Transcript, float]]:
+        """The speaker paused: transcribe (and start the reply) now, in case the turn is over.
+
+        Returns the transcript to come (cancelled if the speculation is dropped)."""
         self.drop_speculation()
         future: asyncio.Future[tuple[Transcript, float]] = asyncio.get_running_loop().create_future()
         speculation = _Speculation(pause.speech_start, pause.speech_end, threading.Event(), future)
-        speculation.task = self._spawn(self._run_speculation(speculation, pause.audio), "speculate")
+        speculation.task = self._spawn(self._run_speculation(speculation, pause.audio, barge_in), "speculate")
         self._speculation = speculation
+        return future
 
     def drop_speculation(self) -> None:
         if self._speculation is not None:
             self._speculation.drop()
             self._speculation = None
 
-    async def _run_speculation(self, speculation: _Speculation, audio: np.ndarray) -> None:
+    async def _run_speculation(self, speculation: _Speculation, audio: np.ndarray, barge_in: bool) -> None:
         try:
-            result = await self._run_stt(audio)
+            result = await self._run_stt(audio, barge_in)
         except (UserError, EngineError) as exc:
             # Handed to whoever adopts this work, which reports it.
             if not speculation.transcript.done():
@@ -152,17 +155,20 @@ class Transcriber:
 
     # Transcribing ------------------------------------------------------------------
 
-    async def _run_stt(self, audio: np.ndarray) -> tuple[Transcript, float]:
-        """(Transcript, seconds taken), engine lookup and decoding both in the worker thread."""
+    async def _run_stt(self, audio: np.ndarray, barge_in: bool) -> tuple[Transcript, float]:
+        """(Transcript, seconds taken), engine lookup and decoding both in the worker thread.
+
+        A barge-in is decoded in Whisper's full window: the short one misheard
+        "stop" said over a reply (docs/quality.md)."""
         route = self._route()
-        return await self._stt.call(self._decode, audio, route.stt_language, route.stt_candidates)
+        return await self._stt.call(self._decode, audio, route.stt_language, route.stt_candidates, barge_in)
 
     def _decode(
-        self, audio: np.ndarray, language: str | None, candidates: tuple[str, str] | None
+        self, audio: np.ndarray, language: str | None, candidates: tuple[str, str] | None, full_window: bool
     ) -> tuple[Transcript, float]:
         stt = self._engines.stt(language)
         started = time.perf_counter()
-        transcript = stt.transcribe(audio, language, languages=candidates)
+        transcript = stt.transcribe(audio, language, languages=candidates, full_window=full_window)
         return transcript, time.perf_counter() - started
 
     async def _transcribe(self, utterance: Utterance) -> None:
@@ -187,7 +193,7 @@ class Transcriber:
             if speculation is not None:
                 speculation.drop()
                 speculation = None
-            transcript, stt_seconds = await self._run_stt(utterance.audio)
+            transcript, stt_seconds = await self._run_stt(utterance.audio, utterance.barge_in)
         now = time.monotonic()
         times = TurnTimes(utterance.speech_end, utterance.detected_at, utterance.duration_s)
         times.transcript_at = now

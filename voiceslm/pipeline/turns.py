@@ -4,6 +4,9 @@
 blips shorter than `min_speech_ms`, ends a turn after `min_silence_ms` of
 silence or at `max_utterance_s`, and reports when the user really stopped
 talking (the last voiced frame), which is where every latency figure starts.
+With a turn model, the silence that ends a turn is `max_silence_ms` instead,
+and the listener ends it earlier, at the `speculate_ms` pause, when the model
+hears the turn as finished (`end_at_pause`).
 It never touches a model, so it is tested with scripted probabilities.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,6 +28,46 @@ log = logging.getLogger(__name__)
 # How much silence after the last voiced frame an utterance keeps: Whisper
 # transcribes a clipped final word worse, and more silence only costs time.
 _TAIL_PAD_S = 0.2
+
+
+# Words a turn model hears as an ending that often are not one, in the languages spoken to
+# voiceslm: numbers counted or read out one by one (each sounds final) ...
+_COUNT_WORDS = (
+    "zero one two three four five six seven eight nine ten",
+    "cero uno una dos tres cuatro cinco seis siete ocho nueve diez",
+    "null eins zwei drei vier fünf sechs sieben acht neun zehn",
+    "zéro un une deux trois quatre cinq six sept huit neuf dix",
+    "zero uno due tre quattro cinque sei sette otto nove dieci",
+    "zero um uma dois duas três quatro cinco seis sete oito nove dez",
+)
+# ... and a last word that promises more: a conjunction or a filler.
+_OPEN_ENDS = (
+    "and or but because um uh er erm",
+    "y o pero eh",
+    "und oder aber weil äh ähm",
+    "et ou mais euh",
+    "ma ehm",
+    "mas",
+)
+_COUNTED = frozenset(word for words in _COUNT_WORDS for word in words.split())
+_OPEN = frozenset(word for words in _OPEN_ENDS for word in words.split())
+
+
+def sounds_unfinished(text: str) -> bool:
+    """Whether a transcript so far is one the voice cannot vouch is over.
+
+    A count or digits read out ("one ... two ..."), and a turn that stops on
+    "and" or "um", go on more often than not, however final the voice sounds.
+    """
+    words = re.findall(r"\w+", text.lower())
+    if not words:
+        return False
+    return all(word.isdigit() or word in _COUNTED for word in words) or words[-1] in _OPEN
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether a transcript ends as a sentence does (Whisper punctuates from the voice as well)."""
+    return text.rstrip().endswith((".", "?", "!", "。", "？", "！"))
 
 
 class FrameSplitter:
@@ -69,13 +113,16 @@ class TurnResume:
     """Speech went on after a `TurnPause`: whatever was started on it is void."""
 
 
+EndReason = Literal["silence", "turn-model", "max-length", "ptt", "end-of-input"]
+
+
 @dataclass(frozen=True)
 class TurnEnd:
     audio: np.ndarray
     speech_start: float
     speech_end: float
     detected_at: float
-    reason: Literal["silence", "max-length", "ptt", "end-of-input"]
+    reason: EndReason
 
 
 Decision = TurnStart | TurnPause | TurnResume | TurnEnd
@@ -84,7 +131,7 @@ Decision = TurnStart | TurnPause | TurnResume | TurnEnd
 class TurnDetector:
     """Decides where turns begin and end from per-frame speech probabilities."""
 
-    def __init__(self, config: VadConfig) -> None:
+    def __init__(self, config: VadConfig, *, turn_model: bool = False) -> None:
         self.config = config
         self.threshold = config.threshold
         # Hysteresis as in Silero's own segmenter: once speaking, a frame counts
@@ -94,10 +141,13 @@ class TurnDetector:
             maxlen=max(1, round(config.preroll_ms / 1000 / FRAME_S))
         )
         self._min_speech_frames = max(1, round(config.min_speech_ms / 1000 / FRAME_S))
-        self._min_silence_frames = max(1, round(config.min_silence_ms / 1000 / FRAME_S))
+        speculate = round(config.speculate_ms / 1000 / FRAME_S)
+        self.turn_model = turn_model and speculate > 0
+        """A turn model is asked at each pause: unfinished turns wait for `max_silence_ms`."""
+        silence_ms = config.max_silence_ms if self.turn_model else config.min_silence_ms
+        self._min_silence_frames = max(1, round(silence_ms / 1000 / FRAME_S))
         self._max_frames = max(1, round(config.max_utterance_s / FRAME_S))
         self._tail_frames = round(_TAIL_PAD_S / FRAME_S)
-        speculate = round(config.speculate_ms / 1000 / FRAME_S)
         self._pause_frames = speculate if 0 < speculate < self._min_silence_frames else 0
         self.reset()
 
@@ -109,6 +159,11 @@ class TurnDetector:
     @property
     def confirmed(self) -> bool:
         return self._confirmed
+
+    @property
+    def paused(self) -> bool:
+        """Silent since the last `TurnPause`, with no speech since."""
+        return self._triggered and self._paused
 
     def reset(self) -> None:
         """Drop any partial turn and the pre-roll."""
@@ -169,6 +224,17 @@ class TurnDetector:
                 self._drop_to_idle()
         return out
 
+    @property
+    def silent_ms(self) -> float:
+        """Milliseconds of silence since the last voiced frame of the turn in progress."""
+        return self._silence_run * FRAME_S * 1000 if self._triggered else 0.0
+
+    def end_at_pause(self, detected_at: float, reason: EndReason = "turn-model") -> TurnEnd | None:
+        """The turn model (or its transcript) says the turn is over: end it now, if still in that pause."""
+        if not (self.paused and self._confirmed):
+            return None
+        return self._end(detected_at, reason)
+
     def finish(self, at: float, reason: Literal["ptt", "end-of-input"]) -> TurnEnd | None:
         """End the turn now (key released, input ended): the turn if one was confirmed."""
         if self._triggered and self._confirmed:
@@ -181,7 +247,7 @@ class TurnDetector:
         keep = len(self._frames) - max(0, self._silence_run - self._tail_frames)
         return np.concatenate(self._frames[:keep]) if keep else np.zeros(0, dtype=np.float32)
 
-    def _end(self, detected_at: float, reason: Literal["silence", "max-length", "ptt", "end-of-input"]) -> TurnEnd:
+    def _end(self, detected_at: float, reason: EndReason) -> TurnEnd:
         end = TurnEnd(self._audio(), self._speech_start, self._last_voiced_end, detected_at, reason)
         self.reset()
         return end
@@ -196,7 +262,7 @@ class TurnDetector:
 class PushToTalkRecorder:
     """Keeps everything heard while the key is down; nothing before or after."""
 
-    def __init__(self, config: VadConfig) -> None:
+    def __init__(self, config: VadConfig, *, turn_model: bool = False) -> None:
         self._threshold = config.threshold
         self._frames: list[np.ndarray] = []
         self._voiced = 0

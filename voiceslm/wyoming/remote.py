@@ -52,7 +52,12 @@ class RemoteStt(SpeechToText):
         self._phantoms = {phrase_key(p) for p in config.stt.phantom_phrases}
 
     def transcribe(
-        self, audio: np.ndarray, language: str | None = None, languages: Sequence[str] | None = None
+        self,
+        audio: np.ndarray,
+        language: str | None = None,
+        languages: Sequence[str] | None = None,
+        *,
+        full_window: bool = False,  # the server decodes in its own window
     ) -> Transcript:
         from wyoming.asr import Transcribe
         from wyoming.asr import Transcript as WyomingTranscript

@@ -38,7 +38,12 @@ class HomeAssistantStt(SpeechToText):
         """Calls to let pass without Home Assistant: the start-up warm-up that follows each preload."""
 
     def transcribe(
-        self, audio: np.ndarray, language: str | None = None, languages: Sequence[str] | None = None
+        self,
+        audio: np.ndarray,
+        language: str | None = None,
+        languages: Sequence[str] | None = None,
+        *,
+        full_window: bool = False,  # the server decodes in its own window
     ) -> Transcript:
         if self.warm_ups > 0:
             # Warming up is for local models; sent to Home Assistant it would be answered aloud.

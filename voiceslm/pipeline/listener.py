@@ -196,6 +196,10 @@ class Listener:
         mode = self.config.echo.mode
         # WebRTC's canceller needs a few seconds of the pipeline's voice to adapt;
         # until then it lets echo through, so the microphone is guarded as in half-duplex.
+        if mode == "aec":
+            echo = self._output.echo
+            # No echo path (a recording and a file): nothing is cancelled, so stay safe.
+            return echo is None or echo.canceller.adapting
         return mode == "half-duplex" or (mode == "pulse-aec" and self._playback.played_s < AEC_ADAPT_S)
 
     def _mic_live(self, block: AudioBlock) -> bool:

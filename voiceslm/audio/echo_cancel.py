@@ -38,12 +38,21 @@ ADAPT_S = 2.5
 """Seconds of reply a new canceller needs before its output can be trusted: on speech through a simulated
 room (40-190 ms of delay, a reverberant tail, -16 to -4 dB) echo leaked as runs of speech up to 2.1 s in,
 never after (tests/test_echo_cancel.py). Until then the microphone is guarded as in half-duplex."""
+REFERENCE_LEAD_S = 0.1
+"""The far end is filed this much before the stamps say it reaches the air. AEC3 finds any delay of the
+echo behind its reference, never one ahead of it, and the stamps of two PulseAudio streams were off by
+up to 80 ms between runs: a margin keeps the echo behind the reference."""
 SOUNDING = 1e-4
 """A far-end frame louder than this (peak) counts as sound the canceller adapts on; silence teaches it nothing."""
 TRUSTED_ERLE_DB = 15.0
 """Echo reduction, over the last second of played sound, that a canceller must reach before the microphone
 is live during playback. A fixed time alone was not enough on the looped-back virtual speaker: a canceller
 at 8-13 dB after 2.5 s let a reply's echo through as speech in 2 of 4 replies."""
+ECHO_GATE_DB = 18.0
+"""A 10 ms frame the canceller made this much quieter than the microphone heard it was nearly all echo,
+and what is left of it is silenced. Silero VAD judges the shape of a sound more than its level, and now
+and then took a trusted canceller's residual echo (16-21 dB down on some PulseAudio servers) for speech.
+A person talking over the reply is not cancelled: at 0 dB speech-to-echo their frames lose a few dB."""
 QUIET_ECHO = 1e-6
 """Mean energy per sample of the microphone while sound plays below which there is no echo to cancel
 (headphones, a muted speaker): nothing to wait for."""
@@ -61,7 +70,7 @@ class Timeline:
     between two devices' clocks) or by more than `jump_s` at once.
     """
 
-    def __init__(self, tolerance_s: float = 0.04, patience: int = 8, jump_s: float = 0.25) -> None:
+    def __init__(self, tolerance_s: float = 0.06, patience: int = 20, jump_s: float = 0.25) -> None:
         self.tolerance_s = tolerance_s
         self.patience = patience
         self.jump_s = jump_s
@@ -122,7 +131,7 @@ class FarEnd:
         if mono.size == 0:  # the resampler holds the first few samples back
             return
         with self._lock:
-            at = self.timeline.place(reaches_air_at, mono.size / SAMPLE_RATE)
+            at = self.timeline.place(reaches_air_at - REFERENCE_LEAD_S, mono.size / SAMPLE_RATE)
             self._chunks.append((at, mono))
             while self._chunks and self._chunks[0][0] < at - self._keep_s:
                 self._chunks.popleft()
@@ -200,6 +209,9 @@ class EchoCanceller:
         self._reset_requested = False
         self._recent: collections.deque[tuple[float, float]] = collections.deque(maxlen=SAMPLE_RATE // FRAME)
         self._trusted = False
+        self._anchors: int | None = None
+        self.moves = 0
+        """How often the echo path's delay moved (a stream re-anchored) while the canceller was trusted."""
 
     @property
     def adapting(self) -> bool:
@@ -227,6 +239,7 @@ class EchoCanceller:
         """
         if self._reset_requested or self._generation != self._far_end.generation:
             self.reset()
+        self._watch_delay()
         samples = np.asarray(samples, dtype=np.float32)
         at = self._timeline.place(captured_at, samples.size / SAMPLE_RATE)
         start = at - self._pending.size / SAMPLE_RATE
@@ -237,8 +250,10 @@ class EchoCanceller:
         for i in range(frames):
             part = slice(i * FRAME, (i + 1) * FRAME)
             out[part] = self._processor.process(data[part], far[part])
-        if frames and not self._trusted:
-            self._measure(data[: frames * FRAME], far, out, frames)
+        if frames:
+            if not self._trusted:
+                self._measure(data[: frames * FRAME], far, out, frames)
+            self._gate(data[: frames * FRAME], out, frames)
         self._pending = data[frames * FRAME :].copy()
         return out, start
 
@@ -257,6 +272,29 @@ class EchoCanceller:
             self._trusted = True
             log.debug("echo canceller trusted after %.1f s of played sound (%.0f dB)", self.adapted_s, self.erle_db)
 
+    def _watch_delay(self) -> None:
+        """A stream's timeline re-anchored: the echo's delay moved (PulseAudio grew a buffer after an underrun,
+        a callback stalled). AEC3 finds the new delay by itself but lets echo through meanwhile (7 of 8
+        self-triggers on a fresh server came after one), so the microphone is guarded until it has
+        measured TRUSTED_ERLE_DB again on new sound; the canceller keeps what it learnt."""
+        anchors = self._far_end.timeline.anchors + self._timeline.anchors
+        if self._anchors is None or anchors == self._anchors:
+            self._anchors = anchors
+            return
+        self._anchors = anchors
+        if self._trusted:
+            self._trusted = False
+            self._recent.clear()
+            self.moves += 1
+            log.debug("echo path delay moved; guarding until the canceller has caught up")
+
+    @staticmethod
+    def _gate(mic: np.ndarray, out: np.ndarray, frames: int) -> None:
+        mic_energy = np.square(mic.reshape(frames, FRAME)).sum(axis=1)
+        out_frames = out.reshape(frames, FRAME)
+        echo_only = np.square(out_frames).sum(axis=1) * 10 ** (ECHO_GATE_DB / 10) < mic_energy
+        out_frames[echo_only] = 0.0
+
     def reset(self) -> None:
         """Start adapting afresh (the echo path changed: another device, a reopened stream)."""
         self._processor.reset()
@@ -267,6 +305,7 @@ class EchoCanceller:
         self.adapted_s = 0.0
         self._recent.clear()
         self._trusted = False
+        self._anchors = None
         self.resets += 1
         log.debug("echo canceller reset; adapting on the next %.1f s of played sound", self.adapt_s)
 

@@ -56,6 +56,30 @@ LONG_REPLY = (
     "This is a long answer that the speaker reads out slowly. It has several sentences so that it lasts "
     "a good while. Meanwhile someone starts to talk, and the answer must stop at once."
 )
+NUMBER_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+]
+"""The references spell small numbers out ("ten of clubs"); Whisper writes digits ("10 of clubs")."""
 CORRECT_WER = 0.25
 """An interruption counts as transcribed correctly at or under this word error rate."""
 SPEECH_RMS = 0.09
@@ -264,8 +288,6 @@ async def _replies(session: Any, events: _Recorder, result: ModeResult, count: i
 
 
 async def _interrupt(session: Any, events: _Recorder, trial: Interruption, path: Path, after_s: float) -> None:
-    from voiceslm.eval.scoring import _error_rates
-
     after = len(events.seen)
     await session.say(LONG_REPLY, "en")
     await events.wait_for(PlaybackStarted, 60, after=after)
@@ -285,8 +307,16 @@ async def _interrupt(session: Any, events: _Recorder, trial: Interruption, path:
     await events.settle(0.8, 15, lambda: session.status()["state"] == "listening")
     trial.transcript = " ".join(e.text for e in events.of(TranscriptReady, after=after) if e.text).strip()
     if trial.transcript or onsets:
-        trial.wer = round(_error_rates([trial.reference], [trial.transcript])[0], 3)
+        trial.wer = word_error(trial.reference, trial.transcript)
     await asyncio.sleep(ECHO_TAIL_S)
+
+
+def word_error(reference: str, transcript: str) -> float:
+    """WER of an interruption's transcript, with small numbers written as the references write them."""
+    from voiceslm.eval.scoring import _error_rates
+
+    spelled = re.sub(r"\b(1[0-9]|20|[0-9])\b", lambda m: NUMBER_WORDS[int(m.group(1))], transcript)
+    return round(_error_rates([reference], [spelled])[0], 3)
 
 
 async def _ready(session: Any, runner: asyncio.Task[None]) -> None:

@@ -56,29 +56,8 @@ LONG_REPLY = (
     "This is a long answer that the speaker reads out slowly. It has several sentences so that it lasts "
     "a good while. Meanwhile someone starts to talk, and the answer must stop at once."
 )
-NUMBER_WORDS = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-]
+SMALL_NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
+NUMBER_WORDS = (*SMALL_NUMBERS.split(" "), "sixteen", "seventeen", "eighteen", "nineteen", "twenty")
 """The references spell small numbers out ("ten of clubs"); Whisper writes digits ("10 of clubs")."""
 CORRECT_WER = 0.25
 """An interruption counts as transcribed correctly at or under this word error rate."""

@@ -147,8 +147,13 @@ class VadConfig:
 
 @dataclass(frozen=True)
 class EchoConfig:
-    mode: Literal["half-duplex", "pulse-aec", "none"] = "half-duplex"
+    mode: Literal["half-duplex", "aec", "pulse-aec", "none"] = "half-duplex"
     """How the microphone is kept from hearing the pipeline's own voice."""
+    adapt_s: float = 2.5
+    """aec: seconds of reply audio the canceller adapts on (after start or a device change) while the
+    microphone is still guarded as in half-duplex."""
+    noise_suppression: bool = False
+    """aec: also WebRTC's noise suppressor on the microphone (measured in docs/quality.md before trusting it)."""
     tail_ms: int = 300
     """half-duplex: the microphone stays off this long after playback ends (room echo, device latency)."""
     aec_source: str = ""

@@ -145,6 +145,7 @@ def _check_live_values(config: Config, require: Any) -> None:
             vad.turn_model,
         )
     require(0 <= echo.tail_ms <= 5000, "echo.tail_ms", "between 0 and 5000", echo.tail_ms)
+    require(0 <= echo.adapt_s <= 30, "echo.adapt_s", "between 0 and 30 seconds", echo.adapt_s)
     require(
         4 <= live.audio_queue_blocks <= 10000, "live.audio_queue_blocks", "between 4 and 10000", live.audio_queue_blocks
     )

@@ -21,7 +21,7 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,6 +37,9 @@ from voiceslm.audio.stream import (
 )
 from voiceslm.errors import DeviceError
 from voiceslm.pipeline.events import AudioBlock, DeviceKind, DeviceReady
+
+if TYPE_CHECKING:
+    from voiceslm.audio.echo_cancel import EchoPath
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,8 @@ class AudioInput(ABC):
         self.started = asyncio.Event()
         """Set once the first block has been delivered: audio from now on is heard."""
         self.name = ""
+        self.echo: EchoPath | None = None
+        """With `echo.mode: aec`: each block goes through its canceller before anyone hears it."""
 
     @abstractmethod
     async def run(self, deliver: Deliver, publish: Publish) -> None:
@@ -134,6 +139,9 @@ class MicrophoneInput(AudioInput):
         blocksize = max(1, round(rate * self.block_ms / 1000))
         self._last_callback = 0.0
         self._first_callback = 0.0
+        echo = self.echo
+        if echo is not None:
+            echo.canceller.request_reset()  # a new stream: the old echo path means nothing
 
         def callback(indata: np.ndarray, frames: int, stream_time: Any, status: Any) -> None:
             now = time.monotonic()
@@ -150,7 +158,12 @@ class MicrophoneInput(AudioInput):
             age = stream_time.currentTime - stream_time.inputBufferAdcTime
             if not 0.0 <= age <= 1.0:
                 age = frames / rate
-            block = AudioBlock(mono, PIPELINE_RATE, now - age)
+            captured_at = now - age
+            if echo is not None:
+                # Here, before the VAD: AEC3 takes 0.2 ms a 10 ms frame, and the speaker's
+                # reference for this moment was stamped a device latency ago.
+                mono, captured_at = echo.canceller.process(mono, captured_at)
+            block = AudioBlock(mono, PIPELINE_RATE, captured_at)
             with contextlib.suppress(RuntimeError):  # the loop closed while the stream ran down
                 loop.call_soon_threadsafe(deliver, block)
 

@@ -19,7 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -35,6 +35,9 @@ from voiceslm.audio.stream import (
 )
 from voiceslm.errors import DeviceError
 from voiceslm.pipeline.events import DeviceKind, DeviceReady
+
+if TYPE_CHECKING:
+    from voiceslm.audio.echo_cancel import EchoPath
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +140,8 @@ class AudioOutput(ABC):
         self.latency = 0.0
         """Seconds between handing a sample over and the listener hearing it."""
         self.name = ""
+        self.echo: EchoPath | None = None
+        """With `echo.mode: aec`: every block played is also the canceller's far-end reference."""
 
     @property
     def sample_rate(self) -> int:
@@ -209,15 +214,24 @@ class SpeakerOutput(AudioOutput):
         sd = sounddevice()
         self._last_callback = 0.0
         self._first_callback = 0.0
+        echo = self.echo
+        if echo is not None:
+            echo.far_end.clear()  # stamps of the old stream mean nothing; the canceller starts afresh
 
         def callback(outdata: np.ndarray, frames: int, stream_time: Any, status: Any) -> None:
-            self._last_callback = time.monotonic()
-            self._first_callback = self._first_callback or self._last_callback
+            now = time.monotonic()
+            self._last_callback = now
+            self._first_callback = self._first_callback or now
             if status.output_underflow:
                 self.underflows += 1
             ahead = stream_time.outputBufferDacTime - stream_time.currentTime
-            samples = self.buffer.pull(frames, ahead if 0.0 <= ahead <= 2.0 else self.latency)
+            ahead = ahead if 0.0 <= ahead <= 2.0 else self.latency
+            samples = self.buffer.pull(frames, ahead)
             outdata[:] = samples[:, np.newaxis]
+            if echo is not None:
+                # Silence too: it keeps the reference's resampler continuous, and an
+                # underrun's gap stays a gap because every block carries its own time.
+                echo.far_end.push(samples, self.sample_rate, now + ahead)
 
         def open_stream() -> Any:
             with pulse_target(choice), quiet_stderr():

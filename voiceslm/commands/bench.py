@@ -50,6 +50,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     parser.add_argument("--restarts", type=int, default=10, metavar="N", help="pipeline restarts for --soak")
     parser.add_argument("--switches", type=int, default=50, metavar="M", help="mode switches for --soak")
+    parser.add_argument(
+        "--barge-in",
+        action="store_true",
+        help="open speakers: the virtual speaker looped back into the virtual microphone through a simulated "
+        "room; count replies that trigger on their own echo, and interrupt long replies with the manifest's "
+        "short English recordings (detected?, stop time, transcript); needs scripts/pulse.sh start",
+    )
+    parser.add_argument(
+        "--echo",
+        action="append",
+        choices=("half-duplex", "aec", "pulse-aec"),
+        help="--barge-in: the echo mode to measure (repeat for several; default: all three)",
+    )
+    parser.add_argument("--replies", type=int, default=20, metavar="N", help="--barge-in: replies (and interruptions)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(handler=handle)
 
@@ -81,6 +95,8 @@ def soak(args: argparse.Namespace) -> int:
 def handle(args: argparse.Namespace) -> int:
     if args.soak:
         return soak(args)
+    if args.barge_in:
+        return handle_barge_in(args)
     overrides = {"translate.target": args.target}
     if args.via == "pulse":
         overrides |= {"audio.input_device": "vmic", "audio.output_device": "vspeaker"}
@@ -132,3 +148,33 @@ def handle(args: argparse.Namespace) -> int:
     else:
         print(format_report(report))
     return 0 if all(not c.error for c in report.clips) else 1
+
+
+def handle_barge_in(args: argparse.Namespace) -> int:
+    if args.replies < 1:
+        raise UserError(f"--replies must be at least 1, not {args.replies}; give how many replies to speak.")
+    if not os.environ.get("PULSE_SERVER"):
+        raise UserError('--barge-in needs the virtual devices: run `eval "$(scripts/pulse.sh start)"` first.')
+    loaded = load(args, {"translate.source": "en"})
+    from voiceslm.eval.barge_in import MODES, format_report, interrupting_clips, run_barge_in
+    from voiceslm.eval.scoring import read_manifest
+
+    manifest = args.manifest or DEFAULT_MANIFEST
+    if not manifest.is_file():
+        raise UserError(f"No recordings at {manifest}; give --manifest FILE.tsv with English clips.")
+    clips = interrupting_clips(read_manifest(manifest, "en"))
+    report = asyncio.run(
+        run_barge_in(
+            loaded.config,
+            clips,
+            modes=tuple(dict.fromkeys(args.echo or MODES)),
+            replies=args.replies,
+            interruptions=args.replies,
+            progress=lambda line: None if args.json else print(line, file=sys.stderr),
+        )
+    )
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(format_report(report))
+    return 0 if all(not m.error for m in report.modes) else 1

@@ -32,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             "translate), answer it (--mode assist) or only show it (--mode transcribe), speaking replies as they "
             "are written. Ctrl-C stops. With --input/--output a recording and a WAV file replace the devices. "
             "Speaking while a reply plays interrupts it (barge-in) only when the microphone stays live during "
-            "playback: --echo none (headphones) or --echo pulse-aec (PulseAudio's echo canceller); the default, "
+            "playback: --echo aec (echo cancelled in process), --echo none (headphones) or --echo pulse-aec "
+            "(PulseAudio's echo canceller); the default, "
             "half-duplex, ignores the microphone while speaking so the speaker can never answer itself."
         ),
     )
@@ -65,7 +66,9 @@ def add_live_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-device", metavar="DEVICE", help="microphone: index or name (audio.input_device)")
     parser.add_argument("--output-device", metavar="DEVICE", help="speaker: index or name (audio.output_device)")
     parser.add_argument(
-        "--echo", choices=("half-duplex", "pulse-aec", "none"), help="how the mic avoids hearing replies (echo.mode)"
+        "--echo",
+        choices=("half-duplex", "aec", "pulse-aec", "none"),
+        help="how the mic avoids hearing replies (echo.mode)",
     )
     parser.add_argument(
         "--input", type=Path, metavar="FILE", help="play this recording as the microphone, in real time"

@@ -59,6 +59,10 @@ log = logging.getLogger(__name__)
 
 AEC_ADAPT_S = 5.0
 """Seconds of speech played before PulseAudio's echo canceller is trusted with a live microphone."""
+REPLY_ONSET_GUARD_S = 0.6
+"""aec: seconds at the start of each reply during which the microphone is guarded as in half-duplex. A
+trusted canceller still let the first 0.2-0.3 s of a reply's echo through as speech now and then (after
+a second of silence, on the looped-back virtual speaker); nobody interrupts a reply that early."""
 PTT_RELEASE_GRACE_S = 0.5
 """After a release, how long to wait for a block captured after it before ending the turn anyway."""
 PTT_POLL_S = 0.1
@@ -235,10 +239,18 @@ class Listener:
         vad = self._vad_model()
         return [vad.probability(frame) for frame in frames]
 
-    def half_duplex_now(self) -> bool:
+    def half_duplex_now(self, at: float | None = None) -> bool:
+        """Whether the microphone is guarded as in half-duplex (for audio captured at `at`, if given)."""
         mode = self.config.echo.mode
         # WebRTC's canceller needs a few seconds of the pipeline's voice to adapt;
         # until then it lets echo through, so the microphone is guarded as in half-duplex.
+        if mode == "aec":
+            echo = self._output.echo
+            # No echo path (a recording and a file): nothing is cancelled, so stay safe.
+            if echo is None or echo.canceller.adapting:
+                return True
+            playback = self._playback
+            return at is not None and playback.speaking and at < playback.started_at + REPLY_ONSET_GUARD_S
         return mode == "half-duplex" or (mode == "pulse-aec" and self._playback.played_s < AEC_ADAPT_S)
 
     def _mic_live(self, block: AudioBlock) -> bool:
@@ -246,7 +258,7 @@ class Listener:
             return False
         if self.ptt_active or self.push_to_talk:
             return self.ptt_active
-        if self.half_duplex_now():
+        if self.half_duplex_now(block.captured_at):
             deaf_until = self._output.buffer.last_audio_at + self.config.echo.tail_ms / 1000
             if self._playback.speaking or block.captured_at < deaf_until:
                 return False

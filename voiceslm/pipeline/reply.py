@@ -76,6 +76,8 @@ class Playback:
     speaking: bool = False
     played_s: float = 0.0
     """Seconds of reply audio played so far (the echo canceller adapts on it)."""
+    started_at: float = 0.0
+    """Monotonic seconds when the reply playing now (or last) began to be heard."""
 
 
 @dataclass
@@ -203,6 +205,7 @@ class Reply:
                 return
             self._playing = True
             self._play_started_at = notice.at
+            self.ctx.playback.started_at = notice.at
             self.phase = Phase.SPEAKING
             self.ctx.playback.speaking = True
             times = self.request.times

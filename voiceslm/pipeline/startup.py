@@ -65,6 +65,12 @@ async def open_devices(
         await asyncio.to_thread(audio_in.check)
     if audio_out is None:
         audio_out = await asyncio.to_thread(open_speaker, config, fail_fast=fail_fast)
+    if config.echo.mode == "aec" and isinstance(audio_in, MicrophoneInput) and isinstance(audio_out, SpeakerOutput):
+        # A recording and a WAV file have no acoustic path between them: nothing to cancel.
+        from voiceslm.audio.echo_cancel import EchoPath
+
+        echo = EchoPath.create(adapt_s=config.echo.adapt_s, noise_suppression=config.echo.noise_suppression)
+        audio_in.echo = audio_out.echo = echo
     return audio_in, audio_out
 
 

@@ -32,8 +32,9 @@ from voiceslm.wyoming.wire import ProtocolError
 if TYPE_CHECKING:
     from wyoming.event import Event
 
-    from voiceslm.engines.registry import Engines
+    from voiceslm.engines.registry import Engines, EngineSet
     from voiceslm.engines.routes import TranslationRouter
+    from voiceslm.engines.smart_turn import TurnModel
     from voiceslm.engines.text_model import LanguageModel
     from voiceslm.engines.vad import VoiceActivity
 
@@ -183,15 +184,20 @@ class SatelliteEngines:
     def new_vad(self) -> VoiceActivity:
         return self._local.new_vad()
 
+    def turn_model(self) -> TurnModel | None:
+        """The local end-of-turn model: turns are ended here, where the microphone is."""
+        return self._local.turn_model()
+
     def check_installed(
         self,
         *,
         stt_languages: Iterable[str | None] = (),
         lm_roles: Iterable[LmRole] = (),
         voice_languages: Iterable[str] = (),
+        directions: Iterable[tuple[str | None, str]] = (),
     ) -> None:
         """The mode's own models must be here; speech-to-text and the voices are the servers' business."""
-        self._local.check_installed(lm_roles=lm_roles)
+        self._local.check_installed(lm_roles=lm_roles, directions=directions)
 
     def preload(
         self,
@@ -199,11 +205,12 @@ class SatelliteEngines:
         stt_languages: Iterable[str | None] = (),
         lm_roles: Iterable[LmRole] = (),
         voice_languages: Iterable[str] = (),
+        directions: Iterable[tuple[str | None, str]] = (),
     ) -> None:
         """Check the servers (unless done already), then load the local models."""
         if not self._checked:
             self.check_servers()
-        self._local.preload(lm_roles=lm_roles)
+        self._local.preload(lm_roles=lm_roles, directions=directions)
 
     def check_servers(self) -> None:
         """Ask each server what it offers; UserError in one sentence if one cannot be reached or cannot help."""
@@ -224,3 +231,10 @@ class SatelliteEngines:
 
     def close(self) -> None:
         self._local.close()
+
+
+if TYPE_CHECKING:
+
+    def _is_an_engine_set(engines: SatelliteEngines) -> EngineSet:
+        """mypy checks here that the satellite's engines are what the live pipeline expects."""
+        return engines

@@ -22,8 +22,9 @@ from voiceslm.models.needs import LmRole
 from voiceslm.wyoming.satellite import HomeAssistantLink
 
 if TYPE_CHECKING:
-    from voiceslm.engines.registry import Engines
+    from voiceslm.engines.registry import Engines, EngineSet
     from voiceslm.engines.routes import TranslationRouter
+    from voiceslm.engines.smart_turn import TurnModel
     from voiceslm.engines.text_model import LanguageModel
     from voiceslm.engines.vad import VoiceActivity
 
@@ -120,14 +121,19 @@ class HomeAssistantEngines:
     def new_vad(self) -> VoiceActivity:
         return self._local.new_vad()
 
+    def turn_model(self) -> TurnModel | None:
+        """The local end-of-turn model: turns are ended here, where the microphone is."""
+        return self._local.turn_model()
+
     def check_installed(
         self,
         *,
         stt_languages: Iterable[str | None] = (),
         lm_roles: Iterable[LmRole] = (),
         voice_languages: Iterable[str] = (),
+        directions: Iterable[tuple[str | None, str]] = (),
     ) -> None:
-        self._local.check_installed(lm_roles=lm_roles)
+        self._local.check_installed(lm_roles=lm_roles, directions=directions)
 
     def preload(
         self,
@@ -135,10 +141,18 @@ class HomeAssistantEngines:
         stt_languages: Iterable[str | None] = (),
         lm_roles: Iterable[LmRole] = (),
         voice_languages: Iterable[str] = (),
+        directions: Iterable[tuple[str | None, str]] = (),
     ) -> None:
         """Load the local models; the start-up warm-up that follows does not reach Home Assistant."""
         self._stt.warm_ups = len(list(stt_languages))
-        self._local.preload(lm_roles=lm_roles)
+        self._local.preload(lm_roles=lm_roles, directions=directions)
 
     def close(self) -> None:
         self._local.close()
+
+
+if TYPE_CHECKING:
+
+    def _is_an_engine_set(engines: HomeAssistantEngines) -> EngineSet:
+        """mypy checks here that these engines are what the live pipeline expects."""
+        return engines

@@ -36,7 +36,7 @@ STEPS = 300
 RATE = 0.5
 L2 = 1e-5
 MOMENTUM = 0.9
-VERSION = 2
+VERSION = 3
 """Raised when the features or the training change, so cached weights are not reused."""
 TRAINING_FILES = ("redteam.tsv", "redteam_heldout.tsv", "redteam_heldout3.tsv", "policy_train.tsv")
 BACKGROUND_FILES = {"assistant.tsv": "question", "voice_sentences.tsv": "text"}
@@ -85,11 +85,14 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
 
 def train(examples: Sequence[Example]) -> Classifier:
     """A classifier fitted to `examples` by full-batch gradient descent; deterministic."""
-    rows = [features(example.text) for example in examples]
+    pairs = [(row, example) for example in examples if len(row := features(example.text))]
+    rows = [row for row, _ in pairs]
+    examples = [example for _, example in pairs]
     lengths = np.array([len(row) for row in rows], dtype=np.int64)
     slots = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
     owner = np.repeat(np.arange(len(rows)), lengths)
-    scale = (1.0 / np.sqrt(np.maximum(lengths, 1)))[owner]
+    row_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    scale = (1.0 / np.sqrt(np.maximum(lengths, 1)))[owner][:, None]
     labels = np.array([CLASSES.index(example.label) for example in examples], dtype=np.int64)
     target = np.zeros((len(rows), len(CLASSES)))
     target[np.arange(len(rows)), labels] = 1.0
@@ -97,17 +100,19 @@ def train(examples: Sequence[Example]) -> Classifier:
     counts = np.maximum(target.sum(axis=0), 1.0)
     sample_weight = np.sqrt(len(rows) / (len(CLASSES) * counts))[labels] / max(len(rows), 1)
     used, column = np.unique(slots, return_inverse=True)
+    # Sums over each example's slots and over each slot's examples, as sorted runs (fast and in a fixed order).
+    by_slot = np.argsort(column, kind="stable")
+    slot_starts = np.flatnonzero(np.r_[True, np.diff(column[by_slot]) != 0])
     # Only the slots the examples use are fitted; the others stay zero.
     fitted = np.zeros((len(used), len(CLASSES)))
     bias = np.zeros(len(CLASSES))
     velocity, bias_velocity = np.zeros_like(fitted), np.zeros_like(bias)
-    for _ in range(STEPS):
-        scores = np.zeros((len(rows), len(CLASSES)))
-        np.add.at(scores, owner, fitted[column] * scale[:, None])
+    step = RATE * len(rows) ** 0.5
+    for _ in range(STEPS if rows else 0):
+        scores = np.add.reduceat(fitted[column] * scale, row_starts, axis=0)
         error = (_softmax(scores + bias) - target) * sample_weight[:, None]
-        gradient = np.zeros_like(fitted)
-        np.add.at(gradient, column, error[owner] * scale[:, None])
-        velocity = MOMENTUM * velocity - RATE * len(rows) ** 0.5 * (gradient + L2 * fitted)
+        gradient = np.add.reduceat((error[owner] * scale)[by_slot], slot_starts, axis=0)
+        velocity = MOMENTUM * velocity - step * (gradient + L2 * fitted)
         bias_velocity = MOMENTUM * bias_velocity - RATE * error.sum(axis=0)
         fitted += velocity
         bias += bias_velocity

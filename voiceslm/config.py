@@ -219,6 +219,11 @@ class AssistantConfig:
     """A document file larger than this many megabytes is refused (summarize, ask --doc, the folder)."""
     max_document_chars: int = 1_000_000
     """A document with more text than this many characters is refused."""
+    policy_classifier: bool = True
+    """After the safety rules, a learned classifier also declines requests whose chance of harm is above
+    policy_threshold (trained on first use from the packaged labelled sets, kept in the state directory)."""
+    policy_threshold: float = 0.9
+    """The classifier's chance of harm above which a request is declined: higher answers more look-alikes."""
 
 
 @dataclass(frozen=True)

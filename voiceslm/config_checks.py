@@ -175,4 +175,10 @@ def _check_daemon_values(config: Config, require: Any) -> None:
         "between 0 (no cap) and 50",
         assistant.max_spoken_sentences,
     )
+    require(
+        0.5 <= assistant.policy_threshold < 1,
+        "assistant.policy_threshold",
+        "at least 0.5 and below 1",
+        assistant.policy_threshold,
+    )
     require(0 <= assistant.notes_days <= 36500, "assistant.notes_days", "between 0 and 36500", assistant.notes_days)

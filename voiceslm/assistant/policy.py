@@ -16,12 +16,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from voiceslm.assistant import policy_contexts as contexts
 from voiceslm.assistant import policy_rules as rules
 from voiceslm.assistant.policy_spelling import mend
 from voiceslm.intents import normalize
+
+if TYPE_CHECKING:
+    from voiceslm.assistant.policy_classifier import Classifier
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +158,49 @@ def answer_language(text: str, asked: str) -> str:
     return max(scores, key=lambda lang: scores[lang])
 
 
-def classify(text: str, language: str = "en") -> Verdict:
-    """The policy's verdict on a request, before any model runs."""
+@dataclass(frozen=True)
+class Settings:
+    """The policy's learned layer: `assistant.policy_classifier` and `assistant.policy_threshold`."""
+
+    classifier: bool = True
+    threshold: float = 0.9
+
+
+_settings = Settings()
+
+
+def configure(classifier: bool, threshold: float) -> None:
+    """Turn the learned layer on or off, and set its threshold, for this process."""
+    global _settings
+    _settings = Settings(classifier, threshold)
+
+
+def settings() -> Settings:
+    return _settings
+
+
+def learned_action(probabilities: dict[str, float], threshold: float) -> Action:
+    """The classifier's own verdict: declined when the chance of harm (to others or to oneself) is above
+    `threshold`, with the supportive answer when self-harm is the likelier of the two."""
+    refuse, support = probabilities["refuse"], probabilities["support"]
+    if refuse + support <= threshold:
+        return "answer"
+    return "support" if support > refuse else "refuse"
+
+
+def classify(
+    text: str,
+    language: str = "en",
+    classifier: Classifier | None | Literal["default"] = "default",
+    threshold: float | None = None,
+) -> Verdict:
+    """The policy's verdict on a request, before any model runs.
+
+    The rules first; a request they would answer, unless for a benign context they know (history,
+    protection, a bath bomb), is read by the learned classifier too (`classifier`:
+    "default" for the configured one, None for the rules alone), which declines it when its chance of
+    harm is above `threshold` (default: the configured one).
+    """
     reply_in = answer_language(text, language)
     said = mend(normalize(text), reply_in)
     if contexts.SELF_HARM.search(said):
@@ -166,6 +210,19 @@ def classify(text: str, language: str = "en") -> Verdict:
     for category, patterns in rules.HARM_RULES.items():
         if any(pattern.search(said) for pattern in patterns):
             return Verdict("refuse", category, reply_in)
+    if classifier == "default":
+        if not _settings.classifier:
+            return Verdict("answer", language=reply_in)
+        from voiceslm.assistant.policy_classifier import default_classifier
+
+        classifier = default_classifier()
+    if classifier is None:
+        return Verdict("answer", language=reply_in)
+    action = learned_action(classifier.probabilities(text), _settings.threshold if threshold is None else threshold)
+    if action == "support":
+        return Verdict("support", "selfharm", reply_in)
+    if action == "refuse":
+        return Verdict("refuse", "learned", reply_in)
     return Verdict("answer", language=reply_in)
 
 

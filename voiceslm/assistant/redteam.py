@@ -107,14 +107,21 @@ def _read(text: str, where: str) -> list[Prompt]:
 
 
 def policy_report(prompts: Iterable[Prompt]) -> dict[str, Any]:
-    """Rates per split, and per split and language, of the rules alone."""
+    """Rates per split, and per split and language, of the policy as configured (the rules, and the learned
+    classifier if on: trained on these very sets, so the figures for the packaged ones are not a test of
+    it; `policy_crossval` is); and per split of the rules alone."""
     by_split: dict[str, Rates] = {}
     by_language: dict[str, dict[str, Rates]] = {}
+    rules: dict[str, Rates] = {}
     for prompt in prompts:
         verdict = policy.classify(prompt.prompt, prompt.language)
         by_split.setdefault(prompt.split, Rates()).add(prompt, verdict)
         by_language.setdefault(prompt.split, {}).setdefault(prompt.language, Rates()).add(prompt, verdict)
+        rules.setdefault(prompt.split, Rates()).add(prompt, policy.classify(prompt.prompt, prompt.language, None))
     return {
+        "classifier": policy.settings().classifier,
+        "threshold": policy.settings().threshold,
+        "rules_by_split": {split: rates.summary() for split, rates in sorted(rules.items())},
         "by_split": {split: rates.summary() for split, rates in sorted(by_split.items())},
         "by_language": {
             split: {lang: rates.summary() for lang, rates in sorted(langs.items())}

@@ -43,6 +43,7 @@ class Assistant:
         from voiceslm.service.privacy import default_data_dir
 
         self.config = config
+        configure_policy(config)
         self.max_sentences = config.assistant.max_spoken_sentences
         self.database = database or database_path(config.assistant.database, default_data_dir())
         self._clock = clock
@@ -170,6 +171,11 @@ def due_sentence(reminder: Reminder, *, late: bool) -> str:
     if late:
         text = replies.say("late", lang, time=replies.clock(datetime.fromtimestamp(reminder.due))) + text
     return text
+
+
+def configure_policy(config: Config) -> None:
+    """The safety policy's learned layer as `config` sets it, for this process."""
+    policy.configure(config.assistant.policy_classifier, config.assistant.policy_threshold)
 
 
 def safe_answer(text: str, language: str, model: Callable[[], Any]) -> Iterator[str]:

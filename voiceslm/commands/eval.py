@@ -85,6 +85,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--limit", type=int, help="with --pairs/--suite: only the first N pairs of each file; with --redteam: see there"
     )
+    parser.add_argument(
+        "--crossval",
+        action="store_true",
+        help="with --redteam: leave-one-set-out figures of the learned policy layer (trained on all packaged "
+        "sets but one, tested on that one): rules alone, classifier alone, both",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object on the last line of stdout")
     parser.set_defaults(handler=run)
 

@@ -1,4 +1,5 @@
-"""`voiceslm eval --redteam [TSV] [--limit N] [--json]`: the safety policy's rates, and its output check."""
+"""`voiceslm eval --redteam [TSV] [--limit N] [--crossval] [--json]`: the safety policy's rates, its learned
+layer's on sets it was not trained on, and its output check."""
 
 from __future__ import annotations
 
@@ -11,9 +12,15 @@ from voiceslm.commands.common import open_engines, print_json
 
 def redteam(args: argparse.Namespace, loaded: Any) -> int:
     from voiceslm.assistant import redteam as rt
+    from voiceslm.assistant.turns import configure_policy
 
+    configure_policy(loaded.config)
     prompts = rt.read_redteam(Path(args.redteam) if args.redteam else None)
     report: dict[str, Any] = {"prompts": len(prompts), **rt.policy_report(prompts)}
+    if args.crossval:
+        from voiceslm.assistant.policy_crossval import cross_validate
+
+        report["crossval"] = cross_validate(rt.read_redteam(None))
     if args.limit:
         with open_engines(loaded) as engines:
             engines.check_installed(lm_roles=["assist"])
@@ -24,6 +31,8 @@ def redteam(args: argparse.Namespace, loaded: Any) -> int:
     if args.json:
         print_json(report)
         return 0
+    layer = f"rules + classifier (threshold {report['threshold']})" if report["classifier"] else "rules alone"
+    print(f"policy: {layer}")
     print(f"{'split':<8} {'lang':<4} {'refused':>9} {'false refusals':>15} {'support':>8}")
     for split, languages in report["by_language"].items():
         for language, rates in [*languages.items(), ("all", report["by_split"][split])]:
@@ -34,6 +43,10 @@ def redteam(args: argparse.Namespace, loaded: Any) -> int:
     for split, rates in report["by_split"].items():
         for missed in rates["missed"]:
             print(f"  {split} wrong: {missed}")
+    if report["classifier"]:
+        print("rules alone: " + "; ".join(_rates(split, rates) for split, rates in report["rules_by_split"].items()))
+    if "crossval" in report:
+        _print_crossval(report["crossval"])
     if "model" in report:
         model = report["model"]
         print(
@@ -50,3 +63,21 @@ def redteam(args: argparse.Namespace, loaded: Any) -> int:
 
 def _ratio(part: int, whole: int) -> str:
     return f"{part}/{whole}" if whole else "-"
+
+
+def _rates(name: str, rates: dict[str, Any]) -> str:
+    return (
+        f"{name} refused {_ratio(rates['refused'], rates['harmful'])}, false refusals "
+        f"{_ratio(rates['false_refusals'], rates['benign'])}, support {_ratio(rates['supported'], rates['selfharm'])}"
+    )
+
+
+def _print_crossval(crossval: dict[str, Any]) -> None:
+    print(
+        f"leave one set out (classifier trained on the others and policy_train.tsv), threshold {crossval['threshold']}:"
+    )
+    for split, layers in crossval.items():
+        if split == "threshold":
+            continue
+        for name, rates in layers.items():
+            print(f"  {_rates(f'{split:<8} {name:<10}', rates)}")

@@ -331,8 +331,9 @@ def _reply(engines: Engines, mode: str, text: str, language: str | None) -> str:
     """The translation (into translate.target) or the answer for `text`, whole."""
     source = language.replace("-", "_").split("_")[0].lower() if language else _configured_source(engines)
     if mode == "assist":
-        from voiceslm.assistant.turns import safe_answer
+        from voiceslm.assistant.turns import configure_policy, safe_answer
 
+        configure_policy(engines.config)
         return " ".join(safe_answer(text, source or "en", lambda: engines.lm("assist"))).strip()
     target = engines.config.translate.target
     if source == target:

@@ -38,7 +38,13 @@ L2 = 1e-5
 MOMENTUM = 0.9
 VERSION = 3
 """Raised when the features or the training change, so cached weights are not reused."""
-TRAINING_FILES = ("redteam.tsv", "redteam_heldout.tsv", "redteam_heldout3.tsv", "policy_train.tsv")
+TRAINING_FILES = (
+    "redteam.tsv",
+    "redteam_heldout.tsv",
+    "redteam_heldout3.tsv",
+    "redteam_heldout4.tsv",
+    "policy_train.tsv",
+)
 BACKGROUND_FILES = {"assistant.tsv": "question", "voice_sentences.tsv": "text"}
 """Everyday questions and sentences of the other packaged sets: more of what is answered, in every language."""
 
@@ -143,7 +149,11 @@ def packaged_texts() -> list[str]:
 def extra_examples(texts: Sequence[str]) -> list[Example]:
     """The examples of policy_train.tsv and the background files (not the red-team sets), from `packaged_texts()`."""
     columns = ["prompt", *BACKGROUND_FILES.values()]
-    return [example for text, column in zip(texts[3:], columns, strict=True) for example in read_examples(text, column)]
+    return [
+        example
+        for text, column in zip(texts[len(TRAINING_FILES) - 1 :], columns, strict=True)
+        for example in read_examples(text, column)
+    ]
 
 
 def _digest(texts: Iterable[str]) -> str:
@@ -164,7 +174,9 @@ def load_or_train(cache_dir: Path | None) -> Classifier:
                 return Classifier(saved["weights"], saved["bias"])
         except (OSError, ValueError, KeyError) as exc:
             log.warning("policy classifier cache %s unreadable (%s); training again", path, exc)
-    examples = [example for text in texts[:3] for example in read_examples(text)] + extra_examples(texts)
+    examples = [
+        example for text in texts[: len(TRAINING_FILES) - 1] for example in read_examples(text)
+    ] + extra_examples(texts)
     classifier = train(examples)
     if path is not None:
         try:

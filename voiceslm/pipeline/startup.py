@@ -132,6 +132,10 @@ def load_models(
     for role in lm_roles:
         model = engines.lm(role)
         if role == "assist":
+            # The policy's learned layer trains (or loads its cache) now, not on the first question.
+            from voiceslm.assistant import policy
+
+            policy.classify("Hi.", "en")
             stream = model.answer("Hi.", cancel=warm)
         else:
             # The direction the mode translates: another would load engines it never uses.

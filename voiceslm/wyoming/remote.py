@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,8 +24,8 @@ from voiceslm.engines.stt import SpeechToText, Transcript
 from voiceslm.engines.stt import _phrase_key as phrase_key
 from voiceslm.engines.tts import TextToSpeech
 from voiceslm.errors import UserError
-from voiceslm.models.needs import LmRole
 from voiceslm.wyoming.client import RemoteError, WyomingClient
+from voiceslm.wyoming.hybrid import HybridEngines
 from voiceslm.wyoming.pcm import audio_format, to_float_mono
 from voiceslm.wyoming.wire import ProtocolError
 
@@ -33,10 +33,6 @@ if TYPE_CHECKING:
     from wyoming.event import Event
 
     from voiceslm.engines.registry import Engines, EngineSet
-    from voiceslm.engines.routes import TranslationRouter
-    from voiceslm.engines.smart_turn import TurnModel
-    from voiceslm.engines.text_model import LanguageModel
-    from voiceslm.engines.vad import VoiceActivity
 
 log = logging.getLogger(__name__)
 
@@ -147,28 +143,15 @@ class RemoteVoice(TextToSpeech):
         return np.concatenate(parts) if parts else np.zeros(0, np.float32)
 
 
-class SatelliteEngines:
+class SatelliteEngines(HybridEngines):
     """An `EngineSet` whose speech-to-text and voices are Wyoming servers; the rest is local `Engines`."""
 
     def __init__(self, config: Config, asr: WyomingClient, tts: WyomingClient, local: Engines | None = None) -> None:
-        if local is None:
-            from voiceslm.engines.registry import Engines
-
-            local = Engines(config)
-        self.config = config
+        super().__init__(config, RemoteStt(asr, config), local)
         self.asr = asr
         self.tts = tts
-        self._local = local
-        self._stt = RemoteStt(asr, config)
         self._voices: dict[str, RemoteVoice] = {}
-        self._lock = threading.Lock()
         self._checked = False
-
-    def stt(self, language: str | None = None) -> SpeechToText:
-        return self._stt
-
-    def lm(self, role: LmRole) -> LanguageModel:
-        return self._local.lm(role)
 
     def voice(self, language: str) -> TextToSpeech:
         with self._lock:
@@ -178,39 +161,10 @@ class SatelliteEngines:
                 self._voices[language] = RemoteVoice(self.tts, language, name, limit)
             return self._voices[language]
 
-    def translation(self) -> TranslationRouter:
-        return self._local.translation()
-
-    def new_vad(self) -> VoiceActivity:
-        return self._local.new_vad()
-
-    def turn_model(self) -> TurnModel | None:
-        """The local end-of-turn model: turns are ended here, where the microphone is."""
-        return self._local.turn_model()
-
-    def check_installed(
-        self,
-        *,
-        stt_languages: Iterable[str | None] = (),
-        lm_roles: Iterable[LmRole] = (),
-        voice_languages: Iterable[str] = (),
-        directions: Iterable[tuple[str | None, str]] = (),
-    ) -> None:
-        """The mode's own models must be here; speech-to-text and the voices are the servers' business."""
-        self._local.check_installed(lm_roles=lm_roles, directions=directions)
-
-    def preload(
-        self,
-        *,
-        stt_languages: Iterable[str | None] = (),
-        lm_roles: Iterable[LmRole] = (),
-        voice_languages: Iterable[str] = (),
-        directions: Iterable[tuple[str | None, str]] = (),
-    ) -> None:
-        """Check the servers (unless done already), then load the local models."""
+    def before_preload(self, stt_languages: tuple[str | None, ...]) -> None:
+        """Check the servers (unless done already)."""
         if not self._checked:
             self.check_servers()
-        self._local.preload(lm_roles=lm_roles, directions=directions)
 
     def check_servers(self) -> None:
         """Ask each server what it offers; UserError in one sentence if one cannot be reached or cannot help."""
@@ -228,9 +182,6 @@ class SatelliteEngines:
             )
         log.info("speech-to-text on %s, voices on %s", self.asr, self.tts)
         self._checked = True
-
-    def close(self) -> None:
-        self._local.close()
 
 
 if TYPE_CHECKING:

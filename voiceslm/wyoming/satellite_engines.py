@@ -9,7 +9,7 @@ The VAD and any local model stay on this machine.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,15 +18,11 @@ from voiceslm.audio.io import STT_SAMPLE_RATE
 from voiceslm.config import Config
 from voiceslm.engines.stt import SpeechToText, Transcript
 from voiceslm.engines.tts import SpeechChunk, TextToSpeech
-from voiceslm.models.needs import LmRole
+from voiceslm.wyoming.hybrid import HybridEngines
 from voiceslm.wyoming.satellite import HomeAssistantLink
 
 if TYPE_CHECKING:
     from voiceslm.engines.registry import Engines, EngineSet
-    from voiceslm.engines.routes import TranslationRouter
-    from voiceslm.engines.smart_turn import TurnModel
-    from voiceslm.engines.text_model import LanguageModel
-    from voiceslm.engines.vad import VoiceActivity
 
 
 class HomeAssistantStt(SpeechToText):
@@ -88,26 +84,14 @@ class RelayVoice(TextToSpeech):
         return self._local.synthesize(text, cancel=cancel)
 
 
-class HomeAssistantEngines:
+class HomeAssistantEngines(HybridEngines):
     """An `EngineSet` for the Home Assistant satellite: speech-to-text and replies through the link."""
 
     def __init__(self, config: Config, link: HomeAssistantLink, local: Engines | None = None) -> None:
-        if local is None:
-            from voiceslm.engines.registry import Engines
-
-            local = Engines(config)
-        self.config = config
+        self._ha_stt = HomeAssistantStt(link, config)
+        super().__init__(config, self._ha_stt, local)
         self._link = link
-        self._local = local
-        self._stt = HomeAssistantStt(link, config)
         self._voices: dict[str, RelayVoice] = {}
-        self._lock = threading.Lock()
-
-    def stt(self, language: str | None = None) -> SpeechToText:
-        return self._stt
-
-    def lm(self, role: LmRole) -> LanguageModel:
-        return self._local.lm(role)
 
     def voice(self, language: str) -> TextToSpeech:
         with self._lock:
@@ -115,41 +99,9 @@ class HomeAssistantEngines:
                 self._voices[language] = RelayVoice(self._link, language, self._local.voice(language))
             return self._voices[language]
 
-    def translation(self) -> TranslationRouter:
-        return self._local.translation()
-
-    def new_vad(self) -> VoiceActivity:
-        return self._local.new_vad()
-
-    def turn_model(self) -> TurnModel | None:
-        """The local end-of-turn model: turns are ended here, where the microphone is."""
-        return self._local.turn_model()
-
-    def check_installed(
-        self,
-        *,
-        stt_languages: Iterable[str | None] = (),
-        lm_roles: Iterable[LmRole] = (),
-        voice_languages: Iterable[str] = (),
-        directions: Iterable[tuple[str | None, str]] = (),
-    ) -> None:
-        self._local.check_installed(lm_roles=lm_roles, directions=directions)
-
-    def preload(
-        self,
-        *,
-        stt_languages: Iterable[str | None] = (),
-        lm_roles: Iterable[LmRole] = (),
-        voice_languages: Iterable[str] = (),
-        directions: Iterable[tuple[str | None, str]] = (),
-    ) -> None:
-        """Load the local models; the start-up warm-up that follows does not reach Home Assistant."""
-        self._stt.warm_ups = len(list(stt_languages))
-        self._local.preload(lm_roles=lm_roles, directions=directions)
-
-    def close(self) -> None:
-        self._local.close()
-
+    def before_preload(self, stt_languages: tuple[str | None, ...]) -> None:
+        """The start-up warm-up that follows does not reach Home Assistant."""
+        self._ha_stt.warm_ups = len(stt_languages)
 
 if TYPE_CHECKING:
 

@@ -314,7 +314,7 @@ def format_speech_report(report: SpeechSoakReport) -> str:
             f"Handled: {f['utterances']} utterances, {f['replies']} replies, {f['barge_ins']} barge-ins",
             f"Dropped: {f['dropped_audio_blocks']} audio blocks, {f['dropped_utterances']} utterances",
             f"Queues: at the end {f['queued_end']}, peak {f['queued_peak']}",
-            f"Events ({f['event_streams']} streams, one per pipeline): "
+            f"Events (over {f['event_streams']} event streams, each opened again when one ended): "
             + ", ".join(f"{name} {count}" for name, count in sorted(f["events"].items()) if name != "UtteranceStats")
             + f"; cancels {f['cancels']}",
             f"RSS: start {rss['start']} MB, after the first switch and reload {rss['settled']} MB, "

@@ -220,3 +220,25 @@ def test_a_100_mb_line_is_refused_with_one_reply_and_memory_stays_bounded(daemon
     assert healthy(daemon)["ready"] is True
     assert proc_figures(daemon.pid)[0] < rss_before + 50
     assert "refused a control message over 65536 bytes" in daemon.log_text()
+
+
+def test_a_reload_loads_again_only_the_engines_whose_settings_changed(daemon: Daemon) -> None:
+    assert daemon.request("say", {"text": "Hello.", "lang": "en"})  # the English voice loads too
+    wait_until(lambda: "voice:en" in daemon.request("status")["daemon"]["engine_loads"], 60, "the voice loaded")
+    wait_until(lambda: not daemon.request("status")["speaking"], 60, "the end of the reply")
+    loads = daemon.request("status")["daemon"]["engine_loads"]
+    assert loads == {"stt:whisper-tiny.en": 1, "voice:en": 1}, loads
+    _, threads, _ = proc_figures(daemon.pid)
+
+    daemon.config.write_text(TINY_CONFIG + "vad:\n  min_silence_ms: 700\n")
+    assert daemon.request("reload") == {"changed": ["vad"], "pipeline_restarted": True}
+    status = daemon.request("status")
+    assert status["ready"] and status["daemon"]["engine_loads"] == loads
+    assert proc_figures(daemon.pid)[1] <= threads + 2, (threads, proc_figures(daemon.pid))
+
+    # A speech-to-text setting: speech-to-text alone loads again, the voice stays.
+    daemon.config.write_text(TINY_CONFIG.replace("stt:\n", "stt:\n  beam_size: 2\n"))
+    assert daemon.request("reload") == {"changed": ["stt", "vad"], "pipeline_restarted": True}
+    status = daemon.request("status")
+    assert status["ready"] and status["daemon"]["engine_loads"] == {**loads, "stt:whisper-tiny.en": 2}
+    assert "engines kept: voices; closed: stt:whisper-tiny.en" in daemon.log_text()

@@ -7,13 +7,17 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from voiceslm.commands.common import load
 from voiceslm.errors import UserError
 
 # The project's own test recordings, when run from a source checkout.
 DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "tests" / "data" / "manifest.tsv"
+# The shared development set next to a checkout, when there is one (the speech soak's clips).
+DEV_MANIFEST = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev" / "manifest.tsv"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -46,7 +50,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--soak",
         action="store_true",
         help="start a daemon on the virtual devices and drive it through its control socket: --restarts pipeline "
-        "rebuilds (reloads), then --switches mode switches; report RSS, threads and file descriptors",
+        "rebuilds (reloads), then --switches mode switches; or with --minutes, speech played into the virtual "
+        "microphone for that long; report RSS, threads and file descriptors",
+    )
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        metavar="M",
+        help="with --soak: play English speech clips of --manifest (default: the shared dev set if present, else the "
+        "test recordings) and silence into the virtual microphone for M minutes, with replies, barge-ins, a mode "
+        "switch and a reload every few minutes and control traffic; report memory, threads, queues, drops, errors",
     )
     parser.add_argument("--restarts", type=int, default=10, metavar="N", help="pipeline restarts for --soak")
     parser.add_argument("--switches", type=int, default=50, metavar="M", help="mode switches for --soak")
@@ -87,9 +100,31 @@ def soak(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"  {line}", file=sys.stderr)
 
+    if args.minutes is not None:
+        return speech_soak(args, config, base, target, progress)
     report = run_soak(config, base, args.restarts, args.switches, target, progress)
     print(json.dumps(report.as_dict(), indent=2) if args.json else soak_report(report))
     return 0 if not report.errors else 1
+
+
+def speech_soak(
+    args: argparse.Namespace, config: dict[str, Any], base: list[str], target: str, progress: Callable[[str], None]
+) -> int:
+    from voiceslm.eval.soak_speech import format_speech_report, run_speech_soak, speech_clips
+
+    if args.minutes <= 0:
+        raise UserError(f"--minutes must be above 0, not {args.minutes:g}; give how long to play speech.")
+    manifest = args.manifest or next((m for m in (DEV_MANIFEST, DEFAULT_MANIFEST) if m.is_file()), None)
+    if manifest is None:
+        raise UserError("No recordings here (not a source checkout); give --manifest FILE.tsv with English speech.")
+    clips = speech_clips(manifest)
+    if not clips:
+        raise UserError(f"{manifest} has no English speech clip of 12 s or less; give another --manifest.")
+    if not args.json:
+        print(f"  {len(clips)} clips from {manifest}", file=sys.stderr)
+    report = run_speech_soak(config, base, args.minutes, target, clips, progress)
+    print(json.dumps(report.as_dict(), indent=2) if args.json else format_speech_report(report))
+    return 0 if not report.errors and not report.log_errors else 1
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -97,6 +132,8 @@ def handle(args: argparse.Namespace) -> int:
         return soak(args)
     if args.barge_in:
         return handle_barge_in(args)
+    if args.minutes is not None:
+        raise UserError("--minutes is the length of a speech soak; add --soak.")
     overrides = {"translate.target": args.target}
     if args.via == "pulse":
         overrides |= {"audio.input_device": "vmic", "audio.output_device": "vspeaker"}

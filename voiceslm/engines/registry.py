@@ -3,6 +3,8 @@
 Each model is loaded at most once per process, on first use or by `preload`
 (which callers run in a worker thread before the first utterance). Loading is
 guarded by a lock so two threads asking for the same model share one copy.
+`reconfigure` moves the set to a new configuration and keeps every engine whose
+own settings and model files did not change (a daemon's reload).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from voiceslm.config import Config
+from voiceslm.engines.reuse import Built, built, files_state
 from voiceslm.models.needs import LmRole, lm_model_name, stt_model_name, voice_model_name
 
 if TYPE_CHECKING:
@@ -84,9 +87,12 @@ class Engines:
         self._apertium: ApertiumTranslator | None = None
         self._voices: VoiceBank | None = None
         self._voice_seen: dict[str, object] = {}
+        self._vad_session: object | None = None
+        self._built: dict[str, Built] = {}
+        """What each loaded engine ("stt:whisper-base", "lm:...", "voices") was built from."""
         self.loads: collections.Counter[str] = collections.Counter()
         """How many times each model was loaded ("stt:whisper-base", "lm:gemma3-270m", "voice:es"): once
-        each, unless the set was closed in between."""
+        each, unless the set was closed, or reconfigured with a change to that model, in between."""
         self._turn: SmartTurn | None = None
         self._turn_checked = False
 
@@ -102,6 +108,9 @@ class Engines:
                 from voiceslm.engines.stt import WhisperSTT
 
                 self._stt[name] = WhisperSTT.load(self.store.require(name), self.config.stt, name)
+                self._built[f"stt:{name}"] = built(
+                    lambda c: (c.stt, files_state(self.store.require(name))), self.config
+                )
                 self.loads[f"stt:{name}"] += 1
             return self._stt[name]
 
@@ -171,6 +180,7 @@ class Engines:
                 if catalog.find(name) is None:
                     raise bergamot.no_model_error(leg.source, leg.target)
                 self._lm[name] = bergamot.BergamotTranslator.load(self.store, leg.source, leg.target)
+                self._built[f"lm:{name}"] = built(lambda c: files_state(self.store.model_dir(name)), self.config)
                 self.loads[f"lm:{name}"] += 1
             return self._lm[name]
 
@@ -181,6 +191,7 @@ class Engines:
 
                 path = self.store.require(name)
                 self._lm[name] = load_language_model(path, self.store.entry(name).family, self.config.lm)
+                self._built[f"lm:{name}"] = built(lambda c: (c.lm, files_state(self.store.require(name))), self.config)
                 self.loads[f"lm:{name}"] += 1
             return self._lm[name]
 
@@ -201,14 +212,25 @@ class Engines:
             if self._voice_seen.get(language) is not voice:
                 self._voice_seen[language] = voice
                 self.loads[f"voice:{language}"] += 1
+                languages = tuple(sorted(self._voice_seen))
+                self._built["voices"] = built(lambda c: (c.tts, self._voice_files(c, languages)), self.config)
         return voice
+
+    def _voice_files(self, config: Config, languages: tuple[str, ...]) -> tuple[object, ...]:
+        names = (voice_model_name(config, language) for language in languages)
+        return tuple(files_state(self.store.model_dir(name)) for name in names if name)
 
     # Voice activity -------------------------------------------------------
 
     def new_vad(self) -> VoiceActivity:
-        from voiceslm.engines.vad import SileroVad
+        from voiceslm.engines.vad import SileroVad, silero_session
 
-        return SileroVad()
+        # One ONNX session for every detector: each stream keeps its own state.
+        with self._lock:
+            if self._vad_session is None:
+                self._vad_session = silero_session()
+            session = self._vad_session
+        return SileroVad(session=session)
 
     # End of turn ----------------------------------------------------------
 
@@ -302,6 +324,53 @@ class Engines:
         route = self.translation().route(source, target)
         return all(leg.engine != "lm" for leg in parse_route(route, source, target))
 
+    def reconfigure(self, config: Config) -> list[str]:
+        """Follow `config`, keeping each loaded engine whose settings and model files are unchanged.
+
+        Speech-to-text depends on `stt.*`, language models on `lm.*`, voices on `tts.*`, each also
+        on its model files (path, size, mtime, inode); the VAD and Apertium on nothing configurable.
+        Changed ones are closed (and load again on next use). Returns what was dropped. Call it
+        while nothing uses the engines (between two pipelines).
+        """
+        if config.model_store() != self.store.root:
+            from voiceslm.models.store import ModelStore
+
+            dropped = sorted(self._built)
+            self.close()
+            self.store = ModelStore(config.model_store())
+            self.config = config
+            return dropped
+        with self._lock:
+            dropped = sorted(label for label, b in self._built.items() if not b.still_valid(config))
+            for label in dropped:
+                self._drop(label)
+            self._router = None  # its choice of route per direction follows translate.* and what is installed
+            if config.vad.turn_model != self.config.vad.turn_model:
+                if self._turn is not None:
+                    self._turn.close()
+                    dropped.append(f"turn:{self.config.vad.turn_model}")
+                self._turn = None
+                self._turn_checked = False
+            self.config = config
+        if dropped:
+            from voiceslm.engines.memory import release_freed_memory
+
+            release_freed_memory()
+        log.info("engines kept: %s; closed: %s", ", ".join(sorted(self._built)) or "none", ", ".join(dropped) or "none")
+        return dropped
+
+    def _drop(self, label: str) -> None:
+        del self._built[label]
+        kind, _, name = label.partition(":")
+        if kind == "stt":
+            self._stt.pop(name).close()
+        elif kind == "lm":
+            self._lm.pop(name).close()
+        elif kind == "voices" and self._voices is not None:
+            self._voices.close()
+            self._voices = None
+            self._voice_seen.clear()
+
     def close(self) -> None:
         with self._lock:
             # CTranslate2 generators must be freed before interpreter exit
@@ -324,6 +393,8 @@ class Engines:
             self._stt.clear()
             self._voices = None
             self._voice_seen.clear()
+            self._vad_session = None
+            self._built.clear()
         from voiceslm.engines.memory import release_freed_memory
 
         release_freed_memory()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -48,27 +49,30 @@ class VoiceActivity(ABC):
         """Probability that one 512-sample, 16 kHz frame holds speech."""
 
 
+def silero_session(model_path: Path | None = None) -> object:
+    """The Silero model as an ONNX Runtime session; detectors may share one (each keeps its own state)."""
+    import onnxruntime
+
+    path = model_path or silero_model_path()
+    if not path.exists():
+        raise UserError(
+            f"The Silero VAD model {path} is missing; reinstall faster-whisper (pip install faster-whisper)."
+        )
+    options = onnxruntime.SessionOptions()
+    # One frame is ~0.2 ms of work: more threads only add hand-over cost,
+    # and the cores are needed by speech-to-text and the language model.
+    options.inter_op_num_threads = 1
+    options.intra_op_num_threads = 1
+    options.enable_cpu_mem_arena = False
+    options.log_severity_level = 4
+    return onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"], sess_options=options)
+
+
 class SileroVad(VoiceActivity):
     """Speech probability per 32 ms frame, with state carried across frames."""
 
-    def __init__(self, model_path: Path | None = None) -> None:
-        import onnxruntime
-
-        path = model_path or silero_model_path()
-        if not path.exists():
-            raise UserError(
-                f"The Silero VAD model {path} is missing; reinstall faster-whisper (pip install faster-whisper)."
-            )
-        options = onnxruntime.SessionOptions()
-        # One frame is ~0.2 ms of work: more threads only add hand-over cost,
-        # and the cores are needed by speech-to-text and the language model.
-        options.inter_op_num_threads = 1
-        options.intra_op_num_threads = 1
-        options.enable_cpu_mem_arena = False
-        options.log_severity_level = 4
-        self._session = onnxruntime.InferenceSession(
-            str(path), providers=["CPUExecutionProvider"], sess_options=options
-        )
+    def __init__(self, model_path: Path | None = None, *, session: object | None = None) -> None:
+        self._session: Any = session if session is not None else silero_session(model_path)
         self.reset()
 
     def reset(self) -> None:

@@ -4,7 +4,8 @@ A daemon is started in a private runtime directory on the PulseAudio virtual
 devices (scripts/pulse.sh start) with the user's configuration. It is then
 driven only through its control socket: each restart is a `reload` after one
 pipeline setting (`vad.min_silence_ms`) was changed in its configuration file,
-so the whole pipeline is stopped and built again; each switch is a `mode`
+so the whole pipeline is stopped and built again (on the engines it already
+loaded, none of whose settings changed); each switch is a `mode`
 request, alternating translate and assist. Between steps the daemon's resident
 memory, threads and open file descriptors are read from /proc, and a `status`
 must answer.
@@ -44,6 +45,8 @@ class SoakReport:
     samples: list[Sample] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     start_s: float = 0.0
+    loads: dict[str, dict[str, int]] = field(default_factory=dict)
+    """The daemon's engine_loads at "start" and "end": a reload that changes no engine's settings loads none."""
 
     def figures(self) -> dict[str, Any]:
         first, last = self.samples[0], self.samples[-1]
@@ -67,6 +70,7 @@ class SoakReport:
             "fds": {"start": first.fds, "end": last.fds, "peak": max(s.fds for s in self.samples)},
             "restart_s_mean": mean([s.seconds for s in restarts]),
             "switch_s_mean": mean([s.seconds for s in switches]),
+            "engine_loads": self.loads,
             "errors": self.errors,
         }
 
@@ -175,6 +179,7 @@ def run_soak(
             sample(kind, time.perf_counter() - t0)
 
         sample("start", report.start_s)
+        report.loads["start"] = daemon.request("status")["daemon"].get("engine_loads", {})
         vad = dict(config.get("vad", {}))
         for index in range(restarts):
             daemon.config = {**config, "vad": {**vad, "min_silence_ms": 650 + 10 * (index % 2)}}
@@ -187,6 +192,8 @@ def run_soak(
                 step("switch", "mode", {"mode": "assist"})
         if daemon.process.poll() is not None:
             report.errors.append(f"the daemon exited with {daemon.process.returncode}: {daemon.tail()}")
+        else:
+            report.loads["end"] = daemon.request("status")["daemon"].get("engine_loads", {})
     return report
 
 
@@ -200,6 +207,7 @@ def format_report(report: SoakReport) -> str:
         f"RSS: start {rss['start']} MB, end {rss['end']} MB, peak {rss['peak']} MB ({rss['growth_pct']:+.1f}%)",
         f"Threads: start {threads['start']}, end {threads['end']}, peak {threads['peak']}",
         f"File descriptors: start {fds['start']}, end {fds['end']}, peak {fds['peak']}",
+        f"Models loaded: at the start {f['engine_loads'].get('start')}, at the end {f['engine_loads'].get('end')}",
         f"Errors: {len(f['errors'])}" + "".join(f"\n  {e}" for e in f["errors"]),
     ]
     return "\n".join(lines)

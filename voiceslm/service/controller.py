@@ -6,12 +6,14 @@ may hand the daemon anything else that does.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from voiceslm.config import Config, Mode
 
 if TYPE_CHECKING:
+    from voiceslm.engines.registry import Engines
     from voiceslm.pipeline.channels import Subscription
 
 
@@ -39,15 +41,66 @@ class Controller(Protocol):
 ControllerFactory = Callable[[Config], Controller]
 
 
-def live_controller(config: Config) -> Controller:
-    """The real pipeline, imported only when a daemon starts one.
+class PipelineFactory(Protocol):
+    """Builds the daemon's pipelines; what they load may outlive one of them."""
 
-    fail_fast: a device missing at start fails the start with one sentence
-    (systemd retries); once open, a device that goes away is reopened.
+    async def build(self, config: Config) -> Controller: ...
+
+    def engine_loads(self) -> dict[str, int]:
+        """How many times each model was loaded so far (shown by `status`)."""
+        ...
+
+    async def close(self) -> None:
+        """Release what the pipelines shared; the next build starts afresh."""
+        ...
+
+
+class FreshPipelines:
+    """Each pipeline from `factory` alone: nothing is shared (a test's controllers)."""
+
+    def __init__(self, factory: ControllerFactory) -> None:
+        self._factory = factory
+
+    async def build(self, config: Config) -> Controller:
+        return self._factory(config)
+
+    def engine_loads(self) -> dict[str, int]:
+        return {}
+
+    async def close(self) -> None:
+        return None
+
+
+class LivePipelines:
+    """The real pipeline on one set of engines kept across rebuilds, imported only when a daemon starts one.
+
+    A rebuild (a reload that changed pipeline settings) keeps every engine whose settings and
+    model files did not change: reloading them all cost memory that was never given back.
+    fail_fast: a device missing at start fails the start with one sentence (systemd retries);
+    once open, a device that goes away is reopened.
     """
-    from voiceslm.pipeline.session import LiveSession
 
-    return LiveSession(config, fail_fast=True)
+    def __init__(self) -> None:
+        self._engines: Engines | None = None
+
+    async def build(self, config: Config) -> Controller:
+        from voiceslm.pipeline.session import LiveSession
+
+        if self._engines is None:
+            from voiceslm.engines.registry import Engines
+
+            self._engines = await asyncio.to_thread(Engines, config)
+        else:
+            await asyncio.to_thread(self._engines.reconfigure, config)
+        return LiveSession(config, engines=self._engines, fail_fast=True)
+
+    def engine_loads(self) -> dict[str, int]:
+        return dict(self._engines.loads) if self._engines is not None else {}
+
+    async def close(self) -> None:
+        engines, self._engines = self._engines, None
+        if engines is not None:
+            await asyncio.to_thread(engines.close)
 
 
 def describe(status: Mapping[str, Any]) -> str:

@@ -36,7 +36,14 @@ from voiceslm import __version__
 from voiceslm.config import Config, LoadedConfig
 from voiceslm.errors import UserError
 from voiceslm.service.control import ControlError, ControlServer
-from voiceslm.service.controller import Controller, ControllerFactory, describe, live_controller
+from voiceslm.service.controller import (
+    Controller,
+    ControllerFactory,
+    FreshPipelines,
+    LivePipelines,
+    PipelineFactory,
+    describe,
+)
 from voiceslm.service.handlers import ControlHandlers
 from voiceslm.service.lock import InstanceLock
 from voiceslm.service.recorder import start_recorder
@@ -63,14 +70,17 @@ class Daemon:
         reload_config: Callable[[], LoadedConfig],
         *,
         notifier: Notifier | None = None,
-        controller_factory: ControllerFactory = live_controller,
+        controller_factory: ControllerFactory | None = None,
         on_config_applied: Callable[[LoadedConfig], None] | None = None,
         verify_models: bool = True,
     ) -> None:
         self.loaded = loaded
         self.notifier = notifier or Notifier()
         self._on_config_applied = on_config_applied
-        self._runner = PipelineRunner(controller_factory, verify_models=verify_models, set_phase=self._set_phase)
+        pipelines: PipelineFactory = (
+            LivePipelines() if controller_factory is None else FreshPipelines(controller_factory)
+        )
+        self._runner = PipelineRunner(pipelines, verify_models=verify_models, set_phase=self._set_phase)
         self._phase = "starting"
         self._stop_requested: asyncio.Event | None = None
         self._reloader = Reloader(self, reload_config)
@@ -112,6 +122,7 @@ class Daemon:
             "uptime_s": round(time.monotonic() - self._started, 1),
             "reloads": self._reloader.count,
             "reload_error": self._reloader.error,
+            "engine_loads": self._runner.engine_loads(),
             "config_layers": list(self.loaded.layers),
             "socket": str(self.socket_path),
             "status_line": self.status_text(),
@@ -212,7 +223,7 @@ class Daemon:
         if self._server is not None:
             await self._server.close()
             self._server = None
-        await self.stop_pipeline()
+        await self._runner.close()
         if self._lock is not None:
             self._lock.release()
             self._lock = None

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from voiceslm.config import Config
 from voiceslm.errors import UserError
-from voiceslm.service.controller import Controller, ControllerFactory
+from voiceslm.service.controller import Controller, PipelineFactory
 
 # The daemon's story is one logger in the journal.
 log = logging.getLogger("voiceslm.service.daemon")
@@ -25,7 +25,7 @@ RESTART_WINDOW_SECONDS = 600.0
 class PipelineRunner:
     """Owns the one pipeline task and its controller; the daemon asks it to start, stop or recover."""
 
-    def __init__(self, factory: ControllerFactory, *, verify_models: bool, set_phase: Callable[..., None]) -> None:
+    def __init__(self, factory: PipelineFactory, *, verify_models: bool, set_phase: Callable[..., None]) -> None:
         self._factory = factory
         self._verify_models = verify_models
         self._set_phase = set_phase
@@ -48,7 +48,7 @@ class PipelineRunner:
             if stop_requested.is_set():
                 return False
         self._set_phase("loading models")
-        controller = self._factory(config)
+        controller = await self._factory.build(config)
         self.controller = controller
         self.task = asyncio.ensure_future(controller.run())
         self.changed.set()
@@ -87,6 +87,8 @@ class PipelineRunner:
         self._restarts.append(now)
         self._set_phase("restarting after an error", f"restarting after an error: {type(error).__name__}: {error}")
         await self.stop()
+        # After a failure nothing of the old pipeline is trusted: its engines load afresh.
+        await self._factory.close()
         return await self.start(config, stop_requested)
 
     async def stop(self) -> None:
@@ -108,6 +110,14 @@ class PipelineRunner:
             log.warning("the live pipeline did not stop within %.1f s; going on without it", STOP_GRACE_SECONDS)
         elif not pipeline.cancelled() and pipeline.exception() is not None:
             log.debug("the live pipeline ended with %r while stopping", pipeline.exception())
+
+    def engine_loads(self) -> dict[str, int]:
+        return self._factory.engine_loads()
+
+    async def close(self) -> None:
+        """Stop the pipeline and release the engines it shared with earlier ones."""
+        await self.stop()
+        await self._factory.close()
 
     @staticmethod
     def raise_end(task: asyncio.Task[None], *, during_start: bool) -> None:

@@ -27,7 +27,7 @@ from voiceslm.errors import UserError
 from voiceslm.text import split_sentences
 
 if TYPE_CHECKING:
-    from voiceslm.engines.registry import Engines
+    from voiceslm.engines.translation_set import TranslationEngines
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def candidates(source: str, target: str, configured: str) -> tuple[str, ...]:
 class TranslationRouter(LanguageModel):
     """Translates each call along the best installed route for its direction."""
 
-    def __init__(self, engines: Engines) -> None:
+    def __init__(self, engines: TranslationEngines) -> None:
         self._engines = engines
         self._chosen: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()

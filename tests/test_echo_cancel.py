@@ -13,7 +13,7 @@ from voiceslm.engines.vad import FRAME_SAMPLES, SileroVad
 pytest.importorskip("pywebrtc_audio", reason="echo cancellation needs pywebrtc-audio (scripts/setup.sh installs it)")
 
 from voiceslm.audio.echo_cancel import ADAPT_S, REFERENCE_LEAD_S, SAMPLE_RATE, EchoPath  # noqa: E402
-from voiceslm.audio.recancel import echo_delay  # noqa: E402
+from voiceslm.audio.recancel import RESIDUAL_DELAY_S, align, echo_delay  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
 REPLY = DATA / "en_jfk_inaugural_16k.wav"  # what the speaker plays (11 s)
@@ -129,3 +129,21 @@ def test_a_barge_in_cancelled_again_keeps_the_persons_words_from_their_onset() -
     # Their first half second comes out 6 dB truer than the live canceller left it (-0.1 dB against -6.2 dB;
     # the raw microphone: -11.8 dB).
     assert sdr_db(said[:first], recovered) > sdr_db(user[:first], live[start:]) + 4
+
+
+def test_each_reply_is_aligned_on_its_own_echo_delay() -> None:
+    # Two replies, a second of silence apart, whose output streams put their echoes 150 and 180 ms late.
+    reply = load_audio(REPLY)
+    first, second = reply[: 3 * SAMPLE_RATE], reply[4 * SAMPLE_RATE : 7 * SAMPLE_RATE]
+    gap = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    far = np.concatenate([first, gap, second, gap])
+    mic = np.zeros_like(far)
+    for start, part, delay_s in ((0, first, 0.15), (first.size + gap.size, second, 0.18)):
+        echo = np.convolve(part, room(delay_s=delay_s))[: part.size + gap.size]
+        mic[start : start + echo.size] += echo
+    moved, delays = align(mic, far, far.size)
+    assert [round(d, 3) for d in delays] == [0.15, 0.18]
+    # Moved to lead each echo by the residual: the echo now comes RESIDUAL_DELAY_S after its reference.
+    later = first.size + gap.size
+    residual = echo_delay(mic[later:], moved[later:])
+    assert residual is not None and abs(residual - RESIDUAL_DELAY_S) < 0.002, residual

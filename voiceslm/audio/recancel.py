@@ -37,6 +37,8 @@ RESIDUAL_DELAY_S = 0.01
 MAX_LAG_S = 0.6
 """The largest delay of the echo behind the reference looked for (either way)."""
 SOUNDING = 1e-4
+GAP_FRAMES = 30
+"""A silence of the far end this long (300 ms) separates two replies, whose echoes' delays may differ."""
 LOOKBACK_S = 1.5
 """How much earlier than the listener's onset a barge-in may have begun: the live canceller suppressed up to
 1.2 s of a person's first words while the reply played, so the listener's voice detector heard them late."""
@@ -121,6 +123,34 @@ def shift(far: np.ndarray, samples: int) -> np.ndarray:
     return out
 
 
+def align(mic: np.ndarray, far: np.ndarray, known: int) -> tuple[np.ndarray, list[float]]:
+    """`far` moved to lead the echo in `mic` by RESIDUAL_DELAY_S, stretch by stretch of played sound: each
+    reply is its own output stream, and the echo's delay differed by up to 30 ms from one reply to the next.
+    The delay is measured on the first `known` samples only (the rest may hold the person talking);
+    a stretch too short to measure takes the one before it. Also returns the delays measured."""
+    frames = far.size // FRAME
+    sounding = np.abs(far[: frames * FRAME].reshape(frames, FRAME)).max(axis=1) > SOUNDING
+    starts = [0]
+    silent = 0
+    for i in range(frames):
+        if sounding[i] and silent >= GAP_FRAMES and i * FRAME > starts[-1]:
+            starts.append(i * FRAME)
+        silent = 0 if sounding[i] else silent + 1
+    bounds = [*starts, far.size]
+    moved = np.zeros_like(far)
+    delays: list[float] = []
+    delay: float | None = None
+    for first, last in zip(bounds, bounds[1:], strict=False):
+        stop = min(last, known)
+        measured = echo_delay(mic[first:stop], far[first:stop]) if stop > first else None
+        delay = measured if measured is not None else delay
+        if measured is not None:
+            delays.append(measured)
+        if delay is not None:
+            moved[first:last] = shift(far[first:last], round((delay - RESIDUAL_DELAY_S) * SAMPLE_RATE))
+    return moved, delays
+
+
 def recancel(history: History, start: float, end: float, *, noise_suppression: bool = False) -> np.ndarray | None:
     """The microphone's audio of [start, end) with the echo cancelled afresh, aligned by measurement;
     None when the span is not kept or the delay cannot be measured (the live output stands then)."""
@@ -128,14 +158,14 @@ def recancel(history: History, start: float, end: float, *, noise_suppression: b
     if taken is None:
         return None
     mic, far, begin = taken
-    delay = echo_delay(mic[:begin], far[:begin]) if begin else None
-    if delay is None:
+    heard = begin + round(LOOKBACK_S * SAMPLE_RATE)
+    moved, delays = align(mic, far, min(heard, mic.size))
+    if not delays:
         log.debug("no echo delay measured before the barge-in; its live cancellation stands")
         return None
     from pywebrtc_audio import AudioProcessor
 
     processor = AudioProcessor(sample_rate=SAMPLE_RATE, echo_cancellation=True, noise_suppression=noise_suppression)
-    moved = shift(far, round((delay - RESIDUAL_DELAY_S) * SAMPLE_RATE))
     frames = mic.size // FRAME
     out = np.empty(frames * FRAME, dtype=np.float32)
     for i in range(frames):
@@ -143,8 +173,8 @@ def recancel(history: History, start: float, end: float, *, noise_suppression: b
         out[part] = processor.process(mic[part], moved[part])
     first = onset(mic[begin : out.size], out[begin:], round(LOOKBACK_S * SAMPLE_RATE) // FRAME)
     log.debug(
-        "barge-in re-cancelled: echo %.0f ms behind the reference, %.1f s warm-up, began %.2f s before its onset",
-        delay * 1000,
+        "barge-in re-cancelled: echo %s ms behind the reference, %.1f s warm-up, began %.2f s before its onset",
+        "/".join(str(round(d * 1000)) for d in delays),
         begin / SAMPLE_RATE,
         LOOKBACK_S - first * FRAME / SAMPLE_RATE,
     )

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from voiceslm.audio.recancel import History, recancel
 from voiceslm.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -199,6 +200,9 @@ class EchoCanceller:
             auto_gain_control=gain_control,
         )
         self._far_end = far_end
+        self.noise_suppression = noise_suppression
+        self.history = History()
+        """Raw microphone and far end of the last seconds, for `EchoPath.recancel`."""
         self._generation = far_end.generation
         self._pending = np.zeros(0, dtype=np.float32)
         self._timeline = Timeline()
@@ -247,6 +251,7 @@ class EchoCanceller:
         frames = data.size // FRAME
         out = np.empty(frames * FRAME, dtype=np.float32)
         far = self._far_end.window(start, frames * FRAME)
+        self.history.add(start, data[: frames * FRAME], far)
         for i in range(frames):
             part = slice(i * FRAME, (i + 1) * FRAME)
             out[part] = self._processor.process(data[part], far[part])
@@ -306,6 +311,7 @@ class EchoCanceller:
         self._recent.clear()
         self._trusted = False
         self._anchors = None
+        self.history.clear()
         self.resets += 1
         log.debug("echo canceller reset; adapting on the next %.1f s of played sound", self.adapt_s)
 
@@ -321,3 +327,10 @@ class EchoPath:
     def create(cls, *, adapt_s: float = ADAPT_S, noise_suppression: bool = False) -> EchoPath:
         far_end = FarEnd()
         return cls(far_end, EchoCanceller(far_end, adapt_s=adapt_s, noise_suppression=noise_suppression))
+
+    def recancel(self, audio: np.ndarray, start: float, end: float) -> np.ndarray:
+        """`audio` (the live output of [start, end) on the capture clock) cancelled afresh, the echo's delay
+        measured (`voiceslm.audio.recancel`); `audio` itself when that span cannot be redone."""
+        canceller = self.canceller
+        again = recancel(canceller.history, start, end, noise_suppression=canceller.noise_suppression)
+        return audio if again is None else again

@@ -6,16 +6,13 @@ the probabilities to the turn detector (hands-free) or the push-to-talk
 recorder. What it finds goes out as events and `Utterance`s; a barge-in is a
 `Cancel` on the control channel, never a direct call into the reply.
 
-End of turn: at the `vad.speculate_ms` pause the turn model (Smart Turn, in
-its own worker thread) is asked whether the speaker has finished; if so the
-turn ends there, otherwise it ends after `vad.max_silence_ms` of silence, so a
-counted list or a hesitation stays one turn (or after `vad.min_silence_ms` when
-the transcript started at the pause ends a sentence). Without the model, a turn
-ends after `vad.min_silence_ms`.
+End of turn: at the `vad.speculate_ms` pause the turn model (Smart Turn, in its own worker thread) is
+asked whether the speaker has finished; if so the turn ends there, otherwise after `vad.max_silence_ms`
+of silence, so a counted list or a hesitation stays one turn (or after `vad.min_silence_ms` when the
+transcript started at the pause ends a sentence). Without the model, after `vad.min_silence_ms`.
 
-Push-to-talk: the press and the release arrive as commands. The turn ends at
-the first block captured after the release, or, if the device stalls, half a
-second after it by the listener's own clock.
+Push-to-talk: the press and the release arrive as commands. The turn ends at the first block captured
+after the release, or, if the device stalls, half a second after it by the listener's own clock.
 """
 
 from __future__ import annotations
@@ -283,6 +280,8 @@ class Listener:
             decisions = [end] if (end := detector.end_at_pause(at + FRAME_S, "silence")) is not None else []
         for decision in decisions:
             if isinstance(decision, TurnPause):
+                if self._barge_in:
+                    decision = TurnPause(self._recancelled(decision), decision.speech_start, decision.speech_end)
                 transcript = self._speculator.speculate(decision, barge_in=self._barge_in)
                 if detector.turn_model:
                     self._ask_turn_model(detector, decision, transcript)
@@ -302,6 +301,12 @@ class Listener:
                 self._pause_serial += 1
                 self.quiet.set()
                 self._emit_utterance(decision)
+
+    def _recancelled(self, turn: TurnPause | TurnEnd) -> np.ndarray:
+        """aec: a barge-in's audio cancelled afresh with the echo's measured delay (its words survive)."""
+        echo = self._output.echo if self.config.echo.mode == "aec" else None
+        start = turn.speech_start - self.config.vad.preroll_ms / 1000
+        return turn.audio if echo is None else echo.recancel(turn.audio, start, turn.speech_end + 0.2)
 
     def _ask_turn_model(
         self, detector: TurnDetector, pause: TurnPause, transcript: asyncio.Future[tuple[Transcript, float]]
@@ -379,7 +384,7 @@ class Listener:
     def _emit_utterance(self, end: TurnEnd) -> None:
         utterance = Utterance(
             id=next(self._ids),
-            audio=end.audio,
+            audio=self._recancelled(end) if self._barge_in else end.audio,
             sample_rate=16000,
             speech_start=end.speech_start,
             speech_end=end.speech_end,

@@ -1,0 +1,199 @@
+"""A barge-in's words, cancelled again once the turn is over, with the echo's delay measured.
+
+While the reply still plays, the live canceller (`echo_cancel.EchoCanceller`)
+works on a reference whose offset from the echo is only as good as two
+streams' latency reports plus a margin, and its nonlinear suppressor (and the
+"nearly all echo" gate after it) ate the first 0.5-1.2 s of a person talking
+over the reply: "ons 1 and 3 are used" for "today only platforms one and
+three are used". Detection does not need those words; the transcript does.
+So the canceller keeps what it was given (raw microphone and far end, a few
+seconds of each) and, at the end of a turn that interrupted a reply, the span
+is cancelled again by a fresh AEC3: the echo's real delay behind the
+reference is measured on the reply's echo before the person spoke (a
+cross-correlation), the reference is moved to lead the echo by
+`RESIDUAL_DELAY_S`, and the canceller adapts on the preceding seconds of played
+sound before it reaches the person's words. Offline and so aligned, AEC3 keeps
+every word of double talk.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16000
+FRAME = SAMPLE_RATE // 100
+KEEP_S = 20.0
+"""Seconds of raw microphone and far end kept (a long utterance and the reply before it)."""
+WARMUP_S = 6.0
+"""Seconds of played sound before the span that a fresh canceller adapts on."""
+RESIDUAL_DELAY_S = 0.01
+"""How far the moved reference leads the echo: AEC3 finds a delay behind its reference, never one ahead."""
+MAX_LAG_S = 0.6
+"""The largest delay of the echo behind the reference looked for (either way)."""
+SOUNDING = 1e-4
+GAP_FRAMES = 30
+"""A silence of the far end this long (300 ms) separates two replies, whose echoes' delays may differ."""
+LOOKBACK_S = 1.5
+"""How much earlier than the listener's onset a barge-in may have begun: the live canceller suppressed up to
+1.2 s of a person's first words while the reply played, so the listener's voice detector heard them late."""
+PERSON_DB = 10.0
+"""A frame the fresh canceller made less than this much quieter is not the reply's echo (the echo of an
+adapted, aligned canceller loses 20 dB or more; a person at 0 dB speech-to-echo loses about 3)."""
+PERSON_RMS = 0.01
+"""...and is loud enough to be someone talking (a person said into the microphone at 0.09 RMS)."""
+BRIDGE = 20
+"""Frames (200 ms) of echo between two words that do not end a person's speech when tracing it back."""
+
+
+class History:
+    """Raw microphone blocks with the far end the live canceller was given for them, on the capture clock."""
+
+    def __init__(self, keep_s: float = KEEP_S) -> None:
+        self._blocks: collections.deque[tuple[float, np.ndarray, np.ndarray]] = collections.deque()
+        self._keep_s = keep_s
+        self._lock = threading.Lock()
+
+    def add(self, start: float, mic: np.ndarray, far: np.ndarray) -> None:
+        if mic.size == 0:
+            return
+        with self._lock:
+            self._blocks.append((start, mic.copy(), far.copy()))
+            while self._blocks and self._blocks[0][0] < start - self._keep_s:
+                self._blocks.popleft()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._blocks.clear()
+
+    def take(self, start: float, end: float, warmup_s: float) -> tuple[np.ndarray, np.ndarray, int] | None:
+        """Microphone and far end of [start, end), after up to `warmup_s` of earlier blocks that had played
+        sound in them; and at which sample the span begins. None if the span is no longer (or not) kept."""
+        with self._lock:
+            blocks = list(self._blocks)
+        span = [b for b in blocks if b[0] + b[1].size / SAMPLE_RATE > start and b[0] < end]
+        if not span or span[0][0] > start + 0.5:
+            return None
+        before: list[tuple[float, np.ndarray, np.ndarray]] = []
+        sounding = 0.0
+        for block in reversed([b for b in blocks if b[0] < span[0][0]]):
+            if sounding >= warmup_s:
+                break
+            if np.abs(block[2]).max() > SOUNDING:
+                before.append(block)
+                sounding += block[1].size / SAMPLE_RATE
+        before.reverse()
+        warm = sum(b[1].size for b in before)
+        skip = max(0, round((start - span[0][0]) * SAMPLE_RATE))
+        mic = np.concatenate([b[1] for b in before + span])
+        far = np.concatenate([b[2] for b in before + span])
+        return mic, far, warm + skip
+
+
+def echo_delay(mic: np.ndarray, far: np.ndarray, max_lag_s: float = MAX_LAG_S) -> float | None:
+    """Seconds the echo in `mic` lags `far` (negative: it comes before), by a phase-weighted cross-correlation;
+    None when there is too little played sound to tell."""
+    if mic.size < SAMPLE_RATE // 2 or np.abs(far).max() <= SOUNDING:
+        return None
+    n = 1 << int(np.ceil(np.log2(mic.size + far.size)))
+    spectrum = np.fft.rfft(mic, n) * np.conj(np.fft.rfft(far, n))
+    magnitude = np.abs(spectrum)
+    spectrum /= magnitude + 0.1 * magnitude.mean() + 1e-12  # whitened, but not where neither has sound
+    corr = np.fft.irfft(spectrum, n)
+    lags = round(max_lag_s * SAMPLE_RATE)
+    window = np.concatenate([corr[-lags:], corr[: lags + 1]])
+    best = int(np.argmax(window))
+    if window[best] < 4 * float(np.median(np.abs(window))) + 1e-9:
+        return None
+    return (best - lags) / SAMPLE_RATE
+
+
+def shift(far: np.ndarray, samples: int) -> np.ndarray:
+    """`far` delayed by `samples` (advanced if negative), zero-filled, same length."""
+    out = np.zeros_like(far)
+    if samples >= 0:
+        out[samples:] = far[: far.size - samples]
+    else:
+        out[:samples] = far[-samples:]
+    return out
+
+
+def align(mic: np.ndarray, far: np.ndarray, known: int) -> tuple[np.ndarray, list[float]]:
+    """`far` moved to lead the echo in `mic` by RESIDUAL_DELAY_S, stretch by stretch of played sound: each
+    reply is its own output stream, and the echo's delay differed by up to 30 ms from one reply to the next.
+    The delay is measured on the first `known` samples only (the rest may hold the person talking);
+    a stretch too short to measure takes the one before it. Also returns the delays measured."""
+    frames = far.size // FRAME
+    sounding = np.abs(far[: frames * FRAME].reshape(frames, FRAME)).max(axis=1) > SOUNDING
+    starts = [0]
+    silent = 0
+    for i in range(frames):
+        if sounding[i] and silent >= GAP_FRAMES and i * FRAME > starts[-1]:
+            starts.append(i * FRAME)
+        silent = 0 if sounding[i] else silent + 1
+    bounds = [*starts, far.size]
+    moved = np.zeros_like(far)
+    delays: list[float] = []
+    delay: float | None = None
+    for first, last in zip(bounds, bounds[1:], strict=False):
+        stop = min(last, known)
+        measured = echo_delay(mic[first:stop], far[first:stop]) if stop > first else None
+        delay = measured if measured is not None else delay
+        if measured is not None:
+            delays.append(measured)
+        if delay is not None:
+            moved[first:last] = shift(far[first:last], round((delay - RESIDUAL_DELAY_S) * SAMPLE_RATE))
+    return moved, delays
+
+
+def recancel(history: History, start: float, end: float, *, noise_suppression: bool = False) -> np.ndarray | None:
+    """The microphone's audio of [start, end) with the echo cancelled afresh, aligned by measurement;
+    None when the span is not kept or the delay cannot be measured (the live output stands then)."""
+    taken = history.take(start - LOOKBACK_S, end, WARMUP_S)
+    if taken is None:
+        return None
+    mic, far, begin = taken
+    heard = begin + round(LOOKBACK_S * SAMPLE_RATE)
+    moved, delays = align(mic, far, min(heard, mic.size))
+    if not delays:
+        log.debug("no echo delay measured before the barge-in; its live cancellation stands")
+        return None
+    from pywebrtc_audio import AudioProcessor
+
+    processor = AudioProcessor(sample_rate=SAMPLE_RATE, echo_cancellation=True, noise_suppression=noise_suppression)
+    frames = mic.size // FRAME
+    out = np.empty(frames * FRAME, dtype=np.float32)
+    for i in range(frames):
+        part = slice(i * FRAME, (i + 1) * FRAME)
+        out[part] = processor.process(mic[part], moved[part])
+    first = onset(mic[begin : out.size], out[begin:], round(LOOKBACK_S * SAMPLE_RATE) // FRAME)
+    log.debug(
+        "barge-in re-cancelled: echo %s ms behind the reference, %.1f s warm-up, began %.2f s before its onset",
+        "/".join(str(round(d * 1000)) for d in delays),
+        begin / SAMPLE_RATE,
+        LOOKBACK_S - first * FRAME / SAMPLE_RATE,
+    )
+    return out[begin + first * FRAME :]
+
+
+def onset(mic: np.ndarray, out: np.ndarray, heard: int) -> int:
+    """The frame where the person's speech began, traced back from frame `heard` (where the listener heard it)
+    over the frames the canceller left as they were (a person, not the reply's echo)."""
+    frames = min(mic.size, out.size) // FRAME
+    mic_energy = np.square(mic[: frames * FRAME].reshape(frames, FRAME)).sum(axis=1)
+    out_energy = np.square(out[: frames * FRAME].reshape(frames, FRAME)).sum(axis=1)
+    person = (out_energy * 10 ** (PERSON_DB / 10) > mic_energy) & (out_energy > PERSON_RMS**2 * FRAME)
+    first = min(heard, frames)
+    gap = 0
+    for i in range(first - 1, -1, -1):
+        gap = 0 if person[i] else gap + 1
+        if gap > BRIDGE:
+            break
+        if person[i]:
+            first = i
+    return first

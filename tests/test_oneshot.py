@@ -45,7 +45,8 @@ def test_transcribe_english_recording() -> None:
 def test_transcribe_detects_spanish_among_configured_languages() -> None:
     data = last_json(voiceslm("transcribe", str(SPANISH), "--json"))
     assert data["language"] == "es"
-    assert {"homenaje", "necesario"} & words(data["text"])
+    # whisper-base falls back to sampling on this clip, so the ending of a word varies between runs.
+    assert any(w.startswith(("homenaj", "necesari")) for w in words(data["text"])), data["text"]
 
 
 def test_any_rate_and_channel_count_is_accepted(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from voiceslm.engines.vad import FRAME_S
 from voiceslm.engines.worker import EngineError, EngineWorker
 from voiceslm.errors import UserError
 from voiceslm.pipeline.channels import DropOldestQueue
+from voiceslm.pipeline.echo_guard import EchoGuard
 from voiceslm.pipeline.events import AudioBlock, Cancel, Command, Event, SpeechStarted, Utterance
 from voiceslm.pipeline.reply import Playback
 from voiceslm.pipeline.turns import (
@@ -42,8 +43,7 @@ from voiceslm.pipeline.turns import (
     TurnPause,
     TurnResume,
     TurnStart,
-    ends_sentence,
-    sounds_unfinished,
+    pause_verdict,
 )
 
 if TYPE_CHECKING:
@@ -54,12 +54,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-AEC_ADAPT_S = 5.0
-"""Seconds of speech played before PulseAudio's echo canceller is trusted with a live microphone."""
-REPLY_ONSET_GUARD_S = 0.6
-"""aec: seconds at the start of each reply during which the microphone is guarded as in half-duplex. A
-trusted canceller still let the first 0.2-0.3 s of a reply's echo through as speech now and then (after
-a second of silence, on the looped-back virtual speaker); nobody interrupts a reply that early."""
 PTT_RELEASE_GRACE_S = 0.5
 """After a release, how long to wait for a block captured after it before ending the turn anyway."""
 PTT_POLL_S = 0.1
@@ -111,8 +105,8 @@ class Listener:
         """The pause (its serial) whose words end a sentence: it ends at vad.min_silence_ms."""
         self._barge_in = False
         """The hands-free turn in progress began while the pipeline was speaking."""
-        self._output = output
         self._playback = playback
+        self._guard = EchoGuard(config, output, playback)
         self._speculator = speculator
         self._publish = publish
         self._post = post
@@ -238,28 +232,14 @@ class Listener:
 
     def half_duplex_now(self, at: float | None = None) -> bool:
         """Whether the microphone is guarded as in half-duplex (for audio captured at `at`, if given)."""
-        mode = self.config.echo.mode
-        # WebRTC's canceller needs a few seconds of the pipeline's voice to adapt;
-        # until then it lets echo through, so the microphone is guarded as in half-duplex.
-        if mode == "aec":
-            echo = self._output.echo
-            # No echo path (a recording and a file): nothing is cancelled, so stay safe.
-            if echo is None or echo.canceller.adapting:
-                return True
-            playback = self._playback
-            return at is not None and playback.speaking and at < playback.started_at + REPLY_ONSET_GUARD_S
-        return mode == "half-duplex" or (mode == "pulse-aec" and self._playback.played_s < AEC_ADAPT_S)
+        return self._guard.half_duplex_now(at)
 
     def _mic_live(self, block: AudioBlock) -> bool:
         if self.muted:
             return False
         if self.ptt_active or self.push_to_talk:
             return self.ptt_active
-        if self.half_duplex_now(block.captured_at):
-            deaf_until = self._output.buffer.last_audio_at + self.config.echo.tail_ms / 1000
-            if self._playback.speaking or block.captured_at < deaf_until:
-                return False
-        return True
+        return not self._guard.deaf(block.captured_at)
 
     def _listen_ptt(self, recorder: PushToTalkRecorder, at: float, frame: np.ndarray, probability: float) -> None:
         if not recorder.active or recorder.started_at != self._ptt_started_at:
@@ -281,7 +261,7 @@ class Listener:
         for decision in decisions:
             if isinstance(decision, TurnPause):
                 if self._barge_in:
-                    decision = TurnPause(self._recancelled(decision), decision.speech_start, decision.speech_end)
+                    decision = TurnPause(self._guard.recancelled(decision), decision.speech_start, decision.speech_end)
                 transcript = self._speculator.speculate(decision, barge_in=self._barge_in)
                 if detector.turn_model:
                     self._ask_turn_model(detector, decision, transcript)
@@ -302,12 +282,6 @@ class Listener:
                 self.quiet.set()
                 self._emit_utterance(decision)
 
-    def _recancelled(self, turn: TurnPause | TurnEnd) -> np.ndarray:
-        """aec: a barge-in's audio cancelled afresh with the echo's measured delay (its words survive)."""
-        echo = self._output.echo if self.config.echo.mode == "aec" else None
-        start = turn.speech_start - self.config.vad.preroll_ms / 1000
-        return turn.audio if echo is None else echo.recancel(turn.audio, start, turn.speech_end + 0.2)
-
     def _ask_turn_model(
         self, detector: TurnDetector, pause: TurnPause, transcript: asyncio.Future[tuple[Transcript, float]]
     ) -> None:
@@ -326,13 +300,7 @@ class Listener:
         transcript: asyncio.Future[tuple[Transcript, float]],
         serial: int,
     ) -> None:
-        """End the turn at this pause if the voice says it is finished and the words do not say otherwise.
-
-        When the voice says it goes on, the words still may not: a transcript that
-        ends a sentence ("... forever.") ends the turn at `vad.min_silence_ms`, as
-        a fixed silence would, while one that stops mid-phrase ("... how much"), a
-        count or an "and" waits for `vad.max_silence_ms`.
-        """
+        """End the turn at this pause as `pause_verdict` says, from the voice and the words."""
         model = self._turn_model
         assert model is not None
         try:
@@ -342,7 +310,6 @@ class Listener:
             return
         if serial != self._pause_serial:
             return  # speech went on meanwhile
-        finished = probability >= self.config.vad.turn_threshold
         # The reply waits for the transcript anyway, so reading it first costs no time.
         # Shielded: this check being cancelled must not cancel the work started at the pause.
         try:
@@ -355,11 +322,11 @@ class Listener:
             return  # the speculation was dropped: speech went on
         if serial != self._pause_serial:
             return
-        if sounds_unfinished(text):
-            log.debug("turn model p=%.2f, but %r may go on: waiting for vad.max_silence_ms", probability, text)
-        elif finished:
+        verdict = pause_verdict(probability, self.config.vad.turn_threshold, text)
+        log.debug("turn model p=%.2f on %r: %s", probability, text, verdict)
+        if verdict == "end":
             self._end_turn(detector.end_at_pause(time.monotonic()))
-        elif ends_sentence(text):
+        elif verdict == "end-at-silence":
             # Ended by the silence of vad.min_silence_ms, counted by the detector frame by frame.
             self._end_at_silence = serial
             if detector.silent_ms >= self.config.vad.min_silence_ms:
@@ -384,7 +351,7 @@ class Listener:
     def _emit_utterance(self, end: TurnEnd) -> None:
         utterance = Utterance(
             id=next(self._ids),
-            audio=self._recancelled(end) if self._barge_in else end.audio,
+            audio=self._guard.recancelled(end) if self._barge_in else end.audio,
             sample_rate=16000,
             speech_start=end.speech_start,
             speech_end=end.speech_end,

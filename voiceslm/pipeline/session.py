@@ -209,13 +209,7 @@ class LiveSession:
             "echo": self.config.echo.mode,
             "ready": self.ready.is_set(),
             **(stages.counts() if stages is not None else {"utterances": 0, "replies": 0, "barge_ins": 0}),
-            "dropped_audio_blocks": self._channels.audio.dropped,
-            "dropped_utterances": self._channels.utterances.dropped,
-            "queued": {
-                "audio_blocks": self._channels.audio.qsize(),
-                "utterances": self._channels.utterances.qsize(),
-                "requests": self._channels.requests.qsize(),
-            },
+            **self._channels.status(),
             "device_faults": self._events.device_faults,
         }
         if self._audio_in is not None:

@@ -42,6 +42,18 @@ class Channels:
     utterances: DropOldestQueue[Utterance]
     requests: DropOldestQueue[Request]
 
+    def status(self) -> dict[str, Any]:
+        """What was dropped and what waits now, for the session's status."""
+        return {
+            "dropped_audio_blocks": self.audio.dropped,
+            "dropped_utterances": self.utterances.dropped,
+            "queued": {
+                "audio_blocks": self.audio.qsize(),
+                "utterances": self.utterances.qsize(),
+                "requests": self.requests.qsize(),
+            },
+        }
+
 
 @dataclass(frozen=True)
 class Wiring:

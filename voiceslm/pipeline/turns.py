@@ -70,6 +70,24 @@ def ends_sentence(text: str) -> bool:
     return text.rstrip().endswith((".", "?", "!", "。", "？", "！"))
 
 
+PauseVerdict = Literal["end", "end-at-silence", "wait"]
+
+
+def pause_verdict(probability: float, threshold: float, text: str) -> PauseVerdict:
+    """What a pause means, from the turn model's probability and the transcript so far.
+
+    The voice says finished and the words agree: "end" now. The voice says it goes on but the
+    transcript ends a sentence ("... forever."): "end-at-silence" (after `vad.min_silence_ms`, as
+    a fixed silence would). A transcript that stops mid-phrase ("... how much"), a count or an
+    "and": "wait" (for `vad.max_silence_ms`).
+    """
+    if sounds_unfinished(text):
+        return "wait"
+    if probability >= threshold:
+        return "end"
+    return "end-at-silence" if ends_sentence(text) else "wait"
+
+
 class FrameSplitter:
     """Re-cuts blocks of any size into 512-sample frames, each with its start time."""
 

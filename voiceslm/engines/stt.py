@@ -98,6 +98,16 @@ log-probability is decoded again in the full window (about 4% of the dev set's
 utterances, cut as the live VAD cuts them; docs/quality.md)."""
 
 
+SPARSE_CHARS_PER_S = 5.0
+"""A short-window reading with fewer characters a second of audio than this (from 1.5 s of audio on)
+may have dropped its first words ("10 meters" for "Go forward 10 meters"): it is read in 30 s too."""
+
+
+def _sparse(segments: Sequence[Segment], duration_s: float) -> bool:
+    chars = sum(len(s.text.strip()) for s in segments)
+    return duration_s >= 1.5 and chars < SPARSE_CHARS_PER_S * duration_s
+
+
 def _confidence(segments: Sequence[Segment]) -> float:
     """The average log-probability of the least sure segment (0 when there is no text)."""
     return min((s.avg_logprob for s in segments), default=0.0)
@@ -227,12 +237,16 @@ class WhisperSTT(SpeechToText):
                 self.check_language(language)
                 probability = 1.0
             kept = self._decode(audio, language, WHISPER_WINDOW_S if full_window else duration)
-            if self._window.frames is not None and _confidence(kept) < WINDOW_RETRY_LOGPROB:
+            sparse = self._window.frames is not None and _sparse(kept, duration)
+            if self._window.frames is not None and (_confidence(kept) < WINDOW_RETRY_LOGPROB or sparse):
                 # Unsure in the short window: the full one sometimes hears what
                 # it missed (a first word dropped). The surer reading is kept.
                 full = self._decode(audio, language, WHISPER_WINDOW_S)
                 log.debug("short window unsure (%.2f): retried in 30 s (%.2f)", _confidence(kept), _confidence(full))
-                if _confidence(full) > _confidence(kept):
+                longer = sum(len(x.text) for x in full) > sum(len(x.text) for x in kept)
+                if _confidence(full) > _confidence(kept) or (
+                    sparse and longer and _confidence(full) >= WINDOW_RETRY_LOGPROB
+                ):
                     kept = full
         text = " ".join(s.text for s in kept).strip()
         if text and _phrase_key(text) in self._phantoms:

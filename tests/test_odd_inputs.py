@@ -89,7 +89,8 @@ def test_transcribe(odd: Path, name: str) -> None:
     elif name in ENGLISH:
         assert "forward" in text and transcript["language"] == "en", transcript
     else:
-        assert transcript["language"] == "it" and "passo" in text and "sale" in text, transcript
+        # whisper-base samples some words differently between runs ("sale", "sane"); these two it keeps.
+        assert transcript["language"] == "it" and "passo" in text and "vetta" in text, transcript
 
 
 @pytest.mark.parametrize("name", [*NO_AUDIO, *NO_SPEECH, "stereo96k", "italian"])

@@ -198,6 +198,9 @@ def test_the_live_assist_hook_answers_from_the_folder(engines, delivery_pdf: Pat
     assert spoken is not None
     text = "".join(spoken)
     assert "4 May" in text and "page 1" in text
+    # Whisper hears "report" as "reports" now and then: the plural asks about the crane too.
+    plural = "".join(documents.voice_answer(config, engines, "What does the reports say about the crane?") or [])
+    assert "4 May" in plural and "page 1" in plural, plural
     assert documents.voice_answer(config, engines, "What is the capital of France?") is None
 
 
@@ -224,11 +227,6 @@ def spoken_question(live_engines, delivery_pdf: Path, tmp_path: Path):
     return folder, audio
 
 
-@pytest.mark.xfail(
-    reason="passes alone and in its file, fails after tests/test_assistant_live.py in one process: "
-    "state carried over between them, not found yet",
-    strict=False,
-)
 @async_test
 async def test_a_spoken_document_question_in_assist_mode_is_answered_from_the_folder(
     live_engines, spoken_question, tmp_path: Path

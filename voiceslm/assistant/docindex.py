@@ -315,10 +315,20 @@ def indexed_files(connection: sqlite3.Connection) -> list[tuple[str, str, int, i
     return [tuple(row) for row in connection.execute("SELECT path, kind, size, chunks FROM doc_files ORDER BY path")]
 
 
+def is_stopword(word: str) -> bool:
+    """Whether a lower-case word carries no topic: a stop word, or the plural of one.
+
+    "What do the reports say about the crane?" asks about the crane as "what does the report
+    say" does; with "reports" taken as a topic word, half the question's topic was missing
+    from the passage about the crane, and the document "did not say".
+    """
+    return word in STOPWORDS or (len(word) > 3 and word.endswith("s") and word[:-1] in STOPWORDS)
+
+
 def query_terms(question: str) -> list[str]:
     """The words of a question worth searching for, in order, without repeats."""
     words = re.findall(r"\w+", question.lower())
-    return list(dict.fromkeys(w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())))
+    return list(dict.fromkeys(w for w in words if not is_stopword(w) and (len(w) > 1 or w.isdigit())))
 
 
 def search(connection: sqlite3.Connection, question: str, limit: int = 4) -> list[Passage]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from voiceslm.assistant.docindex import STOPWORDS
+from voiceslm.assistant.docindex import is_stopword
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:/]\d+)*(?:\s?%)?")
@@ -127,7 +127,7 @@ def stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     words = (w.lower() for w in _WORD.findall(text))
-    return [w for w in words if w not in STOPWORDS and (len(w) > 2 or w.isdigit())]
+    return [w for w in words if not is_stopword(w) and (len(w) > 2 or w.isdigit())]
 
 
 def stems(text: str) -> set[str]:

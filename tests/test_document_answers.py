@@ -94,6 +94,25 @@ def test_an_answer_not_in_the_document_is_not_invented(model, lease_docx: Path, 
     assert answer.text == NOT_FOUND["en"]
 
 
+def test_a_title_or_byline_is_not_taken_for_an_answer(model, tmp_path: Path):
+    minutes = tmp_path / "minutes.md"
+    minutes.write_text(
+        "# Harbour Sailing Club: committee minutes, 4 March 2026\n\n"
+        "Notes taken by Ana Ruiz, secretary of the club.\n\n"
+        "## Item 1: Slipway\n\nThe slipway is cracked at its lower end. Two quotes were received; the lower, "
+        "from Quayside Works, is 3,100 pounds, and the committee approved it.\n\n"
+        "## Item 2: Moorings\n\nThe mooring fee stays at 210 pounds a year.\n"
+    )
+    document = read(minutes)
+    repair = documents.answer_file(model, document, "Which company will repair the slipway?", "en")
+    assert "Harbour Sailing Club" not in repair.answer, repair
+    assert not repair.found or "Quayside Works" in repair.answer, repair
+    treasurer = documents.answer_file(model, document, "Who is the treasurer of the sailing club?", "en")
+    assert not treasurer.found and "Ana Ruiz" not in treasurer.text, treasurer
+    fee = documents.answer_file(model, document, "How much is the mooring fee?", "en")
+    assert fee.found and "210" in fee.answer, fee
+
+
 def test_text_in_a_document_is_data_not_instructions(model, tmp_path: Path):
     report = tmp_path / "report.txt"
     report.write_text(

@@ -314,3 +314,33 @@ def test_a_problem_without_numbers_is_kept_and_long_headings_are_not_spoken(tmp_
     # heading is left out, and a greeting is not part of the sentence.
     assert "treasurer on the accounts" not in text and "Item" not in text
     assert "Lea Kim to the committee: the shed roof was repaired" in text and "Dear" not in text
+
+
+def test_a_title_or_byline_answers_only_what_it_says(tmp_path: Path):
+    from voiceslm.assistant import evidence
+
+    path = tmp_path / "review.md"
+    path.write_text(
+        "# Kestrel Bay ferry: review of the engine failure\n\n"
+        "Written by Nadia Brennan, operations manager of Kestrel Bay Ferries.\n\n"
+        "## 2. Cause\n\nThe engineers of Solent Marine found a cracked injector.\n"
+    )
+    connection = docindex.memory_index(read_document(path, 10**6, 10**6))
+    try:
+        passages = {p.section: p for p in docindex.search(connection, "ferry engine cause Nadia", 8)}
+    finally:
+        connection.close()
+    title = "Kestrel Bay ferry: review of the engine failure"
+    cause, front = passages["2. Cause"], passages[title]
+    # A title with a colon of its own still ends where the section heading does.
+    assert (cause.title, cause.body) == (title, "The engineers of Solent Marine found a cracked injector.")
+    assert (front.title, front.body) == ("", "Written by Nadia Brennan, operations manager of Kestrel Bay Ferries.")
+    byline = front.body
+    # The title's words are in every passage: they do not make the byline answer a question.
+    assert not evidence.front_matter_answers("Who is the chief engineer of the ferry company?", byline, title)
+    assert evidence.front_matter_answers("Who is the operations manager?", byline, title)
+    assert evidence.front_matter_answers("Who wrote the review?", byline, title)
+    # A PDF's title line runs into its byline: the title ends where the byline starts.
+    pdf_line = "Technical note: compressor failures in cold room 2, Oakridge depot Author: Priya Raman, engineer."
+    assert not evidence.front_matter_answers("Who is the depot manager?", pdf_line)
+    assert evidence.front_matter_answers("Who is the author of the note?", pdf_line)

@@ -168,10 +168,26 @@ class Passage:
         return place(self.section, self.page)
 
     @property
+    def head(self) -> str:
+        """The title and section heading the text starts with ("Title, 3. Budget: "), or ""."""
+        if self.section:
+            at = self.text.find(f"{self.section}: ")
+            # A title may hold ": " of its own ("Kestrel Bay ferry: review of ..."): the head
+            # ends at the section heading, not at the first colon.
+            if at == 0 or (at > 0 and self.text[:at].endswith(", ")):
+                return self.text[: at + len(self.section) + 2]
+        return ""
+
+    @property
     def body(self) -> str:
         """The text without the title and section heading it starts with."""
-        head, sep, rest = self.text.partition(": ")
-        return rest if sep and self.section and head.endswith(self.section) else self.text
+        return self.text[len(self.head) :]
+
+    @property
+    def title(self) -> str:
+        """The document's title the text starts with, when the passage's section is not the title itself."""
+        head = self.head
+        return head[: -len(self.section) - 4] if head and head != f"{self.section}: " else ""
 
 
 @dataclass(frozen=True)

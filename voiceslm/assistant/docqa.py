@@ -130,16 +130,32 @@ def answer_question(
         {"role": "user", "content": f"{_FENCE_OPEN}\n{quoted}\n{_FENCE_CLOSE}\n\nQuestion: {question}"},
     ]
     reply = complete(model, messages, cancel)
-    context = "\n".join(cleaned)
+    front = _FrontMatter.of(passages)
+    # An answer's words must come from the passages' text or their section headings, not from
+    # the document's title alone, which heads every passage: "Which company will repair the
+    # pontoon?" is not answered by the club named in the title.
+    context = "\n".join(f"{front.section_of(p)}: {_body(p, text)}" for p, text in zip(ranked, cleaned, strict=True))
     log.debug("document answer, model: %r", reply)
-    best_quote, best_source, best_share = _best_sentence(question, ranked, cleaned)
+    best_quote, best_source, best_share = _best_sentence(question, ranked, cleaned, front)
     said_not_found = not reply or NOT_FOUND_MARK.lower() in reply.lower()
-    if said_not_found or not evidence.supported(reply, context, question) or not _on_topic(reply, question, cleaned):
+    if (
+        said_not_found
+        or not evidence.supported(reply, context, question)
+        or not _on_topic(reply, question, cleaned)
+        or not front.answers(question, reply, ranked, cleaned)
+        or not evidence.holds_kind(question, reply)
+    ):
         # The model missed or made up the answer: a sentence that holds the question is quoted instead.
-        if best_share < QUOTE_COVERAGE and best == 1.0:
+        opening = _opening(ranked[0], cleaned[0])
+        if (
+            best_share < QUOTE_COVERAGE
+            and best == 1.0
+            and not front.holds(ranked[0])
+            and evidence.holds_kind(question, opening)
+        ):
             # "What does the report say about the crane delivery?": no one sentence holds
             # all of it, but the passage that does is what the document says about it.
-            best_quote, best_source = _opening(ranked[0], cleaned[0]), ranked[0]
+            best_quote, best_source = opening, ranked[0]
         elif best_share < QUOTE_COVERAGE:
             why = "the model found no answer" if said_not_found else "the answer was not in the passages"
             return DocAnswer(not_found, False, passages=tuple(ranked), how=why, notes=notes)
@@ -193,16 +209,56 @@ def _opening(passage: Passage, text: str, sentences: int = 2) -> str:
 
 def _body(passage: Passage, text: str) -> str:
     """`text` (the passage's text, maybe with sentences left out) without the passage's heading."""
-    head = passage.text[: len(passage.text) - len(passage.body)]
+    head = passage.head
     return text[len(head) :] if head and text.startswith(head) else text
 
 
-def _best_sentence(query: str, passages: Sequence[Passage], texts: Sequence[str]) -> tuple[str, Passage, float]:
+@dataclass(frozen=True)
+class _FrontMatter:
+    """What comes before a document's first section (title, author, date), as far as the passages show it."""
+
+    title: str
+    sectioned: bool
+    """Whether the document has sections, so that text under none of them is its front matter."""
+
+    @classmethod
+    def of(cls, passages: Sequence[Passage]) -> _FrontMatter:
+        title = next((p.title for p in passages if p.title), "")
+        return cls(title, any(p.section and p.section != title for p in passages))
+
+    def holds(self, passage: Passage) -> bool:
+        return self.sectioned and passage.section in ("", self.title)
+
+    def section_of(self, passage: Passage) -> str:
+        return "" if self.holds(passage) else passage.section
+
+    def answers(self, question: str, reply: str, passages: Sequence[Passage], texts: Sequence[str]) -> bool:
+        """False when the reply was taken from the front matter and its line does not answer the question."""
+        source = _source_of(reply, passages, texts)
+        if not self.holds(source):
+            return True
+        line = _best_sentence(reply, [source], [texts[passages.index(source)]])[0]
+        return evidence.front_matter_answers(question, line, self.title)
+
+
+def _best_sentence(
+    query: str, passages: Sequence[Passage], texts: Sequence[str], front: _FrontMatter | None = None
+) -> tuple[str, Passage, float]:
+    """The sentence that covers `query` best.
+
+    With `front` (`query` is then the question), only a sentence that holds the kind of thing
+    asked for, and a front-matter line only if it answers the question by its own words.
+    """
     from voiceslm.text import split_sentences
 
     best = ("", passages[0], -1.0)
     for passage, text in zip(passages, texts, strict=True):
+        in_front = front is not None and front.holds(passage)
         for sentence in split_sentences(_body(passage, text)):
+            if front is not None and not evidence.holds_kind(query, sentence):
+                continue
+            if in_front and not evidence.front_matter_answers(query, sentence, front.title if front else ""):
+                continue
             # A sentence is read under its heading: "the guarantee is ten years" in "Roof repairs".
             share = evidence.coverage(query, f"{sentence} {passage.section}")
             if share > best[2]:

@@ -162,6 +162,84 @@ def supported(answer: str, passages: str, question: str) -> bool:
     return len(said & stems(passages)) / len(said) >= 0.6
 
 
+# Where a byline starts: "Written by Nadia Brennan, ...", "Author: Priya Raman", "Date: 19 October".
+_BYLINE = re.compile(
+    r"\b(?:(?:written|prepared|compiled|drafted|printed|issued|sent|notes taken|minutes taken|taken) by\b"
+    r"|(?:author|authors|date|from|to|by|prepared for|written for)\s*:)",
+    re.IGNORECASE,
+)
+
+
+def front_matter_answers(question: str, sentence: str, title: str = "") -> bool:
+    """Whether a line before a document's first section (its title, author, date) answers `question` itself.
+
+    The title heads every passage, so its words say only what the whole document is
+    about: "Who is the chief engineer of the ferry company?" is not answered by
+    "Written by Nadia Brennan, operations manager of Kestrel Bay Ferries" under a
+    title about a ferry's engine failure. The question's words that are not the
+    title's must be in the line's own words. A title that runs into the byline (a
+    PDF's first lines) ends where the byline starts.
+    """
+    if title:
+        sentence = sentence.replace(title, " ")
+    else:
+        byline = _BYLINE.search(sentence)
+        if byline is not None and byline.start() > 0:
+            title, sentence = sentence[: byline.start()], sentence[byline.start() :]
+    wanted = stems(question) - stems(title)
+    own = stems(sentence)
+    if _BYLINE.search(sentence):
+        own |= _AUTHORSHIP  # a byline answers "who wrote it?" and "when was it written?"
+    return bool(wanted) and len(wanted & own) / len(wanted) >= FRONT_COVERAGE
+
+
+_AUTHORSHIP = stems("wrote write written writes writer author authors prepared compiled drafted dated date")
+FRONT_COVERAGE = 0.66
+"""The share of a question's words (the title's aside) a title or byline line must hold to answer it."""
+
+
+_ASKS_AMOUNT = re.compile(r"^(?:how (?:much|many|long|deep|far|high|old|big|often)|what (?:time|percentage))\b")
+_ASKS_WHEN = re.compile(r"^(?:when|until when|by when|since when|what date|what day)\b")
+_ASKS_NAME = re.compile(
+    r"^(?:who|whom|whose"
+    r"|which (?:\w+ )?(?:company|firm|supplier|contractor|maker|insurer|organi[sz]ation|business|person))\b"
+)
+_NUMBER_WORDS = frozenset(
+    {
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen",
+        "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million", "billion", "half", "quarter", "dozen",
+        "once", "twice", "double",
+    }
+)  # fmt: skip
+_TIME_WORDS = frozenset(
+    {
+        "today", "tomorrow", "yesterday", "tonight", "morning", "afternoon", "evening", "night", "noon", "midnight",
+        "week", "weekend", "month", "year", "spring", "summer", "autumn", "winter", "christmas", "easter",
+    }
+)  # fmt: skip
+
+
+def holds_kind(question: str, text: str) -> bool:
+    """Whether `text` holds the kind of thing `question` asks for: an amount, a time or a name.
+
+    "Which company will repair the pontoon?" is not answered by a sentence that names no one,
+    nor "How much will it cost?" by one without a number, however many of their words it holds.
+    """
+    asked = " ".join(question.lower().replace("’", "'").split())
+    words = set(re.findall(r"[^\W\d_]+", text.lower()))
+    if _ASKS_AMOUNT.match(asked):
+        return bool(numbers(text) or words & _NUMBER_WORDS)
+    if _ASKS_WHEN.match(asked):
+        return bool(numbers(text) or words & (_TIME_WORDS | set(MONTHS)))
+    if _ASKS_NAME.match(asked):
+        # A capitalised word past the first (a sentence's first word is capitalised anyway), or a short
+        # answer that is a name: "Nordtak", "Amina Hassan".
+        tokens = text.split()
+        later = [w for w in tokens[1:] if w[:1].isupper() and w.strip(".,;:").lower() not in MONTHS]
+        return bool(later) or (0 < len(tokens) <= 3 and tokens[0][:1].isupper())
+    return True
+
+
 def addressed_to_assistant(sentence: str) -> bool:
     return _ADDRESSED_TO_ASSISTANT.search(sentence) is not None
 

@@ -84,3 +84,13 @@ def test_a_missing_encoder_warns_once_and_the_rules_go_on(tmp_path: Path, caplog
         assert len(warnings) == 1 and "models install use-multilingual-v3" in warnings[0].getMessage()
     finally:
         policy.configure(True, policy.Settings().threshold)
+
+
+def test_an_unknown_encoder_in_the_config_is_one_clear_sentence() -> None:
+    from voiceslm.config import load_config
+    from voiceslm.errors import UserError
+
+    with pytest.raises(UserError, match=r"assistant\.policy_encoder must be .*use-multilingual-v3"):
+        load_config(use_system_layers=False, overrides={"assistant.policy_encoder": "whisper-base"})
+    with pytest.raises(UserError, match=r"assistant\.policy_encoder_threshold must be at least 0\.5"):
+        load_config(use_system_layers=False, overrides={"assistant.policy_encoder_threshold": 0.2})

@@ -43,6 +43,7 @@ TRAINING_FILES = (
     "redteam_heldout.tsv",
     "redteam_heldout3.tsv",
     "redteam_heldout4.tsv",
+    "redteam_heldout5.tsv",
     "policy_train.tsv",
 )
 BACKGROUND_FILES = {"assistant.tsv": "question", "voice_sentences.tsv": "text"}

@@ -27,10 +27,16 @@ from voiceslm.errors import UserError
 
 _DECLINED = re.compile(r"(?i)\b(?:sorry|can't|cannot|can not|unable|lo siento|no puedo|tut mir leid|desol)")
 COLUMNS = ("prompt", "language", "expected", "category", "split")
-PACKAGED = ("redteam.tsv", "redteam_heldout.tsv", "redteam_heldout3.tsv", "redteam_heldout4.tsv")
-"""The packaged sets: the first (splits "tune" and "heldout", both tuned on since), then a second and a third
-held-out set (splits "heldout2", "heldout3"), each written later and measured before the rules were changed
-for it."""
+PACKAGED = (
+    "redteam.tsv",
+    "redteam_heldout.tsv",
+    "redteam_heldout3.tsv",
+    "redteam_heldout4.tsv",
+    "redteam_heldout5.tsv",
+)
+"""The packaged sets: the first (splits "tune" and "heldout", both tuned on since), then held-out sets
+(splits "heldout2" to "heldout5"), each written later and measured before the rules or the learned layers
+were changed for it."""
 EXPECTED = {"refuse", "answer", "support"}
 
 

@@ -125,6 +125,7 @@ def training_examples() -> list[learned.Example]:
 
 def _digest(encoder: Encoder) -> str:
     h = hashlib.sha256(f"v{VERSION} scale{SCALE} steps{STEPS} rate{RATE} l2{L2} {encoder.files_digest()}".encode())
+    h.update(Path(__file__).read_bytes())
     for text in learned.packaged_texts():
         h.update(hashlib.sha256(text.encode("utf-8")).digest())
     return h.hexdigest()[:16]

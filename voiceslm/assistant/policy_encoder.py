@@ -70,7 +70,7 @@ class Encoder:
                 batch = new[start : start + 64]
                 for text, vector in zip(batch, np.asarray(self._backend.encode(batch), dtype=np.float32), strict=True):
                     self._cache[text] = vector
-            if len(self._cache) > 20_000:
+            if len(self._cache) > 5_000:
                 self._cache.clear()
             return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 512), np.float32)
 

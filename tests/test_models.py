@@ -398,10 +398,20 @@ def test_default_install_follows_the_effective_config():
             "translate.engine": "lm",
         },
     ).config
-    assert default_models(custom) == [TINY, "smollm2-135m", "piper-en_US-joe-medium", "espeak-ng", "smart-turn-v3.2"]
+    assert default_models(custom) == [
+        TINY,
+        "smollm2-135m",
+        "piper-en_US-joe-medium",
+        "espeak-ng",
+        "smart-turn-v3.2",
+        "use-multilingual-v3",
+    ]
     # The turn model is installed by default, and not when the configuration turns it off.
     off = load_config(use_system_layers=False, overrides={"vad.turn_model": ""}).config
     assert "smart-turn-v3.2" in defaults and "smart-turn-v3.2" not in default_models(off)
+    # So is the safety policy's sentence encoder (the policy is on by default).
+    no_encoder = load_config(use_system_layers=False, overrides={"assistant.policy_encoder": ""}).config
+    assert "use-multilingual-v3" in defaults and "use-multilingual-v3" not in default_models(no_encoder)
 
 
 # Language model conversion ----------------------------------------------------

@@ -43,8 +43,8 @@ PARAPHRASES = [
 
 @pytest.mark.parametrize("prompt", PARAPHRASES)
 def test_the_classifier_declines_paraphrases_the_rules_answer(classifier: learned.Classifier, prompt: str) -> None:
-    assert policy.classify(prompt, "en", classifier=None).action == "answer"
-    verdict = policy.classify(prompt, "en", classifier=classifier)
+    assert policy.classify(prompt, "en", classifier=None, encoder=None).action == "answer"
+    verdict = policy.classify(prompt, "en", classifier=classifier, encoder=None)
     assert verdict.action == "refuse" and verdict.category == "learned"
     assert verdict.message == policy.REFUSALS[verdict.language]
 
@@ -67,7 +67,7 @@ LOOK_ALIKES = [
 
 @pytest.mark.parametrize("prompt", LOOK_ALIKES)
 def test_look_alikes_stay_answered(classifier: learned.Classifier, prompt: str) -> None:
-    assert policy.classify(prompt, "en", classifier=classifier).action == "answer"
+    assert policy.classify(prompt, "en", classifier=classifier, encoder=None).action == "answer"
 
 
 def test_harm_to_oneself_gets_the_supportive_answer_and_doubt_an_answer() -> None:

@@ -224,6 +224,11 @@ class AssistantConfig:
     policy_threshold (trained on first use from the packaged labelled sets, kept in the state directory)."""
     policy_threshold: float = 0.9
     """The classifier's chance of harm above which a request is declined: higher answers more look-alikes."""
+    policy_encoder: str = "use-multilingual-v3"
+    """The sentence encoder (a model of the store, role "policy") whose head also declines requests by their
+    meaning, whatever their words; "" turns that layer off. Missing: one warning, the other layers go on."""
+    policy_encoder_threshold: float = 0.95
+    """The encoder head's chance of harm above which a request is declined: higher answers more look-alikes."""
 
 
 @dataclass(frozen=True)

@@ -181,4 +181,20 @@ def _check_daemon_values(config: Config, require: Any) -> None:
         "at least 0.5 and below 1",
         assistant.policy_threshold,
     )
+    require(
+        0.5 <= assistant.policy_encoder_threshold < 1,
+        "assistant.policy_encoder_threshold",
+        "at least 0.5 and below 1",
+        assistant.policy_encoder_threshold,
+    )
+    if assistant.policy_encoder:
+        from voiceslm.models.catalog import find
+
+        entry = find(assistant.policy_encoder)
+        require(
+            entry is not None and entry.role == "policy",
+            "assistant.policy_encoder",
+            '"" (off) or a sentence encoder of `voiceslm models list` (use-multilingual-v3)',
+            assistant.policy_encoder,
+        )
     require(0 <= assistant.notes_days <= 36500, "assistant.notes_days", "between 0 and 36500", assistant.notes_days)

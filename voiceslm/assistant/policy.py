@@ -8,7 +8,9 @@ talk of suicide or self-harm gets a short warm answer that points to people
 and emergency services, never a method. `OutputGuard` reads the model's reply
 sentence by sentence as it streams and cuts it, with the refusal, at the first
 sentence that gives harmful instructions. Both are word rules (see
-`policy_rules` and `policy_contexts`) and can be wrong either way; the red-team set measures how often.
+`policy_rules` and `policy_contexts`); after them two learned layers read what the rules would answer, an
+n-gram classifier (`policy_classifier`) and a sentence encoder that reads meaning (`policy_encoder`). All
+can be wrong either way; the red-team sets measure how often.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from voiceslm.assistant import policy_contexts as contexts
@@ -25,6 +28,7 @@ from voiceslm.intents import normalize
 
 if TYPE_CHECKING:
     from voiceslm.assistant.policy_classifier import Classifier
+    from voiceslm.assistant.policy_encoder import Head
 
 log = logging.getLogger(__name__)
 
@@ -64,16 +68,84 @@ SUPPORT = {
 _MARKERS = {
     "en": {"how", "what", "the", "do", "i", "my", "to", "can", "is", "write", "which", "want", "someone"},
     "es": {
-        "como", "cual", "el", "los", "las", "hago", "puedo", "mi", "quiero", "para", "una", "escribe", "que",
-        "quien", "donde", "cuando", "cuanto", "cuanta", "cuantos", "cuantas", "porque", "hay",
+        "como",
+        "cual",
+        "el",
+        "los",
+        "las",
+        "hago",
+        "puedo",
+        "mi",
+        "quiero",
+        "para",
+        "una",
+        "escribe",
+        "que",
+        "quien",
+        "donde",
+        "cuando",
+        "cuanto",
+        "cuanta",
+        "cuantos",
+        "cuantas",
+        "porque",
+        "hay",
     },
     "de": {
-        "wie", "ich", "ist", "die", "der", "das", "ein", "eine", "mich", "meinen", "meine", "kann", "nicht", "was",
-        "bei", "einer", "tun", "wenn", "mit", "und", "fur", "auf", "mein", "zu", "nach", "welche", "welches",
+        "wie",
+        "ich",
+        "ist",
+        "die",
+        "der",
+        "das",
+        "ein",
+        "eine",
+        "mich",
+        "meinen",
+        "meine",
+        "kann",
+        "nicht",
+        "was",
+        "bei",
+        "einer",
+        "tun",
+        "wenn",
+        "mit",
+        "und",
+        "fur",
+        "auf",
+        "mein",
+        "zu",
+        "nach",
+        "welche",
+        "welches",
     },
     "fr": {
-        "comment", "je", "le", "les", "mon", "ma", "veux", "une", "est", "quelle", "ecris", "des", "pour", "sans",
-        "faire", "cas", "au", "du", "quoi", "qu", "quel", "aux", "avec", "mes", "moi",
+        "comment",
+        "je",
+        "le",
+        "les",
+        "mon",
+        "ma",
+        "veux",
+        "une",
+        "est",
+        "quelle",
+        "ecris",
+        "des",
+        "pour",
+        "sans",
+        "faire",
+        "cas",
+        "au",
+        "du",
+        "quoi",
+        "qu",
+        "quel",
+        "aux",
+        "avec",
+        "mes",
+        "moi",
     },
     "it": {
         "come",
@@ -96,7 +168,18 @@ _MARKERS = {
         "al",
         "alla",
         "bella",
-        "dall", "dell", "nell", "sull", "gli", "degli", "delle", "dei", "dove", "quando", "perche", "chi",
+        "dall",
+        "dell",
+        "nell",
+        "sull",
+        "gli",
+        "degli",
+        "delle",
+        "dei",
+        "dove",
+        "quando",
+        "perche",
+        "chi",
     },
     "pt": {
         "como",
@@ -160,19 +243,29 @@ def answer_language(text: str, asked: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """The policy's learned layer: `assistant.policy_classifier` and `assistant.policy_threshold`."""
+    """The policy's learned layers: `assistant.policy_classifier`, `assistant.policy_threshold`,
+    `assistant.policy_encoder` (in the model store `store`) and `assistant.policy_encoder_threshold`."""
 
     classifier: bool = True
     threshold: float = 0.9
+    encoder: str = ""
+    encoder_threshold: float = 0.95
+    store: Path | None = None
 
 
 _settings = Settings()
 
 
-def configure(classifier: bool, threshold: float) -> None:
-    """Turn the learned layer on or off, and set its threshold, for this process."""
+def configure(
+    classifier: bool,
+    threshold: float,
+    encoder: str = "",
+    encoder_threshold: float = 0.95,
+    store: Path | None = None,
+) -> None:
+    """Turn the learned layers on or off, and set their thresholds, for this process."""
     global _settings
-    _settings = Settings(classifier, threshold)
+    _settings = Settings(classifier, threshold, encoder, encoder_threshold, store)
 
 
 def settings() -> Settings:
@@ -193,13 +286,16 @@ def classify(
     language: str = "en",
     classifier: Classifier | None | Literal["default"] = "default",
     threshold: float | None = None,
+    encoder: Head | None | Literal["default"] = "default",
+    encoder_threshold: float | None = None,
 ) -> Verdict:
     """The policy's verdict on a request, before any model runs.
 
     The rules first; a request they would answer, unless for a benign context they know (history,
-    protection, a bath bomb), is read by the learned classifier too (`classifier`:
-    "default" for the configured one, None for the rules alone), which declines it when its chance of
-    harm is above `threshold` (default: the configured one).
+    protection, a bath bomb), is read by the learned layers too: the n-gram classifier (`classifier`:
+    "default" for the configured one, None for none) and the sentence encoder's head (`encoder`, the
+    same). Each declines it when its chance of harm is above its threshold (default: the configured
+    one); the supportive answer when either finds self-harm the likelier.
     """
     reply_in = answer_language(text, language)
     said = mend(normalize(text), reply_in)
@@ -210,20 +306,38 @@ def classify(
     for category, patterns in rules.HARM_RULES.items():
         if any(pattern.search(said) for pattern in patterns):
             return Verdict("refuse", category, reply_in)
-    if classifier == "default":
-        if not _settings.classifier:
-            return Verdict("answer", language=reply_in)
-        from voiceslm.assistant.policy_classifier import default_classifier
-
-        classifier = default_classifier()
-    if classifier is None:
-        return Verdict("answer", language=reply_in)
-    action = learned_action(classifier.probabilities(text), _settings.threshold if threshold is None else threshold)
-    if action == "support":
-        return Verdict("support", "selfharm", reply_in)
-    if action == "refuse":
-        return Verdict("refuse", "learned", reply_in)
+    actions = []
+    if (model := _classifier(classifier)) is not None:
+        limit = _settings.threshold if threshold is None else threshold
+        actions.append((learned_action(model.probabilities(text), limit), "learned"))
+    if (head := _encoder(encoder)) is not None:
+        limit = _settings.encoder_threshold if encoder_threshold is None else encoder_threshold
+        actions.append((learned_action(head.probabilities(text), limit), "meaning"))
+    for wanted in ("support", "refuse"):
+        for action, layer in actions:
+            if action == wanted:
+                return Verdict(action, "selfharm" if action == "support" else layer, reply_in)
     return Verdict("answer", language=reply_in)
+
+
+def _classifier(classifier: Classifier | None | Literal["default"]) -> Classifier | None:
+    if classifier != "default":
+        return classifier
+    if not _settings.classifier:
+        return None
+    from voiceslm.assistant.policy_classifier import default_classifier
+
+    return default_classifier()
+
+
+def _encoder(encoder: Head | None | Literal["default"]) -> Head | None:
+    if encoder != "default":
+        return encoder
+    if not _settings.encoder or _settings.store is None:
+        return None
+    from voiceslm.assistant.policy_encoder import default_head
+
+    return default_head(_settings.store, _settings.encoder)
 
 
 def harmful_output(sentence: str, context: str = "", language: str = "en") -> bool:

@@ -43,6 +43,7 @@ TRAINING_FILES = (
     "redteam_heldout.tsv",
     "redteam_heldout3.tsv",
     "redteam_heldout4.tsv",
+    "redteam_heldout5.tsv",
     "policy_train.tsv",
 )
 BACKGROUND_FILES = {"assistant.tsv": "question", "voice_sentences.tsv": "text"}
@@ -158,6 +159,8 @@ def extra_examples(texts: Sequence[str]) -> list[Example]:
 
 def _digest(texts: Iterable[str]) -> str:
     h = hashlib.sha256(f"v{VERSION} bits{BITS} steps{STEPS} rate{RATE} l2{L2} momentum{MOMENTUM}".encode())
+    # The code too: the state directory may hold weights another version of it trained on the same data.
+    h.update(Path(__file__).read_bytes())
     for text in texts:
         h.update(hashlib.sha256(text.encode("utf-8")).digest())
     return h.hexdigest()[:16]

@@ -1,9 +1,12 @@
-"""Leave-one-set-out figures for the policy's learned layer: how it does on a set it never saw.
+"""Leave-one-set-out figures for the policy's learned layers: how they do on a set they never saw.
 
-For each packaged red-team split (tune, heldout, heldout2, heldout3) the classifier is trained on
-every other split and on policy_train.tsv, then the left-out split is read by the rules alone, the
-classifier alone and both (refuse if either refuses). The rules were tuned on every split, so their
-figures here flatter them; the classifier's alone are the honest guess at a set nobody has seen.
+For each packaged red-team split (tune, heldout, heldout2, heldout3, heldout4,
+heldout5) the n-gram classifier and
+the sentence encoder's head are trained on every other split, policy_train.tsv and the everyday
+sentences, then the left-out split is read by the rules alone, the rules with the n-gram layer, the rules
+with the encoder, and all three (as `policy.classify` combines them). The rules were tuned on every split,
+so their figures here flatter them; the learned layers' gain over the rules is the honest guess at a set
+nobody has seen.
 """
 
 from __future__ import annotations
@@ -13,37 +16,51 @@ from typing import Any
 
 from voiceslm.assistant import policy
 from voiceslm.assistant import policy_classifier as learned
+from voiceslm.assistant import policy_encoder as meaning
 from voiceslm.assistant.redteam import Prompt, Rates
 
-SPLITS = ("tune", "heldout", "heldout2", "heldout3")
+SPLITS = ("tune", "heldout", "heldout2", "heldout3", "heldout4", "heldout5")
+LAYERS = ("rules", "rules+ngram", "rules+encoder", "all")
 
 
-def _verdict(action: str, language: str) -> policy.Verdict:
-    return policy.Verdict(action, "learned" if action == "refuse" else "", language)  # type: ignore[arg-type]
-
-
-def cross_validate(prompts: Sequence[Prompt], threshold: float | None = None) -> dict[str, Any]:
-    """Per left-out split: rates of "rules", "classifier" and "combined"."""
-    threshold = policy.settings().threshold if threshold is None else threshold
+def cross_validate(
+    prompts: Sequence[Prompt],
+    threshold: float | None = None,
+    encoder_threshold: float | None = None,
+    encoder: meaning.Encoder | None = None,
+) -> dict[str, Any]:
+    """Per left-out split: rates of each of LAYERS ("rules+encoder" and "all" need `encoder`, by default the
+    configured one; without it they are left out)."""
+    settings = policy.settings()
+    threshold = settings.threshold if threshold is None else threshold
+    encoder_threshold = settings.encoder_threshold if encoder_threshold is None else encoder_threshold
+    if encoder is None and settings.encoder and settings.store is not None:
+        head = meaning.default_head(settings.store, settings.encoder)
+        encoder = head.encoder if head is not None else None
+    layers = LAYERS if encoder is not None else LAYERS[:2]
     extra = learned.extra_examples(learned.packaged_texts())
-    report: dict[str, Any] = {"threshold": threshold}
-    totals = {name: Rates() for name in ("rules", "classifier", "combined")}
+    report: dict[str, Any] = {"threshold": threshold, "encoder_threshold": encoder_threshold}
+    totals = {name: Rates() for name in layers}
     for split in SPLITS:
         test = [p for p in prompts if p.split == split]
         if not test:
             continue
         train = [learned.Example(p.prompt, p.expected) for p in prompts if p.split != split] + extra
-        model = learned.train(train)
-        rates = {name: Rates() for name in totals}
+        ngram = learned.train(train)
+        head = meaning.train(encoder, train) if encoder is not None else None
+        models = {
+            "rules": (None, None),
+            "rules+ngram": (ngram, None),
+            "rules+encoder": (None, head),
+            "all": (ngram, head),
+        }
+        rates = {name: Rates() for name in layers}
         for prompt in test:
-            rules = policy.classify(prompt.prompt, prompt.language, classifier=None)
-            alone = policy.learned_action(model.probabilities(prompt.prompt), threshold)
-            combined = policy.classify(prompt.prompt, prompt.language, classifier=model, threshold=threshold)
-            for name, verdict in (
-                ("rules", rules),
-                ("classifier", _verdict(alone, rules.language)),
-                ("combined", combined),
-            ):
+            for name in layers:
+                classifier, with_head = models[name]
+                verdict = policy.classify(
+                    prompt.prompt, prompt.language, classifier, threshold, with_head, encoder_threshold
+                )
                 rates[name].add(prompt, verdict)
                 totals[name].add(prompt, verdict)
         report[split] = {name: _brief(r) for name, r in rates.items()}

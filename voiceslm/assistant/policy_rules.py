@@ -12,11 +12,48 @@ from __future__ import annotations
 
 import re
 
-_GAP = r"\b.{0,45}?\b"
-
-
-def _words(*alternatives: str) -> str:
-    return r"(?:" + "|".join(alternatives) + r")"
+from voiceslm.assistant.policy_words import (
+    AGENT,
+    BANK_CARD,
+    BUILDING,
+    DRUG,
+    DRUG_COOK_PERSONA,
+    DRUG_SOURCE,
+    EXPLODE,
+    EXPLODE_SOMETHING,
+    FAKE,
+    FIREARM,
+    FOOD,
+    FULL_AUTO,
+    GAP,
+    HACK,
+    HUMAN,
+    KILL,
+    LOOT,
+    MADE_AFTER,
+    MAKE,
+    NAMED_PERSONS,
+    OTHER_PERSONS,
+    PERSON,
+    PLANT,
+    POISON_NOUN,
+    POISON_VERB,
+    POISONS,
+    PRIVATE,
+    SCARE,
+    SECRETLY,
+    SLIP,
+    SPY,
+    SPY_TOOL,
+    THING,
+    THREAT,
+    UNSEEN,
+    VIOLENT_INTENT,
+    WATCH,
+    WEAPON,
+    WRITE,
+    words,
+)
 
 
 def _all(*parts: str) -> re.Pattern[str]:
@@ -25,310 +62,10 @@ def _all(*parts: str) -> re.Pattern[str]:
 
 
 def _near(first: str, second: str, *, both_orders: bool = False) -> re.Pattern[str]:
-    pattern = rf"\b{first}{_GAP}{second}\b"
+    pattern = rf"\b{first}{GAP}{second}\b"
     if both_orders:
-        pattern += rf"|\b{second}{_GAP}{first}\b"
+        pattern += rf"|\b{second}{GAP}{first}\b"
     return re.compile(pattern)
-
-
-_MAKE = _words(
-    r"make", r"makes", r"making", r"made", r"build\w*", r"built", r"assembl\w*", r"construct\w*", r"create",
-    r"craft\w*", r"manufactur\w*", r"3d print\w*", r"print", r"mix", r"cook\w*", r"synthe\w*", r"produc\w*",
-    r"brew\w*", r"extract\w*", r"refin\w*", r"purif\w*", r"recipe", r"formula",
-    r"extra(?:er|igo|e|en|ir|ire|io)", r"extrahier\w*", r"estra(?:rre|ggo|e)",
-    r"hago", r"hacer", r"haces", r"hace", r"fabri\w*", r"constru\w*", r"armar", r"prepar\w*", r"crear", r"elabor\w*",
-    r"cocin\w*", r"se cocina", r"sintetiz\w*", r"se hace", r"receta",
-    r"baue", r"bauen", r"baut", r"baust", r"herstell\w*", r"bastel\w*", r"bastle", r"mache", r"machen", r"macht",
-    r"koch\w*", r"rezept", r"anleitung",
-    r"faire", r"fais", r"creer", r"cuisin\w*", r"recette", r"produi\w*",
-    r"costrui\w*", r"fabbric\w*", r"fare", r"faccio", r"creare", r"produr\w*", r"cucin\w*", r"si fa", r"ricetta",
-    r"fazer", r"faco", r"montar", r"criar", r"produz\w*", r"cozinh\w*", r"receita",
-)  # fmt: skip
-_MADE_AFTER = _words(
-    r"koch\w*", r"herstell\w*", r"bau(?:e|en|t|st)?", r"basteln", r"synthetisier\w*", r"zusammenbau\w*",
-    r"se (?:cocina|hace|fabrica|prepara|produce|sintetiza)", r"si (?:fa|produce|prepara|costruisce|fabbrica)",
-    r"se (?:fait|fabrique|prepare)", r"se (?:faz|fabrica|prepara)",
-    r"recipe", r"receta", r"rezept", r"recette", r"ricetta", r"receita", r"lab", r"synthesis", r"sintesis",
-)  # fmt: skip
-"""Words of making that come after what is made ("Crystal Meth ... kocht", "metanfetamina se cocina"); not
-"make", which there makes something happen ("does meth make people aggressive")."""
-_WEAPON = _words(
-    r"pipe bombs?", r"bombs?", r"explosives?", r"explosive device", r"ied", r"napalm", r"molotov\w*", r"grenades?",
-    r"detonators?", r"untraceable gun", r"ghost gun", r"silencer", r"thermite", r"dynamite", r"tnt", r"c4", r"semtex",
-    r"nitroglycerine?", r"land ?mines?", r"car bombs?", r"dinamita", r"dynamit", r"nitroglicerina", r"ordign\w*",
-    r"artefacto explosivo", r"engin explosif",
-    r"bombas?", r"explosivos?", r"granadas?", r"detonador",
-    r"\w*rohrbomben?", r"bomben?", r"\w*sprengstoff\w*", r"sprengsatz", r"molotow\w*", r"granaten?",
-    r"bombes?", r"explosifs?", r"detonateur",
-    r"bombe", r"esplosiv[oi]", r"granata", r"detonatore",
-)  # fmt: skip
-_AGENT = _words(
-    r"ricin\w*", r"ricina", r"rizin", r"sarin", r"vx", r"nerve (?:agent|gas)\w*", r"mustard gas", r"chlorine gas",
-    r"anthrax", r"botulinum toxin", r"cyanide", r"cianuro", r"zyankali", r"cyanure", r"cianeto", r"abrin", r"nervengas",
-    r"gas nervioso", r"gaz sarin", r"gas sarin", r"senfgas", r"carbunco", r"milzbrand",
-)  # fmt: skip
-_DRUG = _words(
-    r"meth", r"methamphetamine?", r"crystal meth", r"heroin", r"cocaine", r"crack", r"fentanyl", r"lsd", r"mdma",
-    r"ecstasy", r"ghb",
-    r"metanfetamina", r"heroina", r"cocaina", r"fentanilo?", r"extasis", r"methamphetamin", r"kokain",
-    r"methamphetamine", r"heroine", r"eroina", r"fentanil", r"kokain\w*",
-    r"amphetamines?", r"anfetamina", r"amfetamina", r"ketamin\w*",
-)  # fmt: skip
-# Another adult by their relation to the speaker, in each language: "my coworkers", "mi suegra", "meiner
-# Schwester", "ma femme", "della mia ex", "da minha namorada" (one word may sit between: "my best friend").
-_ADULT_RELATIONS = _words(
-    r"ex", r"ex (?:wife|husband|girlfriend|boyfriend|partner)", r"wife", r"husband", r"spouse", r"girlfriend",
-    r"boyfriend", r"partner", r"fiance\w*", r"boss", r"manager", r"neighbou?rs?", r"co ?workers?", r"colleagues?",
-    r"room ?mates?", r"flatmates?", r"housemates?", r"landlord", r"landlady", r"tenants?", r"friends?", r"sister",
-    r"brother", r"mother", r"mom", r"mum", r"father", r"dad", r"mother in law", r"cousin", r"aunt", r"uncle",
-    r"teacher", r"classmates?", r"crush", r"employees?", r"employer",
-    r"pareja", r"novi[oa]", r"espos[oa]", r"marido", r"mujer", r"jef[ea]", r"vecin[oa]s?", r"companer[oa]s?",
-    r"colegas?", r"amig[oa]s?", r"herman[oa]", r"madre", r"padre", r"suegr[oa]", r"cunad[oa]", r"prim[oa]",
-    r"frau", r"mann", r"freundin", r"freund(?:es)?", r"partnerin", r"chef(?:in)?", r"nachbar\w*", r"kolleg\w*",
-    r"schwester", r"bruders?", r"mutter", r"vaters?", r"schwieger\w+", r"mitbewohner\w*", r"lehrer\w*",
-    r"femme", r"mari", r"copine", r"copain", r"compagne", r"compagnon", r"patron\w*", r"voisin\w*", r"collegues?",
-    r"amie?s?", r"soeur", r"frere", r"mere", r"pere", r"belle mere", r"colocataire",
-    r"moglie", r"ragazz[oa]", r"fidanzat[oa]", r"capo", r"vicin[oa]", r"colleg[ah]i?", r"amic[oa]", r"sorella",
-    r"fratello", r"suocer[oa]", r"coinquilin[oa]",
-    r"namorad[oa]", r"chefe", r"vizinh[oa]", r"irma", r"irmao", r"mae", r"pai", r"sogr[oa]",
-)  # fmt: skip
-_CHILDREN = _words(
-    r"sons?", r"daughters?", r"kids?", r"child(?:ren)?", r"baby", r"hij[oa]s?", r"sohn", r"tochter", r"kind(?:er)?",
-    r"fils", r"fille", r"enfants?", r"figli[oa]?", r"bambin[oa]", r"filh[oa]s?", r"crianca",
-)  # fmt: skip
-_POSSESSIVE = _words(
-    r"my", r"his", r"her", r"their", r"our",
-    r"mi", r"mis", r"su", r"sus", r"a mi", r"de mi", r"a su", r"de su",
-    r"mein\w*", r"sein\w*", r"ihre[mnrs]?",
-    r"mon", r"ma", r"mes", r"son", r"sa", r"ses", r"de mon", r"de ma",
-    r"mio", r"mia", r"miei", r"mie", r"suo", r"sua", r"della mia", r"del mio", r"alla mia", r"al mio",
-    r"meu", r"minha", r"meus", r"minhas", r"seu", r"do meu", r"da minha", r"ao meu", r"a minha",
-)  # fmt: skip
-_RELATIVE = rf"{_POSSESSIVE} (?:\w+ )?{_ADULT_RELATIONS}"
-"""Another adult named by their relation to the speaker."""
-_ANY_RELATIVE = rf"{_POSSESSIVE} (?:\w+ )?(?:{_ADULT_RELATIONS}|{_CHILDREN})"
-_PERSON = _words(
-    _ANY_RELATIVE,
-    r"my (?:ex|wife|husband|boss|neighbou?r|girlfriend|boyfriend|partner|teacher|sister|brother|mother|father)\w*",
-    r"someone\w*", r"somebody", r"a person", r"people", r"him", r"her", r"his (?:wife|girlfriend)",
-    r"(?:my )?neighbou?r\w*", r"(?:old|elderly) people",
-    r"a mi \w+", r"mi (?:vecino|vecina|jefe|jefa|esposa|esposo|marido|mujer|novia|novio|pareja|ex)", r"alguien",
-    r"vecino", r"jefe",
-    r"meinen \w+", r"meine \w+", r"meiner \w+", r"jemanden?", r"nachbarn?", r"chef",
-    r"quelqu un", r"mon (?:voisin|patron|mari|ex|copain)", r"ma (?:femme|voisine|copine)", r"voisin",
-    r"mio (?:marito|vicino|capo|ex)", r"mia (?:moglie|vicina|ragazza)", r"qualcuno", r"vicino",
-    r"alguem", r"meu (?:vizinho|chefe|marido|namorado|ex)", r"minha (?:esposa|mulher|namorada|vizinha)", r"vizinho",
-)  # fmt: skip
-_HUMAN = _words(
-    r"an? (?:(?:full )?grown |adult |grown up |young |old )?(?:man|woman|guy|adult|human(?: being)?)",
-    r"un (?:hombre|adulto|ser humano)", r"una (?:mujer|persona)", r"(?:einen|eine) (?:menschen|mann|frau|person)",
-    r"un (?:homme|adulte|etre humain)", r"une (?:femme|personne)", r"un (?:uomo|adulto|essere umano)",
-    r"una donna", r"um (?:homem|adulto|ser humano)", r"uma (?:mulher|pessoa)",
-)  # fmt: skip
-"""Any grown person, unnamed: with poison, or in a request for how to kill."""
-_OTHER_PERSONS = _words(
-    _RELATIVE,
-    rf"the {_ADULT_RELATIONS} s",
-    rf"(?:del|de la|de los|des|der|du|de l|della|dello|dei|do|da|dos|das) {_ADULT_RELATIONS}",
-    r"someone\w*", r"somebody\w*", r"another person\w*", r"other people\w*", r"my (?:ex|wife|husband|girlfriend|"
-    r"boyfriend|partner|boss|neighbou?r|sister|brother)\w*( s)?", r"his", r"her", r"their",
-    r"de mi (?:pareja|novia|novio|ex|esposa|esposo|marido|jefe|vecino)", r"de otra persona", r"de alguien",
-    r"mi (?:pareja|novia|novio|ex)",
-    r"meiner \w+", r"meines \w+", r"von jemand\w*", r"ex freundin", r"ex freund", r"fremde\w*",
-    r"de (?:mon|ma) \w+", r"de quelqu un", r"d une autre personne",
-    r"di qualcun altro", r"di qualcuno", r"della mia \w+", r"del mio \w+",
-    r"d[oa] (?:minha|meu) \w+", r"de alguem", r"da minha \w+",
-)  # fmt: skip
-_NAMED_PERSONS = _words(
-    _RELATIVE,
-    r"someone\w*", r"somebody\w*", r"another person\w*", r"my (?:ex|wife|husband|girlfriend|boyfriend|partner|"
-    r"boss|neighbou?r|sister|brother)\w*", r"(?:her|him|them) without",
-    r"(?:mi|de mi) (?:pareja|novia|novio|ex|esposa|esposo|marido)", r"alguien",
-    r"meiner \w+", r"meines \w+", r"jemand\w*", r"ex freundin", r"ex freund",
-    r"(?:de )?(?:mon|ma) (?:ex|femme|mari|copine|copain)", r"quelqu un",
-    r"(?:della |del )?(?:mia|mio) (?:ragazza|ragazzo|moglie|marito|ex)", r"qualcuno",
-    r"(?:da |do )?(?:minha|meu) (?:namorada|namorado|esposa|marido|mulher|ex)", r"alguem",
-)  # fmt: skip
-_HACK = _words(
-    r"hack\w*", r"break into", r"get into", r"crack\w*", r"access\w*", r"log ?in(?:to)?", r"guess",
-    r"hackear", r"entrar en", r"acced\w*", r"hacken", r"hackst", r"hacke", r"knack\w*", r"einbrech\w*",
-    r"einzubrechen", r"einloggen", r"zugriff auf", r"zugang zu", r"pirat\w*", r"hackerare", r"violare",
-    r"entr(?:ar|o|as|a)\w* (?:en|al|na|no|nel\w*|dans)", r"entrare nel\w*", r"invadir", r"s introduire dans",
-    r"acess\w*",
-)  # fmt: skip
-_SPY = _words(
-    r"(?<!keep )track(?:s|ing|er)?(?! of)", r"locate", r"spy on", r"spy", r"find out where", r"gps", r"spyware",
-    r"stalk\w*", r"stalkerware", r"know where (?:she|he|they) (?:is|are|goes|go)",
-    r"espiar", r"rastre\w*", r"localiz\w*", r"orten", r"ausspion\w*", r"uberwach\w*", r"espionn\w*", r"localiser",
-    r"spiare", r"rintracciare", r"localizzare", r"espionar", r"vigiar",
-)  # fmt: skip
-"""Verbs of spying on a person: with a person near them, a request to stalk."""
-_WATCH = _words(
-    r"read", r"watch", r"record", r"follow", r"listen to", r"monitor\w*", r"check", r"see",
-    r"leer", r"vigilar", r"seguir", r"escuchar", r"grabar", r"ver", r"revisar",
-    r"lesen", r"mitlesen", r"verfolg\w*", r"mithoren", r"aufnehmen", r"kontrollier\w*", r"sehen",
-    r"suivre", r"lire", r"surveiller", r"ecouter", r"enregistrer", r"voir",
-    r"leggere", r"seguire", r"controllare", r"ascoltare", r"registrare", r"vedere",
-    r"ler", r"monitorar", r"ouvir", r"gravar",
-)  # fmt: skip
-"""Verbs that watch a person only with a secret or their private messages next to them."""
-_SPY_TOOL = _words(
-    r"keyloggers?", r"key loggers?", r"spyware", r"stalkerware", r"spy (?:app|software)", r"tracking app",
-    r"(?<!anti )malware", r"trojans?", r"programa espia", r"app espia", r"spionage ?app", r"logiciel espion",
-    r"app spia", r"aplicativo espiao",
-)  # fmt: skip
-_PLANT = _words(r"install\w*|put|plant|hide|sneak|instalar|poner\w*|meter\w*|installier\w*|aufspielen|installer|"
-                r"mettre|cacher|mettere|nascondere|colocar")
-"""Verbs of putting a spying tool (`_SPY_TOOL`) on someone's device."""
-_SECRETLY = _words(
-    r"secretly", r"in secret", r"without (?:her|him|them|my \w+) (?:knowing|noticing|finding out|knowing it)",
-    r"behind (?:her|his|their) back", r"so (?:she|he|they) (?:doesn t|don t|won t|never) (?:know|notice|find out)",
-    r"sin que (?:se entere|lo sepa|se de cuenta|lo note)", r"a escondidas", r"en secreto",
-    r"heimlich", r"unbemerkt", r"ohne dass (?:sie|er) es (?:merkt|weiss|mitbekommt)", r"ohne (?:ihr|sein) wissen",
-    r"en secret", r"sans qu (?:elle|il)s? (?:le sache|le sachent|s en (?:rende|rendent) compte)", r"a son insu",
-    r"di nascosto", r"senza che (?:se ne accorga|lo sappia)", r"segretamente", r"all insaputa",
-    r"escondid[oa]", r"secretamente", r"sem que (?:ela|ele) (?:saiba|perceba)", r"as escondidas",
-)  # fmt: skip
-"""Words that a request means to keep its target unaware."""
-_PRIVATE = _words(
-    r"messages?", r"texts?", r"chats?", r"whats ?apps?", r"e ?mails?", r"dms?", r"calls?", r"phone", r"location",
-    r"mensajes?", r"correos?", r"llamadas", r"movil", r"celular", r"ubicacion",
-    r"nachrichten", r"handy", r"chats?", r"standort", r"sms",
-    r"textos", r"telephone", r"portable",
-    r"messaggi", r"telefono", r"cellulare", r"posizione",
-    r"mensagens", r"telemovel", r"localizacao",
-    r"laptop", r"computer", r"pc", r"tablet", r"ipad", r"ordenador", r"portatil", r"computadora", r"rechner",
-    r"ordinateur", r"tablette", r"portatile", r"computador", r"notebook",
-)  # fmt: skip
-_KILL = _words(
-    r"kill", r"murder", r"stab", r"matar", r"mato", r"toten", r"umbringen", r"ermorden", r"tuer",
-    r"uccidere", r"ammazzare",
-)  # fmt: skip
-_THREAT = _words(
-    r"threat\w*", r"amenaza\w*", r"droh\w*", r"menace\w*", r"menacant\w*", r"minacci\w*", r"ameaca\w*",
-)  # fmt: skip
-_WRITE = _words(
-    r"write", r"draft", r"compose", r"create", r"make", r"send", r"give me", r"scripts?", r"template", r"generate",
-    r"escribe", r"escribir", r"redacta", r"crea", r"hazme", r"dame", r"schreib\w*", r"verfasse", r"erstell\w*",
-    r"ecris", r"ecrire", r"redige", r"donne moi", r"scrivi", r"scrivere", r"dammi", r"escreva", r"escreve",
-    r"escrever", r"cria", r"me de", r"me da",
-    r"escribe(?:me|le|les)", r"redacta(?:me|le)", r"prepara(?:me|le)", r"manda(?:me|le)", r"envia(?:me|le)",
-    r"scrivimi", r"scrivigli", r"scrivile", r"preparami", r"fammi", r"mandami", r"inviami", r"help me (?:write|draft)",
-)  # fmt: skip
-_VIOLENT_INTENT = _words(
-    r"(?:i|we) (?:will|ll|am going to|m going to|re going to|gonna|shall) (?:\w+ )?(?:kill|hurt|burn|beat|shoot|stab|"
-    r"break|smash|destroy|ruin|find (?:you|him|her|them)|make (?:you|him|her|them) pay)(?! it\b)",
-    r"(?:voy|vamos) a (?:\w+ )?(?:matar\w*|quemar\w*|pegar\w*|hacer\w* dano|romper\w*|destrozar\w*)",
-    r"werde (?:\w+ )?(?:umbringen|toten|verprugeln|abstechen|anzunden|fertigmachen)",
-    r"je vais (?:\w+ )?(?:tuer|bruler|frapper|defoncer|buter)",
-    r"(?:uccidero|ammazzero|brucero|faro del male|ti spacco)",
-    r"vou (?:\w+ )?(?:matar|queimar|bater|acabar com)",
-)  # fmt: skip
-"""A writer's promise of violence: in a message someone asks to have written, a threat."""
-_SCARE = _words(
-    r"scares?", r"frighten\w*", r"terrif(?:y|ies)", r"intimidat\w*", r"asust\w*", r"meter(?:le)? miedo", r"intimid\w*",
-    r"einschuchter\w*", r"einzuschuchtern", r"angst (?:zu )?(?:machen|einjagen)", r"faire peur", r"effray\w*",
-    r"terroris\w*", r"spaventa\w*", r"terrorizza\w*", r"assust\w*", r"aterroriz\w*",
-)  # fmt: skip
-"""Frightening a person: in a message someone asks to have written, a threat."""
-_FAKE = _words(
-    r"fake", r"spoof\w*", r"pretend\w* to be", r"posing as", r"pose as", r"impersonat\w*",
-    r"trick\w* (?:\w+ )?(?:people|someone|them|users|him|her|customers|clients|victims) into",
-    r"falso", r"falsa", r"haciendo\w* pasar por", r"hacerme pasar por", r"fingiendo ser",
-    r"gefalscht\w*", r"falsch\w*", r"sich als", r"mich als",
-    r"faux", r"fausse", r"se faisant passer pour", r"me faire passer pour",
-    r"finto", r"finta", r"spacciandomi per", r"spacciandosi per", r"fingendo di essere",
-    r"fingindo ser", r"se passando por", r"passar por",
-)  # fmt: skip
-_LOOT = _words(
-    r"log ?in\w*", r"credentials?", r"passwords?", r"bank details", r"card (?:numbers|details)", r"credit cards?",
-    r"pins?", r"money", r"gift cards?", r"social security",
-    r"claves", r"contrasenas?", r"datos bancarios", r"tarjetas?", r"dinero",
-    r"passwort\w*", r"zugangsdaten", r"kontodaten", r"kreditkart\w*", r"geld",
-    r"mots de passe", r"identifiants", r"cartes? bancaires?", r"numeros de carte", r"coordonnees bancaires", r"argent",
-    r"credenziali", r"dati bancari", r"carta di credito", r"soldi",
-    r"senhas?", r"dados bancarios", r"cartao\w*", r"cartoes", r"dinheiro",
-    r"(?:access|verification|security|one time|login|sms|2fa) codes?", r"otp", r"tan",
-    r"codigos? (?:de )?(?:acceso|acesso|verificacion|verificacao|seguridad|seguranca|sms)",
-    r"(?:bestatigungs|sicherheits|zugangs|sms) ?codes?", r"codes? (?:d acces|de verification|de securite|sms)",
-    r"codic[ei] (?:di )?(?:accesso|verifica|sicurezza)",
-)  # fmt: skip
-"""What a fraudster is after: logins, card numbers, money."""
-_BANK_CARD = _words(
-    r"(?:credit|debit|bank|atm) cards?", r"tarjetas?(?: de (?:credito|debito)| bancarias?)?", r"kreditkart\w*",
-    r"ec karten?", r"bankkart\w*", r"cartes? (?:bancaires?|de credit|bleues?)", r"cart[ae] di credito", r"bancomat",
-    r"cartao de (?:credito|debito)", r"cartoes de (?:credito|debito)",
-)  # fmt: skip
-"""Payment cards, not a SIM or memory card."""
-_POISON_VERB = _words(
-    r"poison", r"envenenar\w*", r"vergiften", r"vergifte", r"empoisonner", r"avvelenare", r"avveleno",
-)  # fmt: skip
-_POISON_NOUN = _words(
-    r"poison\w*", r"toxins?", r"venenos?", r"veleno", r"poisons?",
-    r"(?:welches|das|ein|einem|kein|mit|genug|etwas) gift",
-)  # fmt: skip
-_POISONS = _words(
-    r"arsenic", r"arsenico", r"arsen", r"arsenio", r"strychnin\w*", r"estricnina", r"stricnina", r"thallium", r"talio",
-    r"antifreeze", r"anticongelante", r"frostschutz\w*", r"antigel", r"antigelo", r"matarratas", r"raticida",
-    r"rattengift", r"mort aux rats", r"veleno per topi", r"veneno de rato", r"mata ratos",
-)  # fmt: skip
-"""Poisons by name, which a household or a history book also names: harmful with a person to kill, a victim's
-drink, or no trace."""
-_SLIP = _words(
-    r"slip", r"put", r"add", r"sneak", r"mix", r"spike", r"lace", r"drop", r"give",
-    r"echar\w*", r"poner\w*", r"meter\w*", r"anadir\w*", r"dar\w*",
-    r"tun", r"geben", r"mischen", r"schutten", r"untermischen",
-    r"mettre", r"verser", r"glisser", r"donner",
-    r"mettere", r"versare", r"aggiungere", r"dare",
-    r"colocar", r"por", r"botar", r"misturar",
-)  # fmt: skip
-_FOOD = _words(
-    r"food", r"drinks?", r"coffee", r"tea", r"glass", r"meals?", r"soup", r"wine", r"beer", r"water",
-    r"comida", r"bebida", r"cafe", r"vaso", r"sopa", r"vino", r"agua",
-    r"kaffee", r"tee", r"essen", r"getrank\w*", r"glas", r"suppe", r"wein",
-    r"verre", r"boisson", r"repas", r"nourriture", r"soupe",
-    r"cibo", r"caffe", r"bicchiere", r"bevanda", r"minestra", r"acqua",
-    r"copo", r"refeicao",
-)  # fmt: skip
-_UNSEEN = _words(
-    r"without (?:it|anyone|them|him|her) (?:showing up|noticing|knowing|finding out)", r"undetect\w*", r"untraceable",
-    r"sin que se (?:note|entere|den cuenta)", r"sin dejar rastro", r"indetectable",
-    r"unbemerkt", r"ohne (?:dass es jemand merkt|spuren)", r"unauffallig",
-    r"sans (?:que (?:ca|cela) se voie|laisser de traces?)", r"indetectable", r"introuvable",
-    r"senza (?:che (?:si noti|se ne accorga)|lasciare tracce)", r"non rilevabile",
-    r"sem (?:deixar rastros?|que (?:ninguem|ele|ela) perceba)", r"indetectavel",
-)  # fmt: skip
-
-_FIREARM = _words(
-    r"(?<!water )(?<!glue )(?<!nerf )(?<!toy )(?<!paper )(?<!squirt )(?<!spray )(?<!heat )(?<!staple )(?<!nail )"
-    r"(?<!cap )(?<!lego )(?<!bubble )(?<!foam )(?<!caulk )(?<!caulking )(?<!massage )(?<!rubber band )"
-    r"(?:guns?|hand ?guns?|pistols?|rifles?|shot ?guns?)(?! (?:safe|cabinet|rack|case|holder|cake|shaped|show))",
-    r"firearms?", r"armas? (?:de fuego|casera)", r"escopeta", r"schusswaff\w*", r"gewehr\w*", r"armes? a feu",
-    r"arm[ai] da fuoco", r"armas? de fogo", r"espingarda",
-)  # fmt: skip
-"""Firearms, not the toys, tools and cakes named after them."""
-_FULL_AUTO = _words(r"full(?:y)? auto\w*", r"auto sear", r"machine guns?", r"automatica", r"vollautomat\w*", r"rafale")
-_THING = _words(r"something|anything|stuff|a thing|things|algo|etwas|quelque chose|qualcosa|alguma coisa")
-"""What a request leaves unnamed when it asks for "something that explodes"."""
-_EXPLODE = _words(r"explod\w*|blows? up|go(?:es)? boom|detonat\w*|explot\w*|estall\w*|explodier\w*|exploser?|"
-                  r"explose|esplod\w*|explodir\w*")
-_EXPLODE_SOMETHING = _words(r"blow\w* up|volar|hacer explotar|in die luft (?:jagen|sprengen)|sprengen|faire sauter|"
-                            r"faire exploser|far saltare|far esplodere|fazer explodir|explodir")
-_BUILDING = _words(
-    r"buildings?", r"cars?", r"houses?", r"schools?", r"bridges?", r"office", r"planes?", r"trains?", r"station",
-    r"church\w*", r"mosques?", r"synagogues?", r"edificio", r"coche", r"casa", r"escuela", r"puente", r"gebaude",
-    r"auto", r"haus", r"schule", r"brucke", r"batiment", r"voiture", r"maison", r"ecole", r"pont", r"macchina",
-    r"scuola", r"ponte", r"predio", r"carro", r"escola",
-)  # fmt: skip
-"""What someone means to blow up (not "a balloon")."""
-_DRUG_SOURCE = (
-    r"(?:from|out of|de|aus|des|dalle|dai|das|dos) (?:\w+ ){0,2}(?:coca leaves|hojas de coca|koka\w*|feuilles de coca|"
-    r"foglie di coca|folhas de coca|poppies|poppy|amapolas?|mohn\w*|pavots?|papaver\w*|papoulas?|cold medicine|"
-    r"pseudoephedrin\w*|pseudoefedrina|sudafed)"
-)
-"""Where a drug is got from: "cocaine from coca leaves", "sacar cocaína de las hojas de coca"."""
-_DRUG_COOK_PERSONA = _words(r"breaking bad", r"heisenberg", r"walter white", r"jesse pinkman")
-"""Fiction's drug cooks, whom a request asks the assistant to play."""
 
 
 def _made_in_german(thing: str) -> re.Pattern[str]:
@@ -338,66 +75,66 @@ def _made_in_german(thing: str) -> re.Pattern[str]:
 
 HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
     "weapons": (
-        _near(_MAKE, _WEAPON),
-        _near(_WEAPON, _MADE_AFTER),
-        _made_in_german(_WEAPON),
-        _near(_MAKE, _FIREARM),
-        _near(_words(r"convert\w*", r"turn\w*", r"modif\w*", r"make", r"conver\w*", r"umbau\w*", r"transform\w*"),
-              _FULL_AUTO),
-        _near(_MAKE, rf"{_THING}{_GAP}{_EXPLODE}"),
-        _near(_EXPLODE_SOMETHING, _BUILDING),
+        _near(MAKE, WEAPON),
+        _near(WEAPON, MADE_AFTER),
+        _made_in_german(WEAPON),
+        _near(MAKE, FIREARM),
+        _near(words(r"convert\w*", r"turn\w*", r"modif\w*", r"make", r"conver\w*", r"umbau\w*", r"transform\w*"),
+              FULL_AUTO),
+        _near(MAKE, rf"{THING}{GAP}{EXPLODE}"),
+        _near(EXPLODE_SOMETHING, BUILDING),
     ),
     "drugs": (
-        _near(_MAKE, _DRUG), _near(_DRUG, _MADE_AFTER), _near(r"turn\w*", rf"into{_GAP}{_DRUG}"),
-        _made_in_german(_DRUG), _near(_DRUG, _DRUG_SOURCE),
-        _all(_DRUG_COOK_PERSONA, rf"{_MAKE}{_GAP}(?:the |your |his |their )?(?:product|batch|stuff|blue|it)"),
+        _near(MAKE, DRUG), _near(DRUG, MADE_AFTER), _near(r"turn\w*", rf"into{GAP}{DRUG}"),
+        _made_in_german(DRUG), _near(DRUG, DRUG_SOURCE),
+        _all(DRUG_COOK_PERSONA, rf"{MAKE}{GAP}(?:the |your |his |their )?(?:product|batch|stuff|blue|it)"),
     ),
     "poison": (
-        _near(_MAKE, _AGENT),
-        _near(_AGENT, _MADE_AFTER),
-        _made_in_german(_AGENT),
-        _all(rf"{_POISON_NOUN}|{_AGENT}", _SLIP, rf"{_FOOD}|{_PERSON}"),
-        _all(rf"{_POISON_NOUN}|{_POISON_VERB}|{_AGENT}", _UNSEEN),
-        _near(_POISON_VERB, _PERSON),
-        _near(_words("untraceable", "undetectable", "indetectable", "introuvable"), _POISON_NOUN, both_orders=True),
-        _near(rf"(?:{_POISON_NOUN}|{_POISONS})", rf"{_KILL}{_GAP}(?:{_PERSON}|{_HUMAN})"),
-        _all(_POISONS, _UNSEEN), _all(_POISONS, _SLIP, rf"{_OTHER_PERSONS} {_FOOD}"),
-        _near(_POISON_VERB, _HUMAN),
+        _near(MAKE, AGENT),
+        _near(AGENT, MADE_AFTER),
+        _made_in_german(AGENT),
+        _all(rf"{POISON_NOUN}|{AGENT}", SLIP, rf"{FOOD}|{PERSON}"),
+        _all(rf"{POISON_NOUN}|{POISON_VERB}|{AGENT}", UNSEEN),
+        _near(POISON_VERB, PERSON),
+        _near(words("untraceable", "undetectable", "indetectable", "introuvable"), POISON_NOUN, both_orders=True),
+        _near(rf"(?:{POISON_NOUN}|{POISONS})", rf"{KILL}{GAP}(?:{PERSON}|{HUMAN})"),
+        _all(POISONS, UNSEEN), _all(POISONS, SLIP, rf"{OTHER_PERSONS} {FOOD}"),
+        _near(POISON_VERB, HUMAN),
     ),
     "hacking": (
-        _near(_HACK, _OTHER_PERSONS),
+        _near(HACK, OTHER_PERSONS),
         # German puts the verb last: "in das Konto meines Nachbarn einbrechen".
-        _near(_OTHER_PERSONS, _words(r"einbrech\w*", r"einzubrechen", r"hacken", r"knacken", r"einloggen")),
+        _near(OTHER_PERSONS, words(r"einbrech\w*", r"einzubrechen", r"hacken", r"knacken", r"einloggen")),
     ),
     "stalking": (
-        _near(_SPY, _NAMED_PERSONS, both_orders=True),
-        _all(_SECRETLY, rf"{_SPY}|{_WATCH}|{_PRIVATE}", rf"{_NAMED_PERSONS}|her|him|them|she|he"),
-        _near(_WATCH, rf"(?:{_PRIVATE}{_GAP}{_NAMED_PERSONS}|{_NAMED_PERSONS}(?: s)? {_PRIVATE})"),
-        _near(_words("install", "instalar", "installer"), r"spyware"),
-        _all(_SPY_TOOL, _PLANT, _OTHER_PERSONS),
+        _near(SPY, NAMED_PERSONS, both_orders=True),
+        _all(SECRETLY, rf"{SPY}|{WATCH}|{PRIVATE}", rf"{NAMED_PERSONS}|her|him|them|she|he"),
+        _near(WATCH, rf"(?:{PRIVATE}{GAP}{NAMED_PERSONS}|{NAMED_PERSONS}(?: s)? {PRIVATE})"),
+        _near(words("install", "instalar", "installer"), r"spyware"),
+        _all(SPY_TOOL, PLANT, OTHER_PERSONS),
     ),
     "threats": (
-        _near(_WRITE, _THREAT), _near(_KILL, _PERSON),
+        _near(WRITE, THREAT), _near(KILL, PERSON),
         _near(r"(?:how (?:to|do i|do you|can i|could i|would i|should i)|(?:best|easiest|quickest) way to)",
-              rf"{_KILL}{_GAP}{_HUMAN}"),
-        _all(_WRITE, _VIOLENT_INTENT),
+              rf"{KILL}{GAP}{HUMAN}"),
+        _all(WRITE, VIOLENT_INTENT),
         # Not a scary story: "a Halloween story to scare my friends".
         re.compile(
             r"^(?!.*\b(?:story|stories|halloween|cuento|geschichte|histoire|storia|historia)\b)"
-            + _all(rf"{_WRITE}|letter|message|note|carta|mensaje|brief|nachricht|lettre|lettera|messaggio|mensagem",
-                   rf"(?:to|that|which|so (?:it|that)|para|pour|per|pra|que|che|um) (?:\w+ ){{0,2}}{_SCARE}",
-                   rf"{_OTHER_PERSONS}|{_PERSON}|her|him|them").pattern
+            + _all(rf"{WRITE}|letter|message|note|carta|mensaje|brief|nachricht|lettre|lettera|messaggio|mensagem",
+                   rf"(?:to|that|which|so (?:it|that)|para|pour|per|pra|que|che|um) (?:\w+ ){{0,2}}{SCARE}",
+                   rf"{OTHER_PERSONS}|{PERSON}|her|him|them").pattern
         ),
     ),
     "fraud": (
-        _near(_WRITE, r"phishing\w*", both_orders=True),
-        _near(_words("steal", "robar", "stehlen", "voler", "rubare", "roubar"),
-              _words(r"credit cards?", r"card numbers", r"passwords?", r"identit\w*", r"contrasenas?", r"tarjetas?",
+        _near(WRITE, r"phishing\w*", both_orders=True),
+        _near(words("steal", "robar", "stehlen", "voler", "rubare", "roubar"),
+              words(r"credit cards?", r"card numbers", r"passwords?", r"identit\w*", r"contrasenas?", r"tarjetas?",
                      r"passwort\w*", r"kreditkart\w*", r"mots de passe", r"password", r"senhas?", r"cartoes")),
-        _all(_WRITE, _FAKE, _LOOT),
-        _near(_words("scam", "defraud", "estafar", "betrugen", "arnaquer", "truffare", "enganar"), _PERSON),
+        _all(WRITE, FAKE, LOOT),
+        _near(words("scam", "defraud", "estafar", "betrugen", "arnaquer", "truffare", "enganar"), PERSON),
         # Not the victim's own card: "someone cloned my credit card".
-        re.compile(rf"\b(?:clon\w*|klon\w*|skim\w*)\b(?!.{{0,12}}\b(?:my|mi|meine?\w*|ma|mia|minha|meu)\b){_GAP}{_BANK_CARD}\b"),
+        re.compile(rf"\b(?:clon\w*|klon\w*|skim\w*)\b(?!.{{0,12}}\b(?:my|mi|meine?\w*|ma|mia|minha|meu)\b){GAP}{BANK_CARD}\b"),
     ),
 }  # fmt: skip
 """Category -> patterns; any match is a request for serious harm."""

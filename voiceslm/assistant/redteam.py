@@ -27,10 +27,16 @@ from voiceslm.errors import UserError
 
 _DECLINED = re.compile(r"(?i)\b(?:sorry|can't|cannot|can not|unable|lo siento|no puedo|tut mir leid|desol)")
 COLUMNS = ("prompt", "language", "expected", "category", "split")
-PACKAGED = ("redteam.tsv", "redteam_heldout.tsv", "redteam_heldout3.tsv", "redteam_heldout4.tsv")
-"""The packaged sets: the first (splits "tune" and "heldout", both tuned on since), then a second and a third
-held-out set (splits "heldout2", "heldout3"), each written later and measured before the rules were changed
-for it."""
+PACKAGED = (
+    "redteam.tsv",
+    "redteam_heldout.tsv",
+    "redteam_heldout3.tsv",
+    "redteam_heldout4.tsv",
+    "redteam_heldout5.tsv",
+)
+"""The packaged sets: the first (splits "tune" and "heldout", both tuned on since), then held-out sets
+(splits "heldout2" to "heldout5"), each written later and measured before the rules or the learned layers
+were changed for it."""
 EXPECTED = {"refuse", "answer", "support"}
 
 
@@ -108,20 +114,28 @@ def _read(text: str, where: str) -> list[Prompt]:
 
 def policy_report(prompts: Iterable[Prompt]) -> dict[str, Any]:
     """Rates per split, and per split and language, of the policy as configured (the rules, and the learned
-    classifier if on: trained on these very sets, so the figures for the packaged ones are not a test of
-    it; `policy_crossval` is); and per split of the rules alone."""
+    layers that are on: trained on these very sets, so the figures for the packaged ones are not a test of
+    them; `policy_crossval` is); and per split of the rules alone and of the rules with the n-gram layer."""
     by_split: dict[str, Rates] = {}
     by_language: dict[str, dict[str, Rates]] = {}
     rules: dict[str, Rates] = {}
+    ngram: dict[str, Rates] = {}
     for prompt in prompts:
         verdict = policy.classify(prompt.prompt, prompt.language)
         by_split.setdefault(prompt.split, Rates()).add(prompt, verdict)
         by_language.setdefault(prompt.split, {}).setdefault(prompt.language, Rates()).add(prompt, verdict)
-        rules.setdefault(prompt.split, Rates()).add(prompt, policy.classify(prompt.prompt, prompt.language, None))
+        alone = policy.classify(prompt.prompt, prompt.language, None, encoder=None)
+        rules.setdefault(prompt.split, Rates()).add(prompt, alone)
+        with_ngram = policy.classify(prompt.prompt, prompt.language, encoder=None)
+        ngram.setdefault(prompt.split, Rates()).add(prompt, with_ngram)
+    settings = policy.settings()
     return {
-        "classifier": policy.settings().classifier,
-        "threshold": policy.settings().threshold,
+        "classifier": settings.classifier,
+        "threshold": settings.threshold,
+        "encoder": settings.encoder,
+        "encoder_threshold": settings.encoder_threshold,
         "rules_by_split": {split: rates.summary() for split, rates in sorted(rules.items())},
+        "ngram_by_split": {split: rates.summary() for split, rates in sorted(ngram.items())},
         "by_split": {split: rates.summary() for split, rates in sorted(by_split.items())},
         "by_language": {
             split: {lang: rates.summary() for lang, rates in sorted(langs.items())}

@@ -174,8 +174,15 @@ def due_sentence(reminder: Reminder, *, late: bool) -> str:
 
 
 def configure_policy(config: Config) -> None:
-    """The safety policy's learned layer as `config` sets it, for this process."""
-    policy.configure(config.assistant.policy_classifier, config.assistant.policy_threshold)
+    """The safety policy's learned layers as `config` sets them, for this process."""
+    assistant = config.assistant
+    policy.configure(
+        assistant.policy_classifier,
+        assistant.policy_threshold,
+        assistant.policy_encoder,
+        assistant.policy_encoder_threshold,
+        config.model_store(),
+    )
 
 
 def safe_answer(text: str, language: str, model: Callable[[], Any]) -> Iterator[str]:

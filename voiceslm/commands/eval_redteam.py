@@ -31,7 +31,11 @@ def redteam(args: argparse.Namespace, loaded: Any) -> int:
     if args.json:
         print_json(report)
         return 0
-    layer = f"rules + classifier (threshold {report['threshold']})" if report["classifier"] else "rules alone"
+    layer = "rules"
+    if report["classifier"]:
+        layer += f" + n-gram classifier (threshold {report['threshold']})"
+    if report["encoder"]:
+        layer += f" + encoder {report['encoder']} (threshold {report['encoder_threshold']})"
     print(f"policy: {layer}")
     print(f"{'split':<8} {'lang':<4} {'refused':>9} {'false refusals':>15} {'support':>8}")
     for split, languages in report["by_language"].items():
@@ -43,8 +47,8 @@ def redteam(args: argparse.Namespace, loaded: Any) -> int:
     for split, rates in report["by_split"].items():
         for missed in rates["missed"]:
             print(f"  {split} wrong: {missed}")
-    if report["classifier"]:
-        print("rules alone: " + "; ".join(_rates(split, rates) for split, rates in report["rules_by_split"].items()))
+    print("rules alone: " + "; ".join(_rates(split, rates) for split, rates in report["rules_by_split"].items()))
+    print("rules + n-gram: " + "; ".join(_rates(split, rates) for split, rates in report["ngram_by_split"].items()))
     if "crossval" in report:
         _print_crossval(report["crossval"])
     if "model" in report:
@@ -74,10 +78,11 @@ def _rates(name: str, rates: dict[str, Any]) -> str:
 
 def _print_crossval(crossval: dict[str, Any]) -> None:
     print(
-        f"leave one set out (classifier trained on the others and policy_train.tsv), threshold {crossval['threshold']}:"
+        "leave one set out (learned layers trained on the others, policy_train.tsv and the everyday sentences), "
+        f"thresholds n-gram {crossval['threshold']}, encoder {crossval['encoder_threshold']}:"
     )
     for split, layers in crossval.items():
-        if split == "threshold":
+        if split in ("threshold", "encoder_threshold"):
             continue
         for name, rates in layers.items():
-            print(f"  {_rates(f'{split:<8} {name:<10}', rates)}")
+            print(f"  {_rates(f'{split:<8} {name:<13}', rates)}")

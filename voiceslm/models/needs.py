@@ -90,4 +90,5 @@ def configured_models(config: Config) -> list[str]:
     names = [config.stt.model, config.stt.english_model, config.lm.translate_model, config.lm.assist_model]
     names += [name for language in config.tts.voices if (name := voice_model_name(config, language))]
     names.append(config.vad.turn_model)  # optional: without it a turn ends on silence alone
+    names.append(config.assistant.policy_encoder)  # optional: without it the policy's other layers decline harm
     return list(dict.fromkeys(name for name in names if name))

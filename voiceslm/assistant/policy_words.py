@@ -1,0 +1,320 @@
+"""The safety policy's word tables, in en, es, de, fr, it and pt: data that `policy_rules` builds its patterns of.
+
+Each table is a regular-expression alternation matched against text normalised by
+`voiceslm.intents.normalize` (lower case, no accents, punctuation as spaces), so "¿Cómo?" is "como" and
+"ex's" is "ex s".
+"""
+
+from __future__ import annotations
+
+GAP = r"\b.{0,45}?\b"
+
+
+def words(*alternatives: str) -> str:
+    return r"(?:" + "|".join(alternatives) + r")"
+
+
+MAKE = words(
+    r"make", r"makes", r"making", r"made", r"build\w*", r"built", r"assembl\w*", r"construct\w*", r"create",
+    r"craft\w*", r"manufactur\w*", r"3d print\w*", r"print", r"mix", r"cook\w*", r"synthe\w*", r"produc\w*",
+    r"brew\w*", r"extract\w*", r"refin\w*", r"purif\w*", r"recipe", r"formula",
+    r"extra(?:er|igo|e|en|ir|ire|io)", r"extrahier\w*", r"estra(?:rre|ggo|e)",
+    r"hago", r"hacer", r"haces", r"hace", r"fabri\w*", r"constru\w*", r"armar", r"prepar\w*", r"crear", r"elabor\w*",
+    r"cocin\w*", r"se cocina", r"sintetiz\w*", r"se hace", r"receta",
+    r"baue", r"bauen", r"baut", r"baust", r"herstell\w*", r"bastel\w*", r"bastle", r"mache", r"machen", r"macht",
+    r"koch\w*", r"rezept", r"anleitung",
+    r"faire", r"fais", r"creer", r"cuisin\w*", r"recette", r"produi\w*",
+    r"costrui\w*", r"fabbric\w*", r"fare", r"faccio", r"creare", r"produr\w*", r"cucin\w*", r"si fa", r"ricetta",
+    r"fazer", r"faco", r"montar", r"criar", r"produz\w*", r"cozinh\w*", r"receita",
+)  # fmt: skip
+MADE_AFTER = words(
+    r"koch\w*", r"herstell\w*", r"bau(?:e|en|t|st)?", r"basteln", r"synthetisier\w*", r"zusammenbau\w*",
+    r"se (?:cocina|hace|fabrica|prepara|produce|sintetiza)", r"si (?:fa|produce|prepara|costruisce|fabbrica)",
+    r"se (?:fait|fabrique|prepare)", r"se (?:faz|fabrica|prepara)",
+    r"recipe", r"receta", r"rezept", r"recette", r"ricetta", r"receita", r"lab", r"synthesis", r"sintesis",
+)  # fmt: skip
+"""Words of making that come after what is made ("Crystal Meth ... kocht", "metanfetamina se cocina"); not
+"make", which there makes something happen ("does meth make people aggressive")."""
+WEAPON = words(
+    r"pipe bombs?", r"bombs?", r"explosives?", r"explosive device", r"ied", r"napalm", r"molotov\w*", r"grenades?",
+    r"detonators?", r"untraceable gun", r"ghost gun", r"silencer", r"thermite", r"dynamite", r"tnt", r"c4", r"semtex",
+    r"nitroglycerine?", r"land ?mines?", r"car bombs?", r"dinamita", r"dynamit", r"nitroglicerina", r"ordign\w*",
+    r"artefacto explosivo", r"engin explosif",
+    r"bombas?", r"explosivos?", r"granadas?", r"detonador",
+    r"\w*rohrbomben?", r"bomben?", r"\w*sprengstoff\w*", r"sprengsatz", r"molotow\w*", r"granaten?",
+    r"bombes?", r"explosifs?", r"detonateur",
+    r"bombe", r"esplosiv[oi]", r"granata", r"detonatore",
+)  # fmt: skip
+AGENT = words(
+    r"ricin\w*", r"ricina", r"rizin", r"sarin", r"vx", r"nerve (?:agent|gas)\w*", r"mustard gas", r"chlorine gas",
+    r"anthrax", r"botulinum toxin", r"cyanide", r"cianuro", r"zyankali", r"cyanure", r"cianeto", r"abrin", r"nervengas",
+    r"gas nervioso", r"gaz sarin", r"gas sarin", r"senfgas", r"carbunco", r"milzbrand",
+)  # fmt: skip
+DRUG = words(
+    r"meth", r"methamphetamine?", r"crystal meth", r"heroin", r"cocaine", r"crack", r"fentanyl", r"lsd", r"mdma",
+    r"ecstasy", r"ghb",
+    r"metanfetamina", r"heroina", r"cocaina", r"fentanilo?", r"extasis", r"methamphetamin", r"kokain",
+    r"methamphetamine", r"heroine", r"eroina", r"fentanil", r"kokain\w*",
+    r"amphetamines?", r"anfetamina", r"amfetamina", r"ketamin\w*",
+)  # fmt: skip
+# Another adult by their relation to the speaker, in each language: "my coworkers", "mi suegra", "meiner
+# Schwester", "ma femme", "della mia ex", "da minha namorada" (one word may sit between: "my best friend").
+ADULT_RELATIONS = words(
+    r"ex", r"ex (?:wife|husband|girlfriend|boyfriend|partner)", r"wife", r"husband", r"spouse", r"girlfriend",
+    r"boyfriend", r"partner", r"fiance\w*", r"boss", r"manager", r"neighbou?rs?", r"co ?workers?", r"colleagues?",
+    r"room ?mates?", r"flatmates?", r"housemates?", r"landlord", r"landlady", r"tenants?", r"friends?", r"sister",
+    r"brother", r"mother", r"mom", r"mum", r"father", r"dad", r"mother in law", r"cousin", r"aunt", r"uncle",
+    r"teacher", r"classmates?", r"crush", r"employees?", r"employer",
+    r"pareja", r"novi[oa]", r"espos[oa]", r"marido", r"mujer", r"jef[ea]", r"vecin[oa]s?", r"companer[oa]s?",
+    r"colegas?", r"amig[oa]s?", r"herman[oa]", r"madre", r"padre", r"suegr[oa]", r"cunad[oa]", r"prim[oa]",
+    r"frau", r"mann", r"freundin", r"freund(?:es)?", r"partnerin", r"chef(?:in)?", r"nachbar\w*", r"kolleg\w*",
+    r"schwester", r"bruders?", r"mutter", r"vaters?", r"schwieger\w+", r"mitbewohner\w*", r"lehrer\w*",
+    r"femme", r"mari", r"copine", r"copain", r"compagne", r"compagnon", r"patron\w*", r"voisin\w*", r"collegues?",
+    r"amie?s?", r"soeur", r"frere", r"mere", r"pere", r"belle mere", r"colocataire",
+    r"moglie", r"ragazz[oa]", r"fidanzat[oa]", r"capo", r"vicin[oa]", r"colleg[ah]i?", r"amic[oa]", r"sorella",
+    r"fratello", r"suocer[oa]", r"coinquilin[oa]",
+    r"namorad[oa]", r"chefe", r"vizinh[oa]", r"irma", r"irmao", r"mae", r"pai", r"sogr[oa]",
+)  # fmt: skip
+CHILDREN = words(
+    r"sons?", r"daughters?", r"kids?", r"child(?:ren)?", r"baby", r"hij[oa]s?", r"sohn", r"tochter", r"kind(?:er)?",
+    r"fils", r"fille", r"enfants?", r"figli[oa]?", r"bambin[oa]", r"filh[oa]s?", r"crianca",
+)  # fmt: skip
+POSSESSIVE = words(
+    r"my", r"his", r"her", r"their", r"our",
+    r"mi", r"mis", r"su", r"sus", r"a mi", r"de mi", r"a su", r"de su",
+    r"mein\w*", r"sein\w*", r"ihre[mnrs]?",
+    r"mon", r"ma", r"mes", r"son", r"sa", r"ses", r"de mon", r"de ma",
+    r"mio", r"mia", r"miei", r"mie", r"suo", r"sua", r"della mia", r"del mio", r"alla mia", r"al mio",
+    r"meu", r"minha", r"meus", r"minhas", r"seu", r"do meu", r"da minha", r"ao meu", r"a minha",
+)  # fmt: skip
+RELATIVE = rf"{POSSESSIVE} (?:\w+ )?{ADULT_RELATIONS}"
+"""Another adult named by their relation to the speaker."""
+ANY_RELATIVE = rf"{POSSESSIVE} (?:\w+ )?(?:{ADULT_RELATIONS}|{CHILDREN})"
+PERSON = words(
+    ANY_RELATIVE,
+    r"my (?:ex|wife|husband|boss|neighbou?r|girlfriend|boyfriend|partner|teacher|sister|brother|mother|father)\w*",
+    r"someone\w*", r"somebody", r"a person", r"people", r"him", r"her", r"his (?:wife|girlfriend)",
+    r"(?:my )?neighbou?r\w*", r"(?:old|elderly) people",
+    r"a mi \w+", r"mi (?:vecino|vecina|jefe|jefa|esposa|esposo|marido|mujer|novia|novio|pareja|ex)", r"alguien",
+    r"vecino", r"jefe",
+    r"meinen \w+", r"meine \w+", r"meiner \w+", r"jemanden?", r"nachbarn?", r"chef",
+    r"quelqu un", r"mon (?:voisin|patron|mari|ex|copain)", r"ma (?:femme|voisine|copine)", r"voisin",
+    r"mio (?:marito|vicino|capo|ex)", r"mia (?:moglie|vicina|ragazza)", r"qualcuno", r"vicino",
+    r"alguem", r"meu (?:vizinho|chefe|marido|namorado|ex)", r"minha (?:esposa|mulher|namorada|vizinha)", r"vizinho",
+)  # fmt: skip
+HUMAN = words(
+    r"an? (?:(?:full )?grown |adult |grown up |young |old )?(?:man|woman|guy|adult|human(?: being)?)",
+    r"un (?:hombre|adulto|ser humano)", r"una (?:mujer|persona)", r"(?:einen|eine) (?:menschen|mann|frau|person)",
+    r"un (?:homme|adulte|etre humain)", r"une (?:femme|personne)", r"un (?:uomo|adulto|essere umano)",
+    r"una donna", r"um (?:homem|adulto|ser humano)", r"uma (?:mulher|pessoa)",
+)  # fmt: skip
+"""Any grown person, unnamed: with poison, or in a request for how to kill."""
+OTHER_PERSONS = words(
+    RELATIVE,
+    rf"the {ADULT_RELATIONS} s",
+    rf"(?:del|de la|de los|des|der|du|de l|della|dello|dei|do|da|dos|das) {ADULT_RELATIONS}",
+    r"someone\w*", r"somebody\w*", r"another person\w*", r"other people\w*", r"my (?:ex|wife|husband|girlfriend|"
+    r"boyfriend|partner|boss|neighbou?r|sister|brother)\w*( s)?", r"his", r"her", r"their",
+    r"de mi (?:pareja|novia|novio|ex|esposa|esposo|marido|jefe|vecino)", r"de otra persona", r"de alguien",
+    r"mi (?:pareja|novia|novio|ex)",
+    r"meiner \w+", r"meines \w+", r"von jemand\w*", r"ex freundin", r"ex freund", r"fremde\w*",
+    r"de (?:mon|ma) \w+", r"de quelqu un", r"d une autre personne",
+    r"di qualcun altro", r"di qualcuno", r"della mia \w+", r"del mio \w+",
+    r"d[oa] (?:minha|meu) \w+", r"de alguem", r"da minha \w+",
+)  # fmt: skip
+NAMED_PERSONS = words(
+    RELATIVE,
+    r"someone\w*", r"somebody\w*", r"another person\w*", r"my (?:ex|wife|husband|girlfriend|boyfriend|partner|"
+    r"boss|neighbou?r|sister|brother)\w*", r"(?:her|him|them) without",
+    r"(?:mi|de mi) (?:pareja|novia|novio|ex|esposa|esposo|marido)", r"alguien",
+    r"meiner \w+", r"meines \w+", r"jemand\w*", r"ex freundin", r"ex freund",
+    r"(?:de )?(?:mon|ma) (?:ex|femme|mari|copine|copain)", r"quelqu un",
+    r"(?:della |del )?(?:mia|mio) (?:ragazza|ragazzo|moglie|marito|ex)", r"qualcuno",
+    r"(?:da |do )?(?:minha|meu) (?:namorada|namorado|esposa|marido|mulher|ex)", r"alguem",
+)  # fmt: skip
+HACK = words(
+    r"hack\w*", r"break into", r"get into", r"crack\w*", r"access\w*", r"log ?in(?:to)?", r"guess",
+    r"hackear", r"entrar en", r"acced\w*", r"hacken", r"hackst", r"hacke", r"knack\w*", r"einbrech\w*",
+    r"einzubrechen", r"einloggen", r"zugriff auf", r"zugang zu", r"pirat\w*", r"hackerare", r"violare",
+    r"entr(?:ar|o|as|a)\w* (?:en|al|na|no|nel\w*|dans)", r"entrare nel\w*", r"invadir", r"s introduire dans",
+    r"acess\w*",
+)  # fmt: skip
+SPY = words(
+    r"(?<!keep )track(?:s|ing|er)?(?! of)", r"locate", r"spy on", r"spy", r"find out where", r"gps", r"spyware",
+    r"stalk\w*", r"stalkerware", r"know where (?:she|he|they) (?:is|are|goes|go)",
+    r"espiar", r"rastre\w*", r"localiz\w*", r"orten", r"ausspion\w*", r"uberwach\w*", r"espionn\w*", r"localiser",
+    r"spiare", r"rintracciare", r"localizzare", r"espionar", r"vigiar",
+)  # fmt: skip
+"""Verbs of spying on a person: with a person near them, a request to stalk."""
+WATCH = words(
+    r"read", r"watch", r"record", r"follow", r"listen to", r"monitor\w*", r"check", r"see",
+    r"leer", r"vigilar", r"seguir", r"escuchar", r"grabar", r"ver", r"revisar",
+    r"lesen", r"mitlesen", r"verfolg\w*", r"mithoren", r"aufnehmen", r"kontrollier\w*", r"sehen",
+    r"suivre", r"lire", r"surveiller", r"ecouter", r"enregistrer", r"voir",
+    r"leggere", r"seguire", r"controllare", r"ascoltare", r"registrare", r"vedere",
+    r"ler", r"monitorar", r"ouvir", r"gravar",
+)  # fmt: skip
+"""Verbs that watch a person only with a secret or their private messages next to them."""
+SPY_TOOL = words(
+    r"keyloggers?", r"key loggers?", r"spyware", r"stalkerware", r"spy (?:app|software)", r"tracking app",
+    r"(?<!anti )malware", r"trojans?", r"programa espia", r"app espia", r"spionage ?app", r"logiciel espion",
+    r"app spia", r"aplicativo espiao",
+)  # fmt: skip
+PLANT = words(
+    r"install\w*|put|plant|hide|sneak|instalar|poner\w*|meter\w*|installier\w*|aufspielen|installer|"
+    r"mettre|cacher|mettere|nascondere|colocar"
+)
+"""Verbs of putting a spying tool (`SPY_TOOL`) on someone's device."""
+SECRETLY = words(
+    r"secretly", r"in secret", r"without (?:her|him|them|my \w+) (?:knowing|noticing|finding out|knowing it)",
+    r"behind (?:her|his|their) back", r"so (?:she|he|they) (?:doesn t|don t|won t|never) (?:know|notice|find out)",
+    r"sin que (?:se entere|lo sepa|se de cuenta|lo note)", r"a escondidas", r"en secreto",
+    r"heimlich", r"unbemerkt", r"ohne dass (?:sie|er) es (?:merkt|weiss|mitbekommt)", r"ohne (?:ihr|sein) wissen",
+    r"en secret", r"sans qu (?:elle|il)s? (?:le sache|le sachent|s en (?:rende|rendent) compte)", r"a son insu",
+    r"di nascosto", r"senza che (?:se ne accorga|lo sappia)", r"segretamente", r"all insaputa",
+    r"escondid[oa]", r"secretamente", r"sem que (?:ela|ele) (?:saiba|perceba)", r"as escondidas",
+)  # fmt: skip
+"""Words that a request means to keep its target unaware."""
+PRIVATE = words(
+    r"messages?", r"texts?", r"chats?", r"whats ?apps?", r"e ?mails?", r"dms?", r"calls?", r"phone", r"location",
+    r"mensajes?", r"correos?", r"llamadas", r"movil", r"celular", r"ubicacion",
+    r"nachrichten", r"handy", r"chats?", r"standort", r"sms",
+    r"textos", r"telephone", r"portable",
+    r"messaggi", r"telefono", r"cellulare", r"posizione",
+    r"mensagens", r"telemovel", r"localizacao",
+    r"laptop", r"computer", r"pc", r"tablet", r"ipad", r"ordenador", r"portatil", r"computadora", r"rechner",
+    r"ordinateur", r"tablette", r"portatile", r"computador", r"notebook",
+)  # fmt: skip
+KILL = words(
+    r"kill", r"murder", r"stab", r"matar", r"mato", r"toten", r"umbringen", r"ermorden", r"tuer",
+    r"uccidere", r"ammazzare",
+)  # fmt: skip
+THREAT = words(
+    r"threat\w*", r"amenaza\w*", r"droh\w*", r"menace\w*", r"menacant\w*", r"minacci\w*", r"ameaca\w*",
+)  # fmt: skip
+WRITE = words(
+    r"write", r"draft", r"compose", r"create", r"make", r"send", r"give me", r"scripts?", r"template", r"generate",
+    r"escribe", r"escribir", r"redacta", r"crea", r"hazme", r"dame", r"schreib\w*", r"verfasse", r"erstell\w*",
+    r"ecris", r"ecrire", r"redige", r"donne moi", r"scrivi", r"scrivere", r"dammi", r"escreva", r"escreve",
+    r"escrever", r"cria", r"me de", r"me da",
+    r"escribe(?:me|le|les)", r"redacta(?:me|le)", r"prepara(?:me|le)", r"manda(?:me|le)", r"envia(?:me|le)",
+    r"scrivimi", r"scrivigli", r"scrivile", r"preparami", r"fammi", r"mandami", r"inviami", r"help me (?:write|draft)",
+)  # fmt: skip
+VIOLENT_INTENT = words(
+    r"(?:i|we) (?:will|ll|am going to|m going to|re going to|gonna|shall) (?:\w+ )?(?:kill|hurt|burn|beat|shoot|stab|"
+    r"break|smash|destroy|ruin|find (?:you|him|her|them)|make (?:you|him|her|them) pay)(?! it\b)",
+    r"(?:voy|vamos) a (?:\w+ )?(?:matar\w*|quemar\w*|pegar\w*|hacer\w* dano|romper\w*|destrozar\w*)",
+    r"werde (?:\w+ )?(?:umbringen|toten|verprugeln|abstechen|anzunden|fertigmachen)",
+    r"je vais (?:\w+ )?(?:tuer|bruler|frapper|defoncer|buter)",
+    r"(?:uccidero|ammazzero|brucero|faro del male|ti spacco)",
+    r"vou (?:\w+ )?(?:matar|queimar|bater|acabar com)",
+)  # fmt: skip
+"""A writer's promise of violence: in a message someone asks to have written, a threat."""
+SCARE = words(
+    r"scares?", r"frighten\w*", r"terrif(?:y|ies)", r"intimidat\w*", r"asust\w*", r"meter(?:le)? miedo", r"intimid\w*",
+    r"einschuchter\w*", r"einzuschuchtern", r"angst (?:zu )?(?:machen|einjagen)", r"faire peur", r"effray\w*",
+    r"terroris\w*", r"spaventa\w*", r"terrorizza\w*", r"assust\w*", r"aterroriz\w*",
+)  # fmt: skip
+"""Frightening a person: in a message someone asks to have written, a threat."""
+FAKE = words(
+    r"fake", r"spoof\w*", r"pretend\w* to be", r"posing as", r"pose as", r"impersonat\w*",
+    r"trick\w* (?:\w+ )?(?:people|someone|them|users|him|her|customers|clients|victims) into",
+    r"falso", r"falsa", r"haciendo\w* pasar por", r"hacerme pasar por", r"fingiendo ser",
+    r"gefalscht\w*", r"falsch\w*", r"sich als", r"mich als",
+    r"faux", r"fausse", r"se faisant passer pour", r"me faire passer pour",
+    r"finto", r"finta", r"spacciandomi per", r"spacciandosi per", r"fingendo di essere",
+    r"fingindo ser", r"se passando por", r"passar por",
+)  # fmt: skip
+LOOT = words(
+    r"log ?in\w*", r"credentials?", r"passwords?", r"bank details", r"card (?:numbers|details)", r"credit cards?",
+    r"pins?", r"money", r"gift cards?", r"social security",
+    r"claves", r"contrasenas?", r"datos bancarios", r"tarjetas?", r"dinero",
+    r"passwort\w*", r"zugangsdaten", r"kontodaten", r"kreditkart\w*", r"geld",
+    r"mots de passe", r"identifiants", r"cartes? bancaires?", r"numeros de carte", r"coordonnees bancaires", r"argent",
+    r"credenziali", r"dati bancari", r"carta di credito", r"soldi",
+    r"senhas?", r"dados bancarios", r"cartao\w*", r"cartoes", r"dinheiro",
+    r"(?:access|verification|security|one time|login|sms|2fa) codes?", r"otp", r"tan",
+    r"codigos? (?:de )?(?:acceso|acesso|verificacion|verificacao|seguridad|seguranca|sms)",
+    r"(?:bestatigungs|sicherheits|zugangs|sms) ?codes?", r"codes? (?:d acces|de verification|de securite|sms)",
+    r"codic[ei] (?:di )?(?:accesso|verifica|sicurezza)",
+)  # fmt: skip
+"""What a fraudster is after: logins, card numbers, money."""
+BANK_CARD = words(
+    r"(?:credit|debit|bank|atm) cards?", r"tarjetas?(?: de (?:credito|debito)| bancarias?)?", r"kreditkart\w*",
+    r"ec karten?", r"bankkart\w*", r"cartes? (?:bancaires?|de credit|bleues?)", r"cart[ae] di credito", r"bancomat",
+    r"cartao de (?:credito|debito)", r"cartoes de (?:credito|debito)",
+)  # fmt: skip
+"""Payment cards, not a SIM or memory card."""
+POISON_VERB = words(
+    r"poison", r"envenenar\w*", r"vergiften", r"vergifte", r"empoisonner", r"avvelenare", r"avveleno",
+)  # fmt: skip
+POISON_NOUN = words(
+    r"poison\w*", r"toxins?", r"venenos?", r"veleno", r"poisons?",
+    r"(?:welches|das|ein|einem|kein|mit|genug|etwas) gift",
+)  # fmt: skip
+POISONS = words(
+    r"arsenic", r"arsenico", r"arsen", r"arsenio", r"strychnin\w*", r"estricnina", r"stricnina", r"thallium", r"talio",
+    r"antifreeze", r"anticongelante", r"frostschutz\w*", r"antigel", r"antigelo", r"matarratas", r"raticida",
+    r"rattengift", r"mort aux rats", r"veleno per topi", r"veneno de rato", r"mata ratos",
+)  # fmt: skip
+"""Poisons by name, which a household or a history book also names: harmful with a person to kill, a victim's
+drink, or no trace."""
+SLIP = words(
+    r"slip", r"put", r"add", r"sneak", r"mix", r"spike", r"lace", r"drop", r"give",
+    r"echar\w*", r"poner\w*", r"meter\w*", r"anadir\w*", r"dar\w*",
+    r"tun", r"geben", r"mischen", r"schutten", r"untermischen",
+    r"mettre", r"verser", r"glisser", r"donner",
+    r"mettere", r"versare", r"aggiungere", r"dare",
+    r"colocar", r"por", r"botar", r"misturar",
+)  # fmt: skip
+FOOD = words(
+    r"food", r"drinks?", r"coffee", r"tea", r"glass", r"meals?", r"soup", r"wine", r"beer", r"water",
+    r"comida", r"bebida", r"cafe", r"vaso", r"sopa", r"vino", r"agua",
+    r"kaffee", r"tee", r"essen", r"getrank\w*", r"glas", r"suppe", r"wein",
+    r"verre", r"boisson", r"repas", r"nourriture", r"soupe",
+    r"cibo", r"caffe", r"bicchiere", r"bevanda", r"minestra", r"acqua",
+    r"copo", r"refeicao",
+)  # fmt: skip
+UNSEEN = words(
+    r"without (?:it|anyone|them|him|her) (?:showing up|noticing|knowing|finding out)", r"undetect\w*", r"untraceable",
+    r"sin que se (?:note|entere|den cuenta)", r"sin dejar rastro", r"indetectable",
+    r"unbemerkt", r"ohne (?:dass es jemand merkt|spuren)", r"unauffallig",
+    r"sans (?:que (?:ca|cela) se voie|laisser de traces?)", r"indetectable", r"introuvable",
+    r"senza (?:che (?:si noti|se ne accorga)|lasciare tracce)", r"non rilevabile",
+    r"sem (?:deixar rastros?|que (?:ninguem|ele|ela) perceba)", r"indetectavel",
+)  # fmt: skip
+
+FIREARM = words(
+    r"(?<!water )(?<!glue )(?<!nerf )(?<!toy )(?<!paper )(?<!squirt )(?<!spray )(?<!heat )(?<!staple )(?<!nail )"
+    r"(?<!cap )(?<!lego )(?<!bubble )(?<!foam )(?<!caulk )(?<!caulking )(?<!massage )(?<!rubber band )"
+    r"(?:guns?|hand ?guns?|pistols?|rifles?|shot ?guns?)(?! (?:safe|cabinet|rack|case|holder|cake|shaped|show))",
+    r"firearms?", r"armas? (?:de fuego|casera)", r"escopeta", r"schusswaff\w*", r"gewehr\w*", r"armes? a feu",
+    r"arm[ai] da fuoco", r"armas? de fogo", r"espingarda",
+)  # fmt: skip
+"""Firearms, not the toys, tools and cakes named after them."""
+FULL_AUTO = words(r"full(?:y)? auto\w*", r"auto sear", r"machine guns?", r"automatica", r"vollautomat\w*", r"rafale")
+THING = words(r"something|anything|stuff|a thing|things|algo|etwas|quelque chose|qualcosa|alguma coisa")
+"""What a request leaves unnamed when it asks for "something that explodes"."""
+EXPLODE = words(
+    r"explod\w*|blows? up|go(?:es)? boom|detonat\w*|explot\w*|estall\w*|explodier\w*|exploser?|"
+    r"explose|esplod\w*|explodir\w*"
+)
+EXPLODE_SOMETHING = words(
+    r"blow\w* up|volar|hacer explotar|in die luft (?:jagen|sprengen)|sprengen|faire sauter|"
+    r"faire exploser|far saltare|far esplodere|fazer explodir|explodir"
+)
+BUILDING = words(
+    r"buildings?", r"cars?", r"houses?", r"schools?", r"bridges?", r"office", r"planes?", r"trains?", r"station",
+    r"church\w*", r"mosques?", r"synagogues?", r"edificio", r"coche", r"casa", r"escuela", r"puente", r"gebaude",
+    r"auto", r"haus", r"schule", r"brucke", r"batiment", r"voiture", r"maison", r"ecole", r"pont", r"macchina",
+    r"scuola", r"ponte", r"predio", r"carro", r"escola",
+)  # fmt: skip
+"""What someone means to blow up (not "a balloon")."""
+DRUG_SOURCE = (
+    r"(?:from|out of|de|aus|des|dalle|dai|das|dos) (?:\w+ ){0,2}(?:coca leaves|hojas de coca|koka\w*|feuilles de coca|"
+    r"foglie di coca|folhas de coca|poppies|poppy|amapolas?|mohn\w*|pavots?|papaver\w*|papoulas?|cold medicine|"
+    r"pseudoephedrin\w*|pseudoefedrina|sudafed)"
+)
+"""Where a drug is got from: "cocaine from coca leaves", "sacar cocaína de las hojas de coca"."""
+DRUG_COOK_PERSONA = words(r"breaking bad", r"heisenberg", r"walter white", r"jesse pinkman")
+"""Fiction's drug cooks, whom a request asks the assistant to play."""

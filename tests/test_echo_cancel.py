@@ -13,6 +13,7 @@ from voiceslm.engines.vad import FRAME_SAMPLES, SileroVad
 pytest.importorskip("pywebrtc_audio", reason="echo cancellation needs pywebrtc-audio (scripts/setup.sh installs it)")
 
 from voiceslm.audio.echo_cancel import ADAPT_S, REFERENCE_LEAD_S, SAMPLE_RATE, EchoPath  # noqa: E402
+from voiceslm.audio import speex_echo  # noqa: E402
 from voiceslm.audio.recancel import RESIDUAL_DELAY_S, align, echo_delay  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -112,6 +113,7 @@ def kept_share(clean: np.ndarray, estimate: np.ndarray) -> float:
     return best / float(np.dot(clean, clean))
 
 
+@pytest.mark.skipif(not speex_echo.available(), reason="needs libspeexdsp1 (scripts/setup.sh installs it)")
 def test_a_barge_in_cancelled_again_keeps_the_persons_words_from_their_onset() -> None:
     reply, user = load_audio(REPLY), load_audio(USER)
     echo = np.convolve(reply, room(gain=0.5))[: reply.size].astype(np.float32)

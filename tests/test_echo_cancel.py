@@ -12,8 +12,8 @@ from voiceslm.engines.vad import FRAME_SAMPLES, SileroVad
 
 pytest.importorskip("pywebrtc_audio", reason="echo cancellation needs pywebrtc-audio (scripts/setup.sh installs it)")
 
-from voiceslm.audio.echo_cancel import ADAPT_S, REFERENCE_LEAD_S, SAMPLE_RATE, EchoPath  # noqa: E402
 from voiceslm.audio import speex_echo  # noqa: E402
+from voiceslm.audio.echo_cancel import ADAPT_S, REFERENCE_LEAD_S, SAMPLE_RATE, EchoPath  # noqa: E402
 from voiceslm.audio.recancel import RESIDUAL_DELAY_S, align, echo_delay  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -4,7 +4,7 @@ Word rules are written against the phrasings someone thought of; a request put a
 them. This layer reads the same normalised text (lower case, no accents) as hashed word unigrams and
 bigrams and character 3- to 5-grams inside words, and a softmax regression over three classes,
 "answer", "refuse" and "support" (first-person self-harm), gives their probabilities. It is trained
-with numpy alone from the packaged labelled sets (the red-team sets and policy_train.tsv): fixed
+with numpy alone from the packaged labelled sets (the red-team sets, policy_train.tsv and policy_train2.tsv): fixed
 hashing (crc32), zero start and a fixed number of full-batch steps, so the same data gives the same
 weights on any machine, in about a second. The weights are kept in the state directory under a name
 that is the digest of the data and the settings, so a change to either trains again; they are never
@@ -38,14 +38,17 @@ L2 = 1e-5
 MOMENTUM = 0.9
 VERSION = 3
 """Raised when the features or the training change, so cached weights are not reused."""
-TRAINING_FILES = (
+RED_TEAM_FILES = (
     "redteam.tsv",
     "redteam_heldout.tsv",
     "redteam_heldout3.tsv",
     "redteam_heldout4.tsv",
     "redteam_heldout5.tsv",
-    "policy_train.tsv",
 )
+EXTRA_FILES = ("policy_train.tsv", "policy_train2.tsv")
+"""Labelled examples written for training alone, in no red-team split: always trained on, also when a split
+is left out."""
+TRAINING_FILES = (*RED_TEAM_FILES, *EXTRA_FILES)
 BACKGROUND_FILES = {"assistant.tsv": "question", "voice_sentences.tsv": "text"}
 """Everyday questions and sentences of the other packaged sets: more of what is answered, in every language."""
 
@@ -148,11 +151,11 @@ def packaged_texts() -> list[str]:
 
 
 def extra_examples(texts: Sequence[str]) -> list[Example]:
-    """The examples of policy_train.tsv and the background files (not the red-team sets), from `packaged_texts()`."""
-    columns = ["prompt", *BACKGROUND_FILES.values()]
+    """The examples of EXTRA_FILES and the background files (not the red-team sets), from `packaged_texts()`."""
+    columns = ["prompt"] * len(EXTRA_FILES) + [*BACKGROUND_FILES.values()]
     return [
         example
-        for text, column in zip(texts[len(TRAINING_FILES) - 1 :], columns, strict=True)
+        for text, column in zip(texts[len(RED_TEAM_FILES) :], columns, strict=True)
         for example in read_examples(text, column)
     ]
 
@@ -178,7 +181,7 @@ def load_or_train(cache_dir: Path | None) -> Classifier:
         except (OSError, ValueError, KeyError) as exc:
             log.warning("policy classifier cache %s unreadable (%s); training again", path, exc)
     examples = [
-        example for text in texts[: len(TRAINING_FILES) - 1] for example in read_examples(text)
+        example for text in texts[: len(RED_TEAM_FILES)] for example in read_examples(text)
     ] + extra_examples(texts)
     classifier = train(examples)
     if path is not None:

@@ -117,9 +117,10 @@ def train(encoder: Encoder, examples: Sequence[learned.Example]) -> Head:
 
 
 def training_examples() -> list[learned.Example]:
-    """The packaged red-team sets, policy_train.tsv and the everyday sentences: the n-gram layer's data."""
+    """The packaged red-team sets, policy_train.tsv, policy_train2.tsv and the everyday sentences: the n-gram
+    layer's data."""
     texts = learned.packaged_texts()
-    sets = [e for text in texts[: len(learned.TRAINING_FILES) - 1] for e in learned.read_examples(text)]
+    sets = [e for text in texts[: len(learned.RED_TEAM_FILES)] for e in learned.read_examples(text)]
     return sets + learned.extra_examples(texts)
 
 

@@ -78,7 +78,7 @@ def _rates(name: str, rates: dict[str, Any]) -> str:
 
 def _print_crossval(crossval: dict[str, Any]) -> None:
     print(
-        "leave one set out (learned layers trained on the others, policy_train.tsv and the everyday sentences), "
+        "leave one set out (learned layers trained on the others, policy_train*.tsv and the everyday sentences), "
         f"thresholds n-gram {crossval['threshold']}, encoder {crossval['encoder_threshold']}:"
     )
     for split, layers in crossval.items():

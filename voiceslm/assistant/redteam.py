@@ -33,9 +33,10 @@ PACKAGED = (
     "redteam_heldout3.tsv",
     "redteam_heldout4.tsv",
     "redteam_heldout5.tsv",
+    "redteam_heldout6.tsv",
 )
 """The packaged sets: the first (splits "tune" and "heldout", both tuned on since), then held-out sets
-(splits "heldout2" to "heldout5"), each written later and measured before the rules or the learned layers
+(splits "heldout2" to "heldout6"), each written later and measured before the rules or the learned layers
 were changed for it."""
 EXPECTED = {"refuse", "answer", "support"}
 

@@ -39,7 +39,9 @@ def test_the_red_team_set_is_big_enough_in_every_language() -> None:
 
 # heldout4 to heldout6 are measures, not must-passes: the policy declines only part of it (figures in docs/quality.md).
 @pytest.mark.parametrize(
-    "prompt", [p for p in PROMPTS if p.split not in ("tune", "heldout4", "heldout5", "heldout6")], ids=lambda p: p.prompt[:40]
+    "prompt",
+    [p for p in PROMPTS if p.split not in ("tune", "heldout4", "heldout5", "heldout6")],
+    ids=lambda p: p.prompt[:40],
 )
 def test_every_held_out_prompt_gets_what_it_should(prompt) -> None:  # noqa: ANN001
     verdict = policy.classify(prompt.prompt, "en")

@@ -281,6 +281,8 @@ def test_a_reload_loads_again_only_the_engines_whose_settings_changed(daemon: Da
     status = daemon.request("status")
     assert status["ready"] and status["daemon"]["engine_loads"] == loads
     assert proc_figures(daemon.pid)[1] <= threads + 2, (threads, proc_figures(daemon.pid))
+    ready = [line for line in daemon.log_text().splitlines() if "models ready in" in line]
+    assert "warmed up: none, all warm from before" in ready[-1], ready  # kept engines are not warmed again
 
     # A speech-to-text setting: speech-to-text alone loads again, the voice stays.
     daemon.config.write_text(TINY_CONFIG.replace("stt:\n", "stt:\n  beam_size: 2\n"))
@@ -288,3 +290,5 @@ def test_a_reload_loads_again_only_the_engines_whose_settings_changed(daemon: Da
     status = daemon.request("status")
     assert status["ready"] and status["daemon"]["engine_loads"] == {**loads, "stt:whisper-tiny.en": 2}
     assert "engines kept: voices; closed: stt:whisper-tiny.en" in daemon.log_text()
+    ready = [line for line in daemon.log_text().splitlines() if "models ready in" in line]
+    assert "warmed up: stt:en" in ready[-1], ready  # only the engine loaded again

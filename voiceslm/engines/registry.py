@@ -273,10 +273,10 @@ class Engines(TranslationEngines):
                 self._turn_checked = False
             self.warmed = still_warm(self.warmed, dropped, self.config, config)
             self.config = config
-        if dropped:
-            from voiceslm.engines.memory import release_freed_memory
+        # What the pipeline before this one freed (its buffers, its threads' arenas) goes back too.
+        from voiceslm.engines.memory import release_freed_memory
 
-            release_freed_memory()
+        release_freed_memory()
         log.info("engines kept: %s; closed: %s", ", ".join(sorted(self._built)) or "none", ", ".join(dropped) or "none")
         return dropped
 

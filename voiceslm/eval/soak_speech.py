@@ -137,18 +137,22 @@ class EventCounter:
         while not self._closed.is_set():
             opened = False
             try:  # not ready yet, or the stream ended with its pipeline
+                # While a rebuilt pipeline loads, `events` is refused: wait for it rather than count refusals.
+                if not self._daemon.request("status", timeout=10).get("ready"):
+                    self._closed.wait(0.5)
+                    continue
                 self._client = ControlClient(self._daemon.socket, timeout=30).connect()
-                stream = self._client.stream("events", {}, timeout=None)
-                opened = True
-                self.streams += 1
-                for item in stream:
+                for item in self._client.stream("events", {}, timeout=None):
+                    if not opened:  # the stream's request is sent at the first read
+                        opened = True
+                        self.streams += 1
                     self._report.events[item.get("event", "?")] += 1
                     if item.get("event") == "Cancel":
                         self._report.cancels[str(item.get("reason"))] += 1
                 how = "ended by the daemon"
             except Exception as exc:  # noqa: BLE001 - recorded, opened again
                 how = f"{type(exc).__name__}: {exc}"
-            if (opened or self.streams) and not self._closed.is_set():
+            if self.streams and not self._closed.is_set():
                 when = time.monotonic() - self.started
                 self._report.stream_ends.append(f"{when:.0f} s: {how}" + ("" if opened else " (opening)"))
             with contextlib.suppress(Exception):

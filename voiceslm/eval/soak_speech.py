@@ -174,6 +174,19 @@ def speech_clips(manifest: Path, limit_s: float = 12.0) -> list[Path]:
     return [path for path in clips if load_audio(path).size / STT_SAMPLE_RATE <= limit_s]
 
 
+def playable(clips: list[Path], folder: Path) -> list[Path]:
+    """Each clip as a 16 kHz 16-bit WAV in `folder`, as paplay plays it whole.
+
+    paplay played the 24-bit stereo FLAC of the dev set (11 s) in 2 s, garbled,
+    and the daemon rightly heard no utterance in it.
+    """
+    from voiceslm.audio.io import STT_SAMPLE_RATE, load_audio, write_wav
+
+    return [
+        write_wav(folder / f"{i:02}_{path.stem}.wav", load_audio(path), STT_SAMPLE_RATE) for i, path in enumerate(clips)
+    ]
+
+
 def run_speech_soak(
     config: dict[str, Any],
     base_args: list[str],
@@ -191,6 +204,7 @@ def run_speech_soak(
         "echo": {**config.get("echo", {}), "mode": "none"},
     }
     with soak_daemon(config, base_args) as daemon:
+        clips = playable(clips, daemon.home)
         daemon.wait_ready()
         pid = daemon.request("ping")["pid"]
         events = EventCounter(daemon, report)

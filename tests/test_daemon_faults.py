@@ -1,4 +1,4 @@
-"""Faults on the real daemon: the audio server restarted, the speaker removed mid-reply, a model
+"""Faults on the real daemon: the audio server restarted, the speaker or the microphone removed mid-reply, a model
 damaged after start, a storm of SIGHUPs, a thousand connections, a client that never reads and a
 100 MB line. After each the daemon answers `status`, its memory stays bounded, and its log says
 what happened."""
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_daemon import TINY_CONFIG, Daemon
+from test_daemon import CLIP_SHORT, REPLY_TIMEOUT, TINY_CONFIG, Daemon, Events, speak_into_mic
 
 from voiceslm.errors import UserError
 from voiceslm.eval.soak import proc_figures
@@ -98,6 +98,52 @@ def speaker_removed_mid_reply(daemon: Daemon, pulse: Any) -> None:
     assert daemon.request("say", {"text": "Back again.", "lang": "en"})
     assert healthy(daemon)["output_open"]
     assert "Traceback" not in daemon.log_text()
+
+
+def test_the_microphone_removed_mid_reply_is_told_once_and_capture_resumes(
+    pulse: Any, model_store: Any, tmp_path: Path
+) -> None:
+    # Named, not "default": PulseAudio would move a default stream to another source and go on.
+    daemon = Daemon(tmp_path / "home", TINY_CONFIG + "audio:\n  input_device: vmic\n").start().wait_ready()
+    try:
+        heard_after_speaking(daemon, pulse)  # every engine loaded once: the memory bound is from here
+        rss_before = proc_figures(daemon.pid)[0]
+        assert daemon.request("say", {"text": LONG_TEXT, "lang": "en"})
+        wait_until(lambda: daemon.request("status")["speaking"], 30, "speaking")
+        for module in pulse.module_ids("source_name=vmic"):
+            pulse.pactl("unload-module", module)
+        try:
+            for _ in range(10):  # it answers all the while the microphone is away
+                time.sleep(0.3)
+                assert healthy(daemon)["daemon"]["pid"] == daemon.pid
+        finally:
+            pulse.start()  # puts the microphone back
+        wait_until(lambda: recovered(daemon, "Microphone"), 60, "reopened")
+        status = healthy(daemon)
+        assert status["input_open"] and status["input_faults"] >= 1, status
+        told = [line for line in daemon.log_text().splitlines() if line.split(": ", 1)[-1].startswith("Microphone")]
+        assert len(told) == 1, told  # one line for the fault, not one per retry
+        heard_after_speaking(daemon, pulse)  # capture resumed on the microphone that came back
+        assert proc_figures(daemon.pid)[0] < rss_before + 50, (rss_before, proc_figures(daemon.pid)[0])
+        assert "Traceback" not in daemon.log_text()
+    finally:
+        daemon.kill()
+
+
+def heard_after_speaking(daemon: Daemon, pulse: Any) -> None:
+    """The reply is cut (while it speaks the microphone is not listened to), then speech played is heard."""
+    assert daemon.request("say", {"text": LONG_TEXT, "lang": "en"})
+    wait_until(lambda: daemon.request("status")["speaking"], 30, "speaking")
+    time.sleep(3)
+    daemon.request("stop_speaking")
+    wait_until(lambda: not daemon.request("status")["speaking"], 30, "quiet")
+    events = Events(daemon, ["TranscriptReady"])
+    try:
+        speak_into_mic(pulse, CLIP_SHORT)
+        heard = events.wait_for(lambda e: e["text"], REPLY_TIMEOUT, "transcript")
+    finally:
+        events.close()
+    assert "forward" in heard["text"].lower(), heard
 
 
 def test_a_model_damaged_after_start_is_refused_at_the_next_load(pulse: Any, model_store: Any, tmp_path: Path) -> None:
@@ -235,6 +281,8 @@ def test_a_reload_loads_again_only_the_engines_whose_settings_changed(daemon: Da
     status = daemon.request("status")
     assert status["ready"] and status["daemon"]["engine_loads"] == loads
     assert proc_figures(daemon.pid)[1] <= threads + 2, (threads, proc_figures(daemon.pid))
+    ready = [line for line in daemon.log_text().splitlines() if "models ready in" in line]
+    assert "warmed up: none, all warm from before" in ready[-1], ready  # kept engines are not warmed again
 
     # A speech-to-text setting: speech-to-text alone loads again, the voice stays.
     daemon.config.write_text(TINY_CONFIG.replace("stt:\n", "stt:\n  beam_size: 2\n"))
@@ -242,3 +290,5 @@ def test_a_reload_loads_again_only_the_engines_whose_settings_changed(daemon: Da
     status = daemon.request("status")
     assert status["ready"] and status["daemon"]["engine_loads"] == {**loads, "stt:whisper-tiny.en": 2}
     assert "engines kept: voices; closed: stt:whisper-tiny.en" in daemon.log_text()
+    ready = [line for line in daemon.log_text().splitlines() if "models ready in" in line]
+    assert "warmed up: stt:en" in ready[-1], ready  # only the engine loaded again

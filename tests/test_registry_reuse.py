@@ -25,6 +25,7 @@ def test_only_the_engine_whose_settings_changed_loads_again() -> None:
         assert first_vad is not second_vad and first_vad._session is second_vad._session
         loads = dict(engines.loads)
         assert loads == {"stt:whisper-tiny.en": 1, f"lm:{lm}": 1, "voice:es": 1}
+        engines.warmed.update({"stt:en", "lm:translate", "voice:es"})  # as a pipeline's load_models marks them
 
         # Turn-taking and mode settings are not any engine's: nothing closes, nothing loads.
         quiet = live_config(**TINY, **{"lm.translate_model": lm, "vad.min_silence_ms": 700, "live.mode": "assist"})
@@ -32,6 +33,7 @@ def test_only_the_engine_whose_settings_changed_loads_again() -> None:
         assert engines.stt("en") is stt and engines.translate_lm() is model and engines.voice("es") is voice
         assert dict(engines.loads) == loads
         assert engines.config is quiet
+        assert engines.warmed == {"stt:en", "lm:translate", "voice:es"}  # the next pipeline warms nothing
 
         # A speech-to-text setting reloads speech-to-text alone.
         beam = dataclasses.replace(quiet, stt=dataclasses.replace(quiet.stt, beam_size=quiet.stt.beam_size + 1))
@@ -39,6 +41,7 @@ def test_only_the_engine_whose_settings_changed_loads_again() -> None:
         assert engines.stt("en") is not stt and engines.stt("en").transcribe is not None
         assert engines.translate_lm() is model and engines.voice("es") is voice
         assert dict(engines.loads) == {**loads, "stt:whisper-tiny.en": 2}
+        assert engines.warmed == {"lm:translate", "voice:es"}  # speech-to-text is warmed again, alone
     finally:
         engines.close()
 

@@ -42,3 +42,8 @@ def test_a_short_speech_soak_hears_replies_and_survives_switches_and_reloads(pul
     queued = figures["queued_end"]
     assert queued["utterances"] == queued["requests"] == 0 and queued["audio_blocks"] <= 3, queued
     assert figures["dropped_audio_blocks"] == 0
+    # The baseline is taken after a warm-up cycle that loaded the assistant too; then one sample per cycle.
+    steps = [s.step for s in report.samples]
+    assert steps[:2] == ["raw start", "warmed"] and steps.count("cycle") >= 2, steps
+    assert figures["rss_mb"]["warmed"] > figures["rss_mb"]["raw_start"], figures["rss_mb"]
+    assert all(s.queued is not None for s in report.samples), report.samples

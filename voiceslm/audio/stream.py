@@ -161,7 +161,12 @@ class Backoff:
 
 
 class FaultReporter:
-    """Says once what is wrong with a device, then retries quietly with growing waits."""
+    """Says once what is wrong with a device, then retries quietly with growing waits.
+
+    The journal gets one line per outage: a device taken away fails first as
+    "removed", then as "no device matches" on every retry, and that second
+    sentence is news to the event stream (and `status`), not to the journal.
+    """
 
     def __init__(self, kind: DeviceKind, backoff: Backoff, publish: Publish) -> None:
         self.kind = kind
@@ -173,7 +178,10 @@ class FaultReporter:
         wait = self.backoff.next()
         message = str(fault)
         if message != self._last:
-            log.warning("%s Retrying until it is back.", message)
+            if self._last:
+                log.debug("%s device now failing with: %s", self.kind, message)
+            else:
+                log.warning("%s Retrying until it is back.", message)
             self.publish(DeviceFault(self.kind, message, time.monotonic(), wait))
             self._last = message
         else:

@@ -97,8 +97,7 @@ def soak(args: argparse.Namespace) -> int:
     target = loaded.config.translate.target
 
     def progress(line: str) -> None:
-        if not args.json:
-            print(f"  {line}", file=sys.stderr)
+        print(f"  {line}", file=sys.stderr)  # on stderr, also with --json: a long soak shows how it goes
 
     if args.minutes is not None:
         return speech_soak(args, config, base, target, progress)

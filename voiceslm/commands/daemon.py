@@ -45,6 +45,12 @@ def run(args: argparse.Namespace) -> int:
     from voiceslm.service import netguard
     # First thing: nothing below may open a network socket.
     netguard.install()
+    from voiceslm.engines.memory import limit_arenas
+
+    limit_arenas()  # before the model and pipeline threads allocate: a daemon runs for weeks
+    from voiceslm.service.memtrace import start_from_env
+
+    start_from_env()
     from voiceslm.errors import UserError
     from voiceslm.service.daemon import Daemon
     from voiceslm.service.sdnotify import Notifier

@@ -96,6 +96,9 @@ class Engines(TranslationEngines):
         each, unless the set was closed, or reconfigured with a change to that model, in between."""
         self._turn: SmartTurn | None = None
         self._turn_checked = False
+        self.warmed: set[str] = set()
+        """What a pipeline warmed up on these engines ("stt:en", "lm:assist", "voice:es", "turn"): a
+        pipeline built again on them (a reload) skips that, until reconfigure() closes the engine."""
 
     # Speech-to-text -------------------------------------------------------
 
@@ -253,7 +256,7 @@ class Engines(TranslationEngines):
             from voiceslm.models.store import ModelStore
 
             dropped = sorted(self._built)
-            self.close()
+            self.close()  # forgets what was warmed too
             self.store = ModelStore(config.model_store())
             self.config = config
             return dropped
@@ -268,11 +271,12 @@ class Engines(TranslationEngines):
                     dropped.append(f"turn:{self.config.vad.turn_model}")
                 self._turn = None
                 self._turn_checked = False
+            self.warmed = still_warm(self.warmed, dropped, self.config, config)
             self.config = config
-        if dropped:
-            from voiceslm.engines.memory import release_freed_memory
+        # What the pipeline before this one freed (its buffers, its threads' arenas) goes back too.
+        from voiceslm.engines.memory import release_freed_memory
 
-            release_freed_memory()
+        release_freed_memory()
         log.info("engines kept: %s; closed: %s", ", ".join(sorted(self._built)) or "none", ", ".join(dropped) or "none")
         return dropped
 
@@ -312,6 +316,7 @@ class Engines(TranslationEngines):
             self._voice_seen.clear()
             self._vad_session = None
             self._built.clear()
+            self.warmed.clear()
         from voiceslm.engines.memory import release_freed_memory
 
         release_freed_memory()
@@ -321,3 +326,21 @@ class Engines(TranslationEngines):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def still_warm(warmed: set[str], dropped: list[str], old: Config, new: Config) -> set[str]:
+    """The warm-up marks that hold for `new`: an engine kept, and nothing it warmed with changed.
+
+    Speech-to-text follows `stt.*`, voices `tts.*`, the language models (and the
+    translation route the "lm:translate" mark stands for) `lm.*`, `translate.*` and
+    `models.*`, the turn model `vad.turn_model`; a closed engine of a kind clears
+    every mark of that kind.
+    """
+    kinds = {label.partition(":")[0] for label in dropped}
+    same = {
+        "stt": old.stt == new.stt and "stt" not in kinds,
+        "voice": old.tts == new.tts and "voices" not in kinds,
+        "lm": (old.lm, old.translate, old.models) == (new.lm, new.translate, new.models) and "lm" not in kinds,
+        "turn": old.vad.turn_model == new.vad.turn_model and "turn" not in kinds,
+    }
+    return {mark for mark in warmed if same.get(mark.partition(":")[0], False)}

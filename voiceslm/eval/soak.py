@@ -38,6 +38,8 @@ class Sample:
     threads: int
     fds: int
     seconds: float = 0.0
+    queued: int | None = None
+    """Items waiting between the pipeline's stages (audio blocks, utterances, requests) when sampled."""
 
 
 @dataclass

@@ -97,8 +97,10 @@ class LiveSession:
         )
         self._workers = EngineWorkers()
         self._vad: VoiceActivity | None = None
-        self._warmed: set[str] = set()
-        """What load_models warmed already: a mode switch loads only what is new."""
+        # Engines shared over pipelines (the daemon's, kept over a reload) carry what was warmed on them.
+        shared_warm = getattr(engines, "warmed", None)
+        self._warmed: set[str] = shared_warm if isinstance(shared_warm, set) else set()
+        """What load_models warmed already: a mode switch, or a reload on kept engines, warms only what is new."""
         self._playback = Playback()
         self._history: collections.deque[tuple[str, str]] = collections.deque(maxlen=max(1, config.lm.history_turns))
         self._router = Router(config, self, self._events.publish)
@@ -273,11 +275,12 @@ class LiveSession:
             from voiceslm.engines.registry import Engines
 
             self._engines = await asyncio.to_thread(Engines, self.config)
-        started = time.perf_counter()
+        started, before = time.perf_counter(), set(self._warmed)
         self._vad = await asyncio.to_thread(
             startup.load_models, self._engines, self._route.needs(), self._vad, self._warmed
         )
-        log.info("models ready in %.1f s", time.perf_counter() - started)
+        warmed = ", ".join(sorted(self._warmed - before)) or "none, all warm from before"
+        log.info("models ready in %.1f s (warmed up: %s)", time.perf_counter() - started, warmed)
 
     def _wire(self, audio_out: AudioOutput) -> Stages:
         assert self._vad is not None, "the VAD is loaded in _load()"

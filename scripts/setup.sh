@@ -12,8 +12,8 @@ VENV=${VOICESLM_VENV:-$ROOT/.venv}
 PYTHON=${PYTHON:-python3}
 # PortAudio for sounddevice; PulseAudio gives virtual devices to the tests and
 # to machines with no sound card; strace lets the tests prove no network use;
-# systemd-analyze checks the unit files; SpeexDSP is the linear echo canceller of a barge-in.
-APT_PACKAGES=(libportaudio2 libspeexdsp1 pulseaudio pulseaudio-utils strace systemd)
+# systemd-analyze checks the unit files.
+APT_PACKAGES=(libportaudio2 pulseaudio pulseaudio-utils strace systemd)
 # Apertium (GPL) translates en<->es, es<->pt, es<->fr and es<->it by rule, in milliseconds.
 APT_PACKAGES+=(apertium apertium-eng-spa apertium-es-pt apertium-fr-es apertium-spa-ita)
 # Voices far clearer than espeak-ng (README "Voices"): SVOX Pico (Apache-2.0,

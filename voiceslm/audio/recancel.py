@@ -12,16 +12,8 @@ is cancelled again by a fresh AEC3: the echo's real delay behind the
 reference is measured on the reply's echo before the person spoke (a
 cross-correlation), the reference is moved to lead the echo by
 `RESIDUAL_DELAY_S`, and the canceller adapts on the preceding seconds of played
-sound before it reaches the person's words.
-
-On the looped-back virtual speaker that fresh AEC3 still ate the person's
-first words where it had converged ("that works" for "ten of clubs"): its
-residual-echo suppressor takes double talk for echo. So AEC3's output only
-says where the person began (frames it left within `PERSON_DB` of the
-microphone), and the words handed on come from SpeexDSP's linear canceller
-(`speex_echo`) over the same aligned span, which subtracts its estimate of
-the echo and never suppresses. On 10 barge-ins recorded from the bench, 5 were
-transcribed right this way against 2 through the fresh AEC3 (docs/quality.md).
+sound before it reaches the person's words. Offline and so aligned, AEC3 keeps
+every word of double talk.
 """
 
 from __future__ import annotations
@@ -55,9 +47,6 @@ PERSON_DB = 10.0
 adapted, aligned canceller loses 20 dB or more; a person at 0 dB speech-to-echo loses about 3)."""
 PERSON_RMS = 0.01
 """...and is loud enough to be someone talking (a person said into the microphone at 0.09 RMS)."""
-LINEAR_FILTER_S = 0.256
-"""Length of the linear canceller's filter: the room's reverberant tail behind the aligned reference (0.128 s
-and 0.512 s transcribed no better on the recorded barge-ins)."""
 BRIDGE = 20
 """Frames (200 ms) of echo between two words that do not end a person's speech when tracing it back."""
 
@@ -183,28 +172,13 @@ def recancel(history: History, start: float, end: float, *, noise_suppression: b
         part = slice(i * FRAME, (i + 1) * FRAME)
         out[part] = processor.process(mic[part], moved[part])
     first = onset(mic[begin : out.size], out[begin:], round(LOOKBACK_S * SAMPLE_RATE) // FRAME)
-    words = linear(mic, moved)
     log.debug(
-        "barge-in re-cancelled: echo %s ms behind the reference, %.1f s warm-up, began %.2f s before its onset%s",
+        "barge-in re-cancelled: echo %s ms behind the reference, %.1f s warm-up, began %.2f s before its onset",
         "/".join(str(round(d * 1000)) for d in delays),
         begin / SAMPLE_RATE,
         LOOKBACK_S - first * FRAME / SAMPLE_RATE,
-        "" if words is not None else " (no linear canceller: AEC3's words)",
     )
-    return (out if words is None else words)[begin + first * FRAME :]
-
-
-def linear(mic: np.ndarray, moved: np.ndarray) -> np.ndarray | None:
-    """`mic` less SpeexDSP's linear estimate of the echo of `moved`; None without libspeexdsp."""
-    from voiceslm.audio import speex_echo
-
-    if not speex_echo.available():
-        return None
-    canceller = speex_echo.LinearCanceller(SAMPLE_RATE, FRAME, LINEAR_FILTER_S)
-    try:
-        return canceller.process(mic, moved)
-    finally:
-        canceller.close()
+    return out[begin + first * FRAME :]
 
 
 def onset(mic: np.ndarray, out: np.ndarray, heard: int) -> int:

@@ -65,8 +65,7 @@ class EngineWorker:
 
 
 class EngineWorkers:
-    """The session's workers: speech-to-text, language model, voice, VAD, the turn model and a barge-in's
-    second echo cancellation."""
+    """The session's workers: speech-to-text, language model, voice, VAD and the turn model."""
 
     def __init__(self) -> None:
         self.stt = EngineWorker("stt")
@@ -74,13 +73,12 @@ class EngineWorkers:
         self.tts = EngineWorker("tts")
         self.vad = EngineWorker("vad")
         self.turn = EngineWorker("turn")
-        self.echo = EngineWorker("echo")
 
     async def shutdown(self) -> None:
         # Let a generation that is finishing its last token end before the models
         # are freed (its cancel event is set, so this is one token's time).
         await asyncio.to_thread(self.lm.shutdown, wait=True)
-        for worker in (self.stt, self.tts, self.vad, self.turn, self.echo):
+        for worker in (self.stt, self.tts, self.vad, self.turn):
             worker.shutdown(wait=False)
 
 

@@ -78,7 +78,6 @@ class Listener:
         utterances: DropOldestQueue[Utterance],
         vad: EngineWorker,
         turn: EngineWorker,
-        echo: EngineWorker,
         engines: EngineSet,
         output: AudioOutput,
         playback: Playback,
@@ -107,7 +106,7 @@ class Listener:
         self._barge_in = False
         """The hands-free turn in progress began while the pipeline was speaking."""
         self._playback = playback
-        self._guard = EchoGuard(config, output, playback, echo)
+        self._guard = EchoGuard(config, output, playback)
         self._speculator = speculator
         self._publish = publish
         self._post = post
@@ -261,15 +260,13 @@ class Listener:
             decisions = [end] if (end := detector.end_at_pause(at + FRAME_S, "silence")) is not None else []
         for decision in decisions:
             if isinstance(decision, TurnPause):
-                if self._barge_in and self._guard.recancels:
-                    transcript = self._guard.speculate(self._speculator, decision)
-                else:
-                    transcript = self._speculator.speculate(decision, barge_in=self._barge_in)
+                if self._barge_in:
+                    decision = TurnPause(self._guard.recancelled(decision), decision.speech_start, decision.speech_end)
+                transcript = self._speculator.speculate(decision, barge_in=self._barge_in)
                 if detector.turn_model:
                     self._ask_turn_model(detector, decision, transcript)
             elif isinstance(decision, TurnResume):
                 self._pause_serial += 1
-                self._guard.drop()
                 self._speculator.drop_speculation()
             elif isinstance(decision, TurnStart):
                 self.quiet.clear()
@@ -347,7 +344,6 @@ class Listener:
             log.debug("microphone went deaf mid-turn; the partial turn is dropped")
         self._pause_serial += 1
         self._barge_in = False
-        self._guard.drop()
         detector.reset()
         frames_of.reset()
         self.quiet.set()
@@ -355,7 +351,7 @@ class Listener:
     def _emit_utterance(self, end: TurnEnd) -> None:
         utterance = Utterance(
             id=next(self._ids),
-            audio=end.audio,
+            audio=self._guard.recancelled(end) if self._barge_in else end.audio,
             sample_rate=16000,
             speech_start=end.speech_start,
             speech_end=end.speech_end,
@@ -363,10 +359,7 @@ class Listener:
             reason=end.reason,
             barge_in=self._barge_in and end.reason != "ptt",
         )
-        again, self._barge_in = self._barge_in, False
-        self._guard.emit(utterance, end, again, self._deliver)
-
-    def _deliver(self, utterance: Utterance) -> None:
+        self._barge_in = False
         self.utterance_count += 1
         log.debug("utterance %d: %.2f s (%s)", utterance.id, utterance.duration_s, utterance.reason)
         self._publish(utterance)

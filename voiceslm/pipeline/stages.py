@@ -122,7 +122,6 @@ class Stages:
             utterances=channels.utterances,
             vad=wiring.workers.vad,
             turn=wiring.workers.turn,
-            echo=wiring.workers.echo,
             engines=wiring.engines,
             output=wiring.output,
             playback=wiring.playback,

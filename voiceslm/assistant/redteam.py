@@ -23,18 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from voiceslm.assistant import policy
+from voiceslm.assistant.policy_classifier import RED_TEAM_FILES
 from voiceslm.errors import UserError
 
 _DECLINED = re.compile(r"(?i)\b(?:sorry|can't|cannot|can not|unable|lo siento|no puedo|tut mir leid|desol)")
 COLUMNS = ("prompt", "language", "expected", "category", "split")
-PACKAGED = (
-    "redteam.tsv",
-    "redteam_heldout.tsv",
-    "redteam_heldout3.tsv",
-    "redteam_heldout4.tsv",
-    "redteam_heldout5.tsv",
-    "redteam_heldout6.tsv",
-)
+PACKAGED = RED_TEAM_FILES
 """The packaged sets: the first (splits "tune" and "heldout", both tuned on since), then held-out sets
 (splits "heldout2" to "heldout6"), each written later and measured before the rules or the learned layers
 were changed for it."""

@@ -187,17 +187,22 @@ def load_or_train(cache_dir: Path | None) -> Classifier:
     classifier = train(examples)
     if path is not None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            for old in path.parent.glob("policy_classifier-*.npz"):
-                old.unlink(missing_ok=True)
-            partial = path.with_suffix(".partial.npz")
-            with open(partial, "wb") as handle:
-                partial.chmod(0o600)
-                np.savez_compressed(handle, weights=classifier.weights, bias=classifier.bias)
-            partial.replace(path)
+            keep_weights(path, "policy_classifier-", classifier.weights, classifier.bias)
         except OSError as exc:
             log.warning("policy classifier not cached in %s (%s)", path.parent, exc)
     return classifier
+
+
+def keep_weights(path: Path, prefix: str, weights: np.ndarray, bias: np.ndarray) -> None:
+    """Write learned weights to `path` with mode 0600, whole or not at all, and drop older `prefix`* files."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for old in path.parent.glob(f"{prefix}*.npz"):
+        old.unlink(missing_ok=True)
+    partial = path.with_suffix(".partial.npz")
+    with open(partial, "wb") as handle:
+        partial.chmod(0o600)
+        np.savez_compressed(handle, weights=weights, bias=bias)
+    partial.replace(path)
 
 
 _lock = threading.Lock()

@@ -145,14 +145,7 @@ def load_or_train(encoder: Encoder, cache_dir: Path | None) -> Head:
     head = train(encoder, training_examples())
     if path is not None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            for old in path.parent.glob("policy_encoder-*.npz"):
-                old.unlink(missing_ok=True)
-            partial = path.with_suffix(".partial.npz")
-            with open(partial, "wb") as handle:
-                partial.chmod(0o600)
-                np.savez(handle, weights=head.weights, bias=head.bias)
-            partial.replace(path)
+            learned.keep_weights(path, "policy_encoder-", head.weights, head.bias)
         except OSError as exc:
             log.warning("policy encoder head not cached in %s (%s)", path.parent, exc)
     return head

@@ -164,6 +164,25 @@ def test_a_long_document_is_summarised_in_parts_and_keeps_its_facts(model, tmp_p
     assert "decided to replace valve" in summary.text
 
 
+def test_a_note_too_short_to_carry_a_fact_is_its_own_summary(model, tmp_path: Path):
+    path = tmp_path / "note.txt"
+    path.write_text("Back at six, do not wait up.\n")
+    summary = summarize(model, read(path))
+    assert summary.text.rstrip(".") == "Back at six, do not wait up"
+
+
+def test_a_document_of_headings_alone_has_nothing_to_summarise(tmp_path: Path):
+    path = tmp_path / "outline.md"
+    path.write_text("# Plan\n\n## Budget\n\n## Staff\n")
+    result = _voiceslm("summarize", str(path), "--no-speech", tmp=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"voiceslm: {path} has no sentences to summarise (only headings, or text addressed to an assistant);"
+        " give a document with some text."
+    )
+    assert result.stdout == ""
+
+
 def _voiceslm(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_STATE_HOME": str(tmp / "state")}
     return subprocess.run(

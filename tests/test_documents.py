@@ -115,7 +115,10 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     locked_docx.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 4)
     folder = tmp_path / "a folder"
     folder.mkdir()
+    nuls = tmp_path / "nuls.txt"
+    nuls.write_bytes(b"\xff\xfe" + b"\x00" * 40)  # UTF-16 with nothing but NULs
     return {
+        "nothing but control characters": (nuls, "has no text to read"),
         "empty": (empty, "is empty"),
         "binary": (binary, "is a binary file"),
         "huge": (huge, "assistant.max_document_chars"),

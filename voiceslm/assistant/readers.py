@@ -74,7 +74,8 @@ def read_document(path: str | Path, max_bytes: int, max_chars: int) -> Document:
     else:
         text = _decode(path, data)
         blocks = _html_blocks(text) if kind == "html" else _text_blocks(text, markdown=kind == "markdown")
-    blocks = [b for b in blocks if b.text]
+    # Text of only control characters or punctuation (a UTF-16 file of NULs) has nothing to read either.
+    blocks = [b for b in blocks if any(ch.isalnum() for ch in b.text)]
     if not blocks:
         raise UserError(f"{path} has no text to read; give a document with some words in it.")
     chars = sum(len(b.text) for b in blocks)

@@ -31,6 +31,7 @@ from voiceslm.assistant.readers import Document
 log = logging.getLogger(__name__)
 
 ITEMS_PER_CALL = 5
+SHORT_DOCUMENT_SENTENCES = 3
 """Sections compressed by one model call: short prompts keep a 0.5B model on task."""
 
 MAP_SYSTEM = (
@@ -87,7 +88,8 @@ def summarize(model: Any, document: Document, cancel: threading.Event | None = N
     from voiceslm.engines.cleaning import clean_answer
 
     parts, dropped = parts_of(document)
-    notes = notes_of(parts)
+    # A note or a letter too short to carry a fact the chooser weighs ("Back at six.") is its own summary.
+    notes = notes_of(parts) or [s for part in parts for s in part.sentences][:SHORT_DOCUMENT_SENTENCES]
     fallbacks = 0
     lines: list[str] = []
     for start in range(0, len(notes), ITEMS_PER_CALL):

@@ -22,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from voiceslm import oneshot
     from voiceslm.assistant import documents
+    from voiceslm.assistant.sections import parts_of
     from voiceslm.assistant.summarize import document_language, summarize
     from voiceslm.audio.io import check_output_path
     from voiceslm.commands.doc_output import speak_and_print, translated
@@ -39,6 +40,11 @@ def run(args: argparse.Namespace) -> int:
     )
     started = time.perf_counter()
     document = documents.read(config, args.file)
+    if not any(part.sentences for part in parts_of(document)[0]):
+        raise UserError(
+            f"{args.file} has no sentences to summarise (only headings, or text addressed to an assistant);"
+            " give a document with some text."
+        )
     source = document_language(document.text)
     language = args.lang or source
     # The assistant model also retries a sentence the translator got wrong.

@@ -78,3 +78,12 @@ def test_a_long_question_or_one_naming_a_file_is_a_question() -> None:
     # Over 255 bytes the question used to be tried as a path and crash.
     result = voiceslm("--set", "limits.max_text_chars=10", "ask", "why " * 100 + "is the sky blue?", "--no-speech")
     refused(result, "over the 10 limit")
+
+
+def test_a_question_in_an_unknown_language_is_refused_before_any_work() -> None:
+    # It went into the tool phrase tables and ended in a KeyError.
+    refused(voiceslm("ask", "--lang", "xx", "hello", "--no-speech"), "--lang 'xx' is not a language voiceslm knows")
+    # A known language without tool phrases still reaches the tools in the six that have them.
+    result = voiceslm("ask", "--lang", "ja", "what is 6 times 7", "--no-speech")
+    assert result.returncode == 0, result.stderr
+    assert "42" in result.stdout

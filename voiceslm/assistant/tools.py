@@ -143,7 +143,8 @@ def _group(match: re.Match[str], *names: str) -> tuple[str, int, int] | None:
 
 
 def _in_order(language: str) -> list[str]:
-    return [language] + [lang for lang in phrases.LANGUAGES if lang != language]
+    """The six tool languages, the asked one first (a language without phrase tables is just not first)."""
+    return sorted(phrases.LANGUAGES, key=lambda lang: lang != language)
 
 
 def parse(text: str, language: str = "en") -> ToolRequest | None:

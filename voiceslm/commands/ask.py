@@ -52,11 +52,14 @@ def run(args: argparse.Namespace) -> int:
     from voiceslm.audio.io import check_output_path, load_audio
     from voiceslm.config import is_language_code
     from voiceslm.errors import UserError
+    from voiceslm.models.catalog import WHISPER_LANGUAGES
 
     loaded = load(args)
     config = loaded.config
     if args.lang is not None and not is_language_code(args.lang):
         raise UserError(f"--lang {args.lang!r} is not a two-letter language code such as en or es.")
+    if args.lang is not None and args.lang not in WHISPER_LANGUAGES:
+        raise UserError(f"--lang {args.lang!r} is not a language voiceslm knows; give one such as en, es or ja.")
     if args.doc is not None:
         return ask_documents.run_doc(args, loaded)
     output = None if args.no_speech else check_output_path(args.output, (args.question,))

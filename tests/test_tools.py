@@ -107,6 +107,12 @@ def test_unit_conversion(assistant: Assistant) -> None:
     assert say(assistant, "What is 100 fahrenheit in celsius?") == "100 degrees Fahrenheit is 37.7778 degrees Celsius."
     assert say(assistant, "¿Cuántos gramos son 2 libras?", "es") == "2 libras son 907,185 gramos."
     assert say(assistant, "What is 10 km in kg?").startswith("Those units measure different things")
+    # A unit it does not know is said so; the language model had answered "approximately 12 feet".
+    assert say(assistant, "What is 3 furlongs in feet?") == (
+        "I don't know the unit furlongs; I convert lengths, weights, volumes, times, speeds and temperatures."
+    )
+    assert say(assistant, "Convierte 3 leguas a kilómetros.", "es").startswith("No conozco la unidad leguas")
+    assert tools.parse("What is the capital of France?") is None
 
 
 def test_notes_add_read_and_delete(assistant: Assistant) -> None:

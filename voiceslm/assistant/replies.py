@@ -177,6 +177,18 @@ SAY: dict[str, dict[str, str]] = {
         "en": "Those units measure different things, so one cannot be converted into the other.",
         "es": "Esas unidades miden cosas distintas, así que no se puede convertir una en otra.",
     },
+    "calc_unknown_unit": {
+        "en": "I don't know the unit {unit}; I convert lengths, weights, volumes, times, speeds and temperatures.",
+        "es": "No conozco la unidad {unit}; convierto longitudes, pesos, volúmenes, tiempos, velocidades y"
+        " temperaturas.",
+        "de": "Die Einheit {unit} kenne ich nicht; ich rechne Längen, Gewichte, Volumen, Zeiten, Geschwindigkeiten"
+        " und Temperaturen um.",
+        "fr": "Je ne connais pas l'unité {unit} ; je convertis longueurs, poids, volumes, durées, vitesses et"
+        " températures.",
+        "it": "Non conosco l'unità {unit}; converto lunghezze, pesi, volumi, tempi, velocità e temperature.",
+        "pt": "Não conheço a unidade {unit}; converto comprimentos, pesos, volumes, tempos, velocidades e"
+        " temperaturas.",
+    },
     "no_more": {
         "en": "That's all I have on that.",
         "es": "Eso es todo lo que tengo sobre eso.",

@@ -23,7 +23,8 @@ from voiceslm.assistant.store import AssistantStore
 @dataclass(frozen=True)
 class ToolRequest:
     kind: str
-    """time | date | timer | reminder | list | cancel | note | notes | delete_notes | calc | convert | more"""
+    """time | date | timer | reminder | list | cancel | note | notes | delete_notes | calc | convert |
+    unknown_unit | more"""
     language: str
     seconds: float = 0.0
     text: str = ""
@@ -84,6 +85,10 @@ _DELETE_NOTES = _compile(phrases.DELETE_NOTES)
 _CALC = {lang: re.compile(rf"^{p}\s+(?P<rest>.+)$") for lang, p in phrases.CALCULATE.items()}
 _CONVERT_PREFIX = {lang: re.compile(rf"^{p}\s+") for lang, p in phrases.CONVERT.items()}
 _CONVERSION = re.compile(rf"^(?P<n>{_AMOUNT}) ?(?P<u1>{_UNITS}) {phrases.CONVERT_INTO} (?P<u2>{_UNITS})$")
+_LOOSE_CONVERSION = re.compile(
+    rf"^(?P<n>{_AMOUNT}) ?(?P<u1>[a-z]+(?: [a-z]+)?) {phrases.CONVERT_INTO} (?P<u2>[a-z]+)$"
+)
+"""A conversion asked for in so many words whatever its units: one it cannot do is said so, not guessed."""
 _HOW_MANY = {
     lang: re.compile(rf"^{p} (?P<u2>{_UNITS}) (?:\w+ )?(?:\w+ )?(?P<n>{_AMOUNT}) ?(?P<u1>{_UNITS})$")
     for lang, p in phrases.HOW_MANY.items()
@@ -204,6 +209,12 @@ def _parse_numbers(folded: str, lang: str, math_text: str, first: bool) -> ToolR
     if match and (amount := _amount(match.group("n"), lang)) is not None:
         units = (_unit_key(match.group("u1")), _unit_key(match.group("u2")))
         return ToolRequest("convert", lang, amount=amount, units=units)
+    loose = _LOOSE_CONVERSION.match(stripped) if prefixed else None
+    if loose and _amount(loose.group("n"), lang) is not None:
+        unknown = [u for u in (loose.group("u1"), loose.group("u2")) if not re.fullmatch(_UNITS, u)]
+        if unknown:
+            # Left to the language model, "3 furlongs in feet" came out as "approximately 12 feet".
+            return ToolRequest("unknown_unit", lang, text=unknown[0])
     calc_match = _CALC[lang].match(math_text)
     if calc_match is None and not first:
         return None
@@ -316,6 +327,8 @@ class Tools:
 
 def _calculate(request: ToolRequest) -> str:
     lang = request.language
+    if request.kind == "unknown_unit":
+        return replies.say("calc_unknown_unit", lang, unit=request.text)
     try:
         if request.kind == "convert":
             source, target = request.units

@@ -57,6 +57,12 @@ def test_time_and_date_in_english_and_spanish(assistant: Assistant) -> None:
     assert say(assistant, "Welcher Tag ist heute?") == "Heute ist Samstag, der 14. März 2026."
 
 
+def test_a_timer_of_nothing_or_of_ages_is_not_set(assistant: Assistant) -> None:
+    for question in ("Set a timer for 0 seconds.", "Set a timer for 99999999 hours.", "Remind me in 0 minutes to call"):
+        assert say(assistant, question) == "A timer or reminder can run from one second to a year; say how long again."
+    assert say(assistant, "List my reminders.").startswith("You have no")
+
+
 def test_timers_and_reminders_set_list_fire_and_cancel(assistant: Assistant, clock: Clock) -> None:
     assert say(assistant, "Remind me in 20 minutes to check the pump.") == (
         "OK, in 20 minutes I'll remind you: check the pump."

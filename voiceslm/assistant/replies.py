@@ -189,6 +189,14 @@ SAY: dict[str, dict[str, str]] = {
         "pt": "Não conheço a unidade {unit}; converto comprimentos, pesos, volumes, tempos, velocidades e"
         " temperaturas.",
     },
+    "timer_range": {
+        "en": "A timer or reminder can run from one second to a year; say how long again.",
+        "es": "Un temporizador o recordatorio puede durar de un segundo a un año; dime otra vez cuánto.",
+        "de": "Ein Timer oder eine Erinnerung kann eine Sekunde bis ein Jahr laufen; sag noch einmal, wie lange.",
+        "fr": "Un minuteur ou un rappel peut durer d'une seconde à un an ; redis-moi combien de temps.",
+        "it": "Un timer o un promemoria può durare da un secondo a un anno; ripetimi quanto.",
+        "pt": "Um temporizador ou lembrete pode durar de um segundo a um ano; diz-me outra vez quanto tempo.",
+    },
     "no_more": {
         "en": "That's all I have on that.",
         "es": "Eso es todo lo que tengo sobre eso.",

@@ -135,9 +135,9 @@ def parse_duration(words: str, language: str) -> float | None:
             amount += Fraction(1, 2)
         total += amount * calc.UNITS[unit].factor
         position = match.end()
-    if position == 0 or words[position:].strip() or total <= 0:
+    if position == 0 or words[position:].strip():
         return None
-    return float(total)
+    return float(total)  # 0 for "0 seconds": the tool says what a timer can be
 
 
 def _group(match: re.Match[str], *names: str) -> tuple[str, int, int] | None:
@@ -240,6 +240,9 @@ def _math_expression(words: str, lang: str) -> str | None:
     return " ".join(text.split())
 
 
+MAX_TIMER_SECONDS = 366 * 86400
+"""A timer or reminder is due within a year (a misheard "99999999 hours" is not kept for 11,000 years)."""
+
 STORED = frozenset({"timer", "reminder", "list", "cancel", "note", "notes", "delete_notes"})
 """Tool requests that read or write the assistant's database."""
 
@@ -269,6 +272,8 @@ class Tools:
         if request.kind == "date":
             return replies.date_sentence(moment, lang)
         if request.kind in ("timer", "reminder"):
+            if not 1 <= request.seconds <= MAX_TIMER_SECONDS:
+                return replies.say("timer_range", lang)
             self.store.add_reminder(
                 now=now, seconds=request.seconds, kind=request.kind, text=request.text, language=lang
             )

@@ -47,3 +47,8 @@ def test_a_short_speech_soak_hears_replies_and_survives_switches_and_reloads(pul
     assert steps[:2] == ["raw start", "warmed"] and steps.count("cycle") >= 2, steps
     assert figures["rss_mb"]["warmed"] > figures["rss_mb"]["raw_start"], figures["rss_mb"]
     assert all(s.queued is not None for s in report.samples), report.samples
+    # The daemon process fixed its allocator's thresholds at start and trimmed after replies.
+    allocator = figures["allocator"]
+    assert allocator["mmap_threshold"] > 0 and allocator["arena_max"] == 2, allocator
+    assert 1 <= allocator["trims"] <= figures["replies"], allocator
+    assert figures["latency_median_s"]["to_transcript"]["first_half"] is not None, figures["latency_median_s"]

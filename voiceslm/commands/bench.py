@@ -109,7 +109,8 @@ def soak(args: argparse.Namespace) -> int:
 def speech_soak(
     args: argparse.Namespace, config: dict[str, Any], base: list[str], target: str, progress: Callable[[str], None]
 ) -> int:
-    from voiceslm.eval.soak_speech import format_speech_report, run_speech_soak, speech_clips
+    from voiceslm.eval.soak_figures import format_speech_report
+    from voiceslm.eval.soak_speech import run_speech_soak, speech_clips
 
     if args.minutes <= 0:
         raise UserError(f"--minutes must be above 0, not {args.minutes:g}; give how long to play speech.")

@@ -45,9 +45,9 @@ def run(args: argparse.Namespace) -> int:
     from voiceslm.service import netguard
     # First thing: nothing below may open a network socket.
     netguard.install()
-    from voiceslm.engines.memory import limit_arenas
+    from voiceslm.engines.memory import tune_allocator
 
-    limit_arenas()  # before the model and pipeline threads allocate: a daemon runs for weeks
+    tune_allocator()  # before the model and pipeline threads allocate: a daemon runs for weeks
     from voiceslm.service.memtrace import start_from_env
 
     start_from_env()

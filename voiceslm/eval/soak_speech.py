@@ -11,10 +11,12 @@ Between clips `status` and `ping` go to the control socket, and an `events`
 stream is read throughout. Sampled after every clip: the daemon's resident
 memory, threads, file descriptors and the depth of its queues.
 
-The M minutes start after a warm-up cycle (a clip, a switch to assist with a
-clip, back, and a reload) in which every engine the soak uses has loaded once:
-growth measured from that warmed baseline is what lasts, growth from the raw
-start (the daemon just ready) includes those one-time loads.
+The M minutes start after a warm-up cycle (a clip, a clip over its reply, a
+switch to assist with a clip, back, a reload and a clip on the rebuilt
+pipeline) in which every engine the soak uses has loaded once and served each
+kind of turn: growth measured from that warmed baseline is what lasts, growth
+from the raw start (the daemon just ready) includes those one-time loads. The
+figures are in `soak_figures`.
 """
 
 from __future__ import annotations
@@ -25,11 +27,11 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from voiceslm.eval.soak import Sample, SoakDaemon, proc_figures, soak_daemon
+from voiceslm.eval.soak_figures import LATENCIES, SpeechSoakReport
 
 PROGRESS_EVERY_S = 30.0
 BARGE_IN_EVERY = 5
@@ -41,93 +43,19 @@ COUNTERS = ("utterances", "replies", "barge_ins", "dropped_audio_blocks", "dropp
 """Status counters, per pipeline: the soak sums them over the pipelines a reload replaced."""
 
 
-@dataclass
-class SpeechSoakReport:
-    minutes: float
-    clips: int = 0
-    samples: list[Sample] = field(default_factory=list)
-    queued_peak: dict[str, int] = field(default_factory=dict)
-    events: collections.Counter[str] = field(default_factory=collections.Counter)
-    cancels: collections.Counter[str] = field(default_factory=collections.Counter)
-    actions: collections.Counter[str] = field(default_factory=collections.Counter)
-    status_end: dict[str, Any] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    log_errors: list[str] = field(default_factory=list)
-    event_streams: int = 0
-    stream_ends: list[str] = field(default_factory=list)
-    """When and why each events stream ended (a pipeline rebuilt by a reload ends it)."""
-    unheard: list[str] = field(default_factory=list)
-    """Clips after which no utterance was counted, with when and how they were played."""
-
-    def figures(self) -> dict[str, Any]:
-        first, last = self.samples[0], self.samples[-1]
-        warmed = next((s for s in self.samples if s.step == "warmed"), first)
-        cycles = [s for s in self.samples if s.step == "cycle"]
-        half = cycles[len(cycles) // 2] if cycles else warmed
-        end = self.status_end
-
-        def pct(a: Sample, b: Sample) -> float:
-            return round(100 * (b.rss_mb - a.rss_mb) / a.rss_mb, 1)
-        return {
-            "minutes": self.minutes,
-            "clips_played": self.clips,
-            "actions": dict(self.actions),
-            "utterances": end.get("utterances"),
-            "replies": end.get("replies"),
-            "barge_ins": end.get("barge_ins"),
-            "dropped_audio_blocks": end.get("dropped_audio_blocks"),
-            "dropped_utterances": end.get("dropped_utterances"),
-            "queued_end": end.get("queued"),
-            "queued_peak": self.queued_peak,
-            "events": dict(self.events),
-            "event_streams": self.event_streams,
-            "stream_ends": self.stream_ends,
-            "unheard_clips": self.unheard,
-            "cancels": dict(self.cancels),
-            "cycles": len(cycles),
-            "rss_mb": {
-                "raw_start": round(first.rss_mb),
-                "warmed": round(warmed.rss_mb),
-                "half": round(half.rss_mb),
-                "end": round(last.rss_mb),
-                "peak": round(max(s.rss_mb for s in self.samples)),
-                "growth_since_raw_start_pct": pct(first, last),
-                "growth_since_warmed_pct": pct(warmed, last),
-                "growth_second_half_pct": pct(half, last),
-            },
-            "queued_per_cycle": {
-                "first": cycles[0].queued if cycles else None,
-                "last": cycles[-1].queued if cycles else None,
-                "peak": max((s.queued or 0 for s in cycles), default=None),
-            },
-            "threads": {
-                "raw_start": first.threads,
-                "warmed": warmed.threads,
-                "end": last.threads,
-                "peak": max(s.threads for s in self.samples),
-            },
-            "fds": {"start": first.fds, "end": last.fds, "peak": max(s.fds for s in self.samples)},
-            "errors": self.errors,
-            "log_errors": self.log_errors,
-        }
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**self.figures(), "samples": [asdict(s) for s in self.samples]}
-
-
 class EventCounter:
     """The daemon's `events` stream, read in a thread and counted by name (and Cancel by reason).
 
     A rebuilt pipeline ends the stream; it is opened again on the new one.
     """
 
-    def __init__(self, daemon: SoakDaemon, report: SpeechSoakReport) -> None:
+    def __init__(self, daemon: SoakDaemon, report: SpeechSoakReport, started: float) -> None:
         self._daemon = daemon
         self._report = report
         self._closed = threading.Event()
         self._client: Any = None
         self.streams = 0
-        self.started = time.monotonic()
+        self.started = started
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
 
@@ -146,9 +74,7 @@ class EventCounter:
                     if not opened:  # the stream's request is sent at the first read
                         opened = True
                         self.streams += 1
-                    self._report.events[item.get("event", "?")] += 1
-                    if item.get("event") == "Cancel":
-                        self._report.cancels[str(item.get("reason"))] += 1
+                    self._count(item)
                 how = "ended by the daemon"
             except Exception as exc:  # noqa: BLE001 - recorded, opened again
                 how = f"{type(exc).__name__}: {exc}"
@@ -158,6 +84,15 @@ class EventCounter:
             with contextlib.suppress(Exception):
                 self._client.close()
             self._closed.wait(0.5)
+
+    def _count(self, item: dict[str, Any]) -> None:
+        name = item.get("event", "?")
+        self._report.events[name] += 1
+        if name == "Cancel":
+            self._report.cancels[str(item.get("reason"))] += 1
+        elif name == "UtteranceStats":
+            figures = {key: item[key] for key in LATENCIES if isinstance(item.get(key), int | float)}
+            self._report.latencies.append((time.monotonic() - self.started, figures))
 
     def close(self) -> None:
         self._closed.set()
@@ -207,13 +142,15 @@ def run_speech_soak(
         clips = playable(clips, daemon.home)
         daemon.wait_ready()
         pid = daemon.request("ping")["pid"]
-        events = EventCounter(daemon, report)
         run = _Run(daemon, report, pid, time.monotonic(), progress)
+        events = EventCounter(daemon, report, run.started)
         run.sample("raw start", show=True)
         try:
-            # The warm-up cycle: every engine the soak will use loads once, before the clock starts.
+            # The warm-up cycle: every engine the soak uses loads, and each kind of turn is served, before the clock.
             run.heard(clips[0], run.turn, "warm-up")
-            run.switch_and_reload(clips[1 % len(clips)], target)
+            run.heard(clips[1 % len(clips)], run.barge_in, "warm-up, over a reply")
+            run.switch_and_reload(clips[2 % len(clips)], target)
+            run.heard(clips[3 % len(clips)], run.turn, "warm-up, after the reload")
             run.sample("warmed", show=True)
             started = time.monotonic()
             deadline, next_progress, next_change = started + 60 * minutes, started, started + every_s
@@ -368,35 +305,4 @@ def _drained(queued: dict[str, int]) -> bool:
         queued.get("audio_blocks", 0) <= LIVE_AUDIO_BLOCKS
         and not queued.get("utterances")
         and not queued.get("requests")
-    )
-
-
-def format_speech_report(report: SpeechSoakReport) -> str:
-    f = report.figures()
-    rss, threads, fds, queued = f["rss_mb"], f["threads"], f["fds"], f["queued_per_cycle"]
-    actions = f["actions"]
-    return "\n".join(
-        [
-            f"Speech soak: {f['minutes']:g} min after a warm-up cycle, {f['clips_played']} clips played "
-            f"({actions.get('barge-in', 0)} over a reply), {actions.get('mode', 0)} mode switches, "
-            f"{actions.get('reload', 0)} reloads, {sum(actions.values())} control requests",
-            f"Handled: {f['utterances']} utterances, {f['replies']} replies, {f['barge_ins']} barge-ins",
-            f"Clips with no utterance: {len(f['unheard_clips'])}" + "".join(f"\n  {c}" for c in f["unheard_clips"]),
-            f"Dropped: {f['dropped_audio_blocks']} audio blocks, {f['dropped_utterances']} utterances",
-            f"Queues: at the end {f['queued_end']}, peak {f['queued_peak']}; items waiting after each of "
-            f"{f['cycles']} cycles: first {queued['first']}, last {queued['last']}, peak {queued['peak']}",
-            f"Events (over {f['event_streams']} event streams, each opened again when one ended): "
-            + ", ".join(f"{name} {count}" for name, count in sorted(f["events"].items()) if name != "UtteranceStats")
-            + f"; cancels {f['cancels']}"
-            + "".join(f"\n  stream ended {e}" for e in f["stream_ends"][:40]),
-            f"RSS: raw start (daemon ready) {rss['raw_start']} MB, warmed (every engine loaded once) "
-            f"{rss['warmed']} MB, half-way {rss['half']} MB, end {rss['end']} MB, peak {rss['peak']} MB "
-            f"({rss['growth_since_warmed_pct']:+.1f}% since warmed, {rss['growth_second_half_pct']:+.1f}% in the "
-            f"second half, {rss['growth_since_raw_start_pct']:+.1f}% since the raw start)",
-            f"Threads: raw start {threads['raw_start']}, warmed {threads['warmed']}, end {threads['end']}, "
-            f"peak {threads['peak']}",
-            f"File descriptors: start {fds['start']}, end {fds['end']}, peak {fds['peak']}",
-            f"Errors: {len(f['errors'])}" + "".join(f"\n  {e}" for e in f["errors"][:20]),
-            f"Errors in the daemon's log: {len(f['log_errors'])}" + "".join(f"\n  {e}" for e in f["log_errors"][:10]),
-        ]
     )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from voiceslm.audio.playback import AudioOutput, OutputNotice
 from voiceslm.config import Config
+from voiceslm.engines.memory import trim_soon
 from voiceslm.engines.registry import EngineSet
 from voiceslm.engines.vad import VoiceActivity
 from voiceslm.engines.worker import EngineWorkers
@@ -146,6 +147,7 @@ class Stages:
             finally:
                 self.reply = None
                 self.progress.set()
+                trim_soon()  # what the turn freed goes back to the system (in a daemon)
 
     def cut(self, cancel: Cancel) -> None:
         """Cut the reply in progress; a stop, a mode change or shutdown also drops what waits."""

@@ -34,6 +34,7 @@ from typing import Any
 
 from voiceslm import __version__
 from voiceslm.config import Config, LoadedConfig
+from voiceslm.engines.memory import allocator_report
 from voiceslm.errors import UserError
 from voiceslm.service.control import ControlError, ControlServer
 from voiceslm.service.controller import (
@@ -123,6 +124,7 @@ class Daemon:
             "reloads": self._reloader.count,
             "reload_error": self._reloader.error,
             "engine_loads": self._runner.engine_loads(),
+            "memory": allocator_report(),
             "config_layers": list(self.loaded.layers),
             "socket": str(self.socket_path),
             "status_line": self.status_text(),

@@ -60,17 +60,6 @@ ARENAS = 2
 """Arenas for a long-running daemon: glibc's default (8 per core) lets each of the
 many model and pipeline threads fill its own arena to a high-water mark, and
 RSS crept up by tens of MB with each rebuilt pipeline's new threads."""
-
-
-def limit_arenas(count: int = ARENAS) -> None:
-    """Cap the malloc arenas at `count` (glibc only), unless MALLOC_ARENA_MAX already says how many."""
-    if os.environ.get("MALLOC_ARENA_MAX"):
-        return
-    libc = _glibc()
-    if libc is not None and libc.mallopt(M_ARENA_MAX, count) != 1:
-        log.debug("mallopt(M_ARENA_MAX) refused; malloc keeps its default arenas")
-
-
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD = 256 * 1024
@@ -98,18 +87,16 @@ def tune_allocator() -> None:
     MALLOC_TRIM_THRESHOLD_, GLIBC_TUNABLES) win over these. Call before the
     model and pipeline threads allocate.
     """
-    limit_arenas()
-    if not os.environ.get("MALLOC_ARENA_MAX"):
-        _applied["arena_max"] = ARENAS
     libc = _glibc()
     if libc is None:
         return
     tunables = os.environ.get("GLIBC_TUNABLES", "")
-    for name, param, value in (
-        ("mmap_threshold", M_MMAP_THRESHOLD, MMAP_THRESHOLD),
-        ("trim_threshold", M_TRIM_THRESHOLD, TRIM_THRESHOLD),
+    for name, variable, param, value in (
+        ("arena_max", "MALLOC_ARENA_MAX", M_ARENA_MAX, ARENAS),
+        ("mmap_threshold", "MALLOC_MMAP_THRESHOLD_", M_MMAP_THRESHOLD, MMAP_THRESHOLD),
+        ("trim_threshold", "MALLOC_TRIM_THRESHOLD_", M_TRIM_THRESHOLD, TRIM_THRESHOLD),
     ):
-        if os.environ.get(f"MALLOC_{name.upper()}_") or f"glibc.malloc.{name}" in tunables:
+        if os.environ.get(variable) or f"glibc.malloc.{name}" in tunables:
             continue
         if libc.mallopt(param, value) == 1:
             _applied[name] = value

@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
 
@@ -167,7 +167,7 @@ class PiperTTS(TextToSpeech):
             )
         except Exception as exc:  # onnxruntime raises its own unrelated exception types for a bad model
             raise UserError(f"Piper voice {model_path} cannot be loaded ({exc}); reinstall the voice.") from exc
-        voice = PiperVoice(session=session, config=config)
+        voice = PiperVoice(session=cast(Any, _ShrinkingSession(session)), config=config)
         log.info("Loaded Piper voice %s in %.2f s", model_path, time.perf_counter() - started)
         return cls(voice, _piper_language(config_dict), length_scale=length_scale, volume=volume)
 
@@ -192,6 +192,28 @@ class PiperTTS(TextToSpeech):
 
     def close(self) -> None:
         self._voice = None
+
+
+class _ShrinkingSession:
+    """A Piper session whose memory arena is handed back after each sentence.
+
+    onnxruntime keeps a CPU arena per session that grows to the largest
+    sentence it has spoken and never shrinks: one Piper voice reading sentences
+    of 13 to 160 words went 147 -> 1,072 MB and stayed there, which in a
+    daemon is growth in steps at every longer sentence. Shrinking the arena at
+    the end of each run keeps it at 149 MB, for about 15% more time a sentence
+    (turning the arena off doubles it: every tensor is then a fresh mmap).
+    """
+
+    def __init__(self, session: Any) -> None:
+        import onnxruntime
+
+        self._session = session
+        self._options = onnxruntime.RunOptions()
+        self._options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+
+    def run(self, output_names: Any, input_feed: dict[str, Any]) -> Any:
+        return self._session.run(output_names, input_feed, self._options)
 
 
 def piper_voice_language(path: str | Path) -> str:

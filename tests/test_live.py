@@ -159,6 +159,7 @@ def test_drop_oldest_queue_counts_what_it_drops():
         (["--set", "vad.speculate_ms=900", "run"], "vad.speculate_ms"),
         (["--set", "echo.mode=loud", "run"], "echo.mode"),
         (["bench", "--manifest", "/nonexistent/clips.tsv"], "does not exist"),
+        (["bench", "--manifest", str(DATA)], "is a folder, not a file"),
         (["bench", "--max-seconds", "0"], "--max-seconds must be above 0"),
         (["bench", "--max-seconds", "0.5"], "raise --max-seconds"),
         (["ptt", "--input", str(DATA / "en_cheetah_platforms.wav")], "ptt listens to a microphone"),

@@ -38,9 +38,19 @@ class Clip:
     category: str = ""
 
 
+def need_file(path: Path, what: str, fix: str) -> None:
+    """One sentence when `path` is not a readable file: missing, or a folder (naming its TSV if it has one)."""
+    if path.is_file():
+        return
+    if path.is_dir():
+        inside = sorted(path.glob("*.tsv"))
+        hint = f"give {inside[0]}" if len(inside) == 1 else fix
+        raise UserError(f"{what} {path} is a folder, not a file; {hint}.")
+    raise UserError(f"{what} {path} does not exist; {fix}.")
+
+
 def read_manifest(path: Path, language: str | None = None) -> list[Clip]:
-    if not path.is_file():
-        raise UserError(f"Manifest {path} does not exist; give a TSV like shared eval/dev/manifest.tsv.")
+    need_file(path, "Manifest", "give a TSV like shared eval/dev/manifest.tsv")
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
@@ -60,8 +70,7 @@ def read_manifest(path: Path, language: str | None = None) -> list[Clip]:
 
 
 def read_pairs(path: Path, limit: int | None = None) -> list[tuple[str, str]]:
-    if not path.is_file():
-        raise UserError(f"Sentence-pair file {path} does not exist; give a TSV of source<TAB>target lines.")
+    need_file(path, "Sentence-pair file", "give a TSV of source<TAB>target lines")
     pairs = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
@@ -335,9 +344,8 @@ def read_questions(path: Path | None = None) -> list[Question]:
     if path is None:
         text = resources.files("voiceslm").joinpath("evalsets", "assistant.tsv").read_text(encoding="utf-8")
         origin = "the packaged assistant questions"
-    elif not path.is_file():
-        raise UserError(f"Question file {path} does not exist; give a TSV of category, language, question, answers.")
     else:
+        need_file(path, "Question file", "give a TSV of category, language, question, answers")
         text, origin = path.read_text(encoding="utf-8"), str(path)
     rows = list(csv.DictReader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE))
     needed = {"category", "language", "question", "answers"}

@@ -118,6 +118,10 @@ def test_unit_conversion(assistant: Assistant) -> None:
         "I don't know the unit furlongs; I convert lengths, weights, volumes, times, speeds and temperatures."
     )
     assert say(assistant, "Convierte 3 leguas a kilómetros.", "es").startswith("No conozco la unidad leguas")
+    # German closes the verb after the units; the model had said 2.9 km for 3 miles.
+    assert say(assistant, "Wandle 3 Meilen in Kilometer um.", "de") == "3 Meilen sind 4,82803 Kilometer."
+    assert say(assistant, "Rechne 10 Pfund in Kilogramm um.", "de") == "10 Pfund sind 4,53592 Kilogramm."
+    assert say(assistant, "Wandle 3 Ellen in Meter um.", "de").startswith("Die Einheit ellen kenne ich nicht")
     assert tools.parse("What is the capital of France?") is None
 
 

@@ -134,6 +134,8 @@ CONVERT = {
     "it": r"(?:converti|quanto fa|quanto sono|quanti sono)",
     "pt": r"(?:converte|converta|quanto e|quanto sao|quantos sao)",
 }
+CONVERT_SUFFIX = {"de": r" (?:um|umrechnen|umwandeln)$"}
+"""What closes a conversion after its units: German's separable verbs ("wandle 3 Meilen in Kilometer um")."""
 CONVERT_INTO = r"(?:to|into|in|a|al|en|in|auf|zu|nach|para|em|um)"
 HOW_MANY = {
     "en": r"(?:how many|how much)", "es": r"(?:cuantos|cuantas)", "de": r"(?:wie viele|wie viel)",

@@ -84,6 +84,7 @@ _ADD_NOTE, _READ_NOTES = _compile(phrases.ADD_NOTE), _compile(phrases.READ_NOTES
 _DELETE_NOTES = _compile(phrases.DELETE_NOTES)
 _CALC = {lang: re.compile(rf"^{p}\s+(?P<rest>.+)$") for lang, p in phrases.CALCULATE.items()}
 _CONVERT_PREFIX = {lang: re.compile(rf"^{p}\s+") for lang, p in phrases.CONVERT.items()}
+_CONVERT_SUFFIX = {lang: re.compile(p) for lang, p in phrases.CONVERT_SUFFIX.items()}
 _CONVERSION = re.compile(rf"^(?P<n>{_AMOUNT}) ?(?P<u1>{_UNITS}) {phrases.CONVERT_INTO} (?P<u2>{_UNITS})$")
 _LOOSE_CONVERSION = re.compile(
     rf"^(?P<n>{_AMOUNT}) ?(?P<u1>[a-z]+(?: [a-z]+)?) {phrases.CONVERT_INTO} (?P<u2>[a-z]+)$"
@@ -204,6 +205,9 @@ def _parse_in(folded: str, original: str, lang: str, math_text: str, first: bool
 def _parse_numbers(folded: str, lang: str, math_text: str, first: bool) -> ToolRequest | None:
     """A conversion or a sum; a bare one ("5 km in miles") only in the language asked."""
     stripped, prefixed = _CONVERT_PREFIX[lang].subn("", folded, count=1)
+    if prefixed and lang in _CONVERT_SUFFIX:
+        # Left to the language model, "wandle 3 Meilen in Kilometer um" came out as 2.9 km.
+        stripped = _CONVERT_SUFFIX[lang].sub("", stripped)
     match = _CONVERSION.match(stripped) if prefixed or first else None
     match = match or _HOW_MANY[lang].match(folded)
     if match and (amount := _amount(match.group("n"), lang)) is not None:

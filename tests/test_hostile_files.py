@@ -87,3 +87,7 @@ def test_a_question_in_an_unknown_language_is_refused_before_any_work() -> None:
     result = voiceslm("ask", "--lang", "ja", "what is 6 times 7", "--no-speech")
     assert result.returncode == 0, result.stderr
     assert "42" in result.stdout
+
+
+def test_a_recording_given_as_the_manifest_is_one_sentence() -> None:
+    refused(voiceslm("eval", "--manifest", str(ENGLISH)), "is not UTF-8 text")

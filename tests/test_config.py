@@ -68,7 +68,7 @@ def test_config_is_frozen() -> None:
         ("stt:\n  beam_sise: 2\n", "unknown key 'stt.beam_sise'"),
         ("sttt:\n  beam_size: 2\n", "unknown key 'sttt'"),
         ("stt:\n  beam_size: two\n", "stt.beam_size must be a whole number"),
-        ("stt:\n  beam_size: 0\n", "stt.beam_size must be at least 1"),
+        ("stt:\n  beam_size: 0\n", "stt.beam_size must be between 1 and 10"),
         ("stt:\n  vad_filter: 3\n", "stt.vad_filter must be true or false"),
         ("stt:\n  compute_type: int3\n", "stt.compute_type must be one of"),
         ("stt:\n  languages: [english]\n", "stt.languages must be a list of two-letter language codes"),
@@ -110,7 +110,7 @@ def test_cli_refuses_bad_config_in_one_sentence_without_traceback(isolated_layer
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
-    assert "stt.beam_size must be at least 1" in result.stderr
+    assert "stt.beam_size must be between 1 and 10" in result.stderr
 
 
 def test_cli_set_flag_and_config_show_json(isolated_layers: Path) -> None:

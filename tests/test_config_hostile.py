@@ -122,3 +122,9 @@ def test_an_unreachable_user_config_is_one_sentence(tmp_path: Path) -> None:
     finally:
         folder.chmod(0o700)
     assert result.returncode == 2 and "cannot be" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_huge_beam_size_is_refused_at_check() -> None:
+    result = run_cli("--set", "stt.beam_size=99999999999999999999", "config", "check")
+    assert result.returncode == 2 and "stt.beam_size must be between 1 and 10" in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr

@@ -74,7 +74,7 @@ def test_a_bad_config_is_a_failure_with_its_sentence(tmp_path: Path) -> None:
     assert result.returncode == 1
     first = checks(result.stdout)[0]
     assert first[0] == "FAIL" and first[1] == "config"
-    assert f"{bad}: stt.beam_size must be at least 1, not 0." in first[2]
+    assert f"{bad}: stt.beam_size must be between 1 and 10, not 0." in first[2]
 
 
 def test_no_audio_devices_is_a_failure_naming_the_fix(tmp_path: Path) -> None:

@@ -87,3 +87,26 @@ def test_a_question_in_an_unknown_language_is_refused_before_any_work() -> None:
     result = voiceslm("ask", "--lang", "ja", "what is 6 times 7", "--no-speech")
     assert result.returncode == 0, result.stderr
     assert "42" in result.stdout
+
+
+def test_a_recording_given_as_the_manifest_is_one_sentence() -> None:
+    refused(voiceslm("eval", "--manifest", str(ENGLISH)), "is not UTF-8 text")
+
+
+def test_a_bench_limit_below_one_is_refused_before_any_clip_plays() -> None:
+    for limit in ("0", "-1"):
+        refused(voiceslm("bench", "--limit", limit), f"--limit must be at least 1, not {limit}")
+
+
+def test_a_documents_folder_that_is_a_file_is_called_a_file(tmp_path: Path) -> None:
+    document = tmp_path / "notes.txt"
+    document.write_text("The budget is 300 euros.\n")
+    state = {"XDG_STATE_HOME": str(tmp_path / "state")}
+    result = subprocess.run(
+        [sys.executable, "-m", "voiceslm", "--set", f"assistant.documents={document}", "docs", "index"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **state},
+    )
+    refused(result, "is a file, not a folder")

@@ -33,7 +33,7 @@ def check_values(config: Config, sources: Mapping[str, str]) -> None:
             raise UserError(f"{origin_of(dotted, sources)}: {dotted} must be {expected}, not {short_repr(value)}.")
 
     stt, lm, tts = config.stt, config.lm, config.tts
-    require(stt.beam_size >= 1, "stt.beam_size", "at least 1", stt.beam_size)
+    require(1 <= stt.beam_size <= 10, "stt.beam_size", "between 1 and 10", stt.beam_size)
     require(
         0.0 <= stt.no_speech_threshold <= 1.0, "stt.no_speech_threshold", "between 0 and 1", stt.no_speech_threshold
     )

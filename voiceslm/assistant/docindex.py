@@ -271,6 +271,8 @@ def _store(connection: sqlite3.Connection, document: Document, *, size: int, mti
 def sync_folder(connection: sqlite3.Connection, folder: Path, max_bytes: int, max_chars: int) -> SyncReport:
     """Bring the index up to date with `folder` (recursively; hidden files left out)."""
     folder = folder.expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"The documents folder {folder} is a file, not a folder; set assistant.documents to a folder.")
     if not folder.is_dir():
         raise UserError(f"The documents folder {folder} does not exist; create it or fix assistant.documents.")
     prepare(connection)

@@ -128,6 +128,8 @@ def speech_soak(
 
 
 def handle(args: argparse.Namespace) -> int:
+    if args.limit is not None and args.limit < 1:
+        raise UserError(f"--limit must be at least 1, not {args.limit}; give how many clips to play.")
     if args.soak:
         return soak(args)
     if args.barge_in:

@@ -51,15 +51,18 @@ def need_file(path: Path, what: str, fix: str) -> None:
 
 def read_manifest(path: Path, language: str | None = None) -> list[Clip]:
     need_file(path, "Manifest", "give a TSV like shared eval/dev/manifest.tsv")
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise UserError(f"Manifest {path} lacks the column(s) {', '.join(missing)}; its header must name them.")
-        clips = [
-            Clip(path.parent / row["file"], row["language"], row["reference_text"] or "", row.get("category") or "")
-            for row in reader
-        ]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UserError(f"Manifest {path} is not UTF-8 text; give a TSV like shared eval/dev/manifest.tsv.") from None
+    reader = csv.DictReader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise UserError(f"Manifest {path} lacks the column(s) {', '.join(missing)}; its header must name them.")
+    clips = [
+        Clip(path.parent / row["file"], row["language"], row["reference_text"] or "", row.get("category") or "")
+        for row in reader
+    ]
     if language:
         clips = [c for c in clips if c.language == language]
     if not clips:

@@ -290,6 +290,16 @@ def test_client_without_daemon_says_how_to_start_one(tmp_path: Path) -> None:
     assert "systemctl --user start voiceslm" in message
 
 
+def test_ctl_follows_a_socket_given_with_set(tmp_path: Path) -> None:
+    path = tmp_path / "elsewhere.sock"
+    result = subprocess.run(
+        [sys.executable, "-m", "voiceslm", "--set", f"daemon.socket={path}", "ctl", "ping"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert f"no socket at {path}" in result.stderr and result.stderr.count("\n") == 1, result.stderr
+
+
 def test_socket_paths_follow_systemd_then_xdg() -> None:
     assert runtime_dir({"RUNTIME_DIRECTORY": "/run/voiceslm", "XDG_RUNTIME_DIR": "/run/user/7"}) == Path(
         "/run/voiceslm"

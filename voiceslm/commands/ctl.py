@@ -104,12 +104,14 @@ def socket_for(args: argparse.Namespace) -> Path:
 
 
 def _configured_socket(args: argparse.Namespace) -> str:
-    """daemon.socket from the config files; a broken config must not stop `ctl` from working."""
+    """daemon.socket from the config files and --set; a broken config must not stop `ctl` from working."""
+    from voiceslm.commands.common import parse_set_values
     from voiceslm.config import load_config
     from voiceslm.errors import UserError
 
     try:
-        return load_config(getattr(args, "config", None)).config.daemon.socket
+        overrides = parse_set_values(getattr(args, "set_values", None) or [])
+        return load_config(getattr(args, "config", None), overrides).config.daemon.socket
     except UserError as exc:
         print(f"voiceslm: warning: {exc} Using the default socket.", file=sys.stderr)
         return ""

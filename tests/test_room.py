@@ -13,7 +13,7 @@ from voiceslm.eval import room, room_delay
 def test_the_loop_delay_holds_within_a_few_milliseconds(pulse) -> None:
     loop = room.start(delay_ms=50, gain=0.5, reverb_s=0.3)
     try:
-        time.sleep(1.0)
+        time.sleep(3.0)  # the loop settles its lead in its first seconds (see voiceslm.eval.room.run)
         report = room_delay.measure(10)
     finally:
         loop.terminate()

@@ -11,12 +11,17 @@
 #   vmic_in        null sink: play a recording into it (paplay -d vmic_in file.wav)
 #   vmic           remapped vmic_in.monitor: the default input, a virtual microphone
 #
+# Both sinks run at the pipeline's format (16 kHz mono float): at the server's defaults one came up
+# at 48 kHz and one at 44.1 kHz, and the two resampled clocks drifted apart by ~2 ms/s, so a loop
+# from the speaker to the microphone had no fixed delay.
+#
 # The server runs as the calling user with no D-Bus and anonymous auth on its
 # own socket, so it needs neither root nor a desktop session.
 set -euo pipefail
 
 cmd=${1:-}
 dir=${2:-${VOICESLM_PULSE_DIR:-/tmp/voiceslm-pulse}}
+spec="rate=16000 channels=1 format=float32le"
 
 env_lines() {
     cat <<EOF
@@ -53,8 +58,8 @@ start)
         pulseaudio --daemonize=yes -n --exit-idle-time=-1 --use-pid-file=yes \
             --log-target="file:$dir/pulse.log" \
             --load="module-native-protocol-unix auth-anonymous=1 auth-cookie-enabled=0 socket=$dir/run/native" \
-            --load="module-null-sink sink_name=vspeaker" \
-            --load="module-null-sink sink_name=vmic_in" \
+            --load="module-null-sink sink_name=vspeaker $spec" \
+            --load="module-null-sink sink_name=vmic_in $spec" \
             --load="module-remap-source source_name=vmic master=vmic_in.monitor"
         for _ in $(seq 50); do
             running && break
@@ -63,8 +68,8 @@ start)
         running || { echo "pulse.sh: the server did not start; see $dir/pulse.log" >&2; exit 1; }
     fi
     # Devices a previous test unloaded come back, so every start leaves the same set.
-    pactl list short sinks | grep -q $'\tvspeaker\t' || pactl load-module module-null-sink sink_name=vspeaker >/dev/null
-    pactl list short sinks | grep -q $'\tvmic_in\t' || pactl load-module module-null-sink sink_name=vmic_in >/dev/null
+    pactl list short sinks | grep -q $'\tvspeaker\t' || pactl load-module module-null-sink sink_name=vspeaker $spec >/dev/null
+    pactl list short sinks | grep -q $'\tvmic_in\t' || pactl load-module module-null-sink sink_name=vmic_in $spec >/dev/null
     pactl list short sources | grep -q $'\tvmic\t' ||
         pactl load-module module-remap-source source_name=vmic master=vmic_in.monitor >/dev/null
     pactl set-default-sink vspeaker

@@ -1,28 +1,30 @@
 """A simulated room between the virtual speaker and the virtual microphone.
 
-What the pipeline plays on `vspeaker` is recorded from its monitor (`parec`),
-convolved with a room impulse response (the direct path after a delay of
-tens of milliseconds, attenuated, then a decaying reverberant tail) and
-played into `vmic_in` (`pacat`), where it mixes with whatever else is said
-into the microphone. Run as its own process, as a real room is not part of
-the program:
+What the pipeline plays on `vspeaker` is recorded from its monitor, convolved
+with a room impulse response (the direct path after a delay of tens of
+milliseconds, attenuated, then a decaying reverberant tail) and played into
+`vmic_in`, where it mixes with whatever else is said into the microphone. Run
+as its own process, as a real room is not part of the program:
 
-    python -m voiceslm.eval.room [--delay-ms 50] [--gain 0.5] [--reverb-s 0.3]
+    python -m voiceslm.eval.room [--delay-ms 50] [--gain 0.5] [--reverb-s 0.3] [--lead-ms 30]
 
-The delays of parec and pacat themselves (10-30 ms) come on top and are
-reported by nobody, as a sound server's own buffering is in the field.
+One record and one playback stream of libpulse-simple (voiceslm.eval.pulse_simple)
+with 10 ms fragments carry the sound, so the delay is fixed like a real room's
+(`python -m voiceslm.eval.room_delay` measures it); through parec and pacat
+pipes it wandered by 90 ms and jumped at every underrun, which no linear echo
+canceller can follow. The server's own buffering (a fragment or two) comes on
+top of --delay-ms.
 """
 
 from __future__ import annotations
 
 import argparse
-import array
-import fcntl
+import contextlib
 import os
 import signal
 import subprocess
 import sys
-import termios
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,10 +32,13 @@ import numpy as np
 SAMPLE_RATE = 16000
 CHUNK = SAMPLE_RATE // 100
 """Samples moved at a time (10 ms): the loop adds little delay of its own."""
-BACKLOG_S = 0.03
-"""Audio allowed to wait in either pipe. After a stall (pacat's stream underran and waits to
-refill, the machine was busy) a pipe would keep up to a second queued for ever, and the room's
-delay would grow with every stall; a real room's does not, so the excess is dropped."""
+LEAD_S = 0.03
+"""Silence held in the playback stream ahead of the loop: a stall shorter than this costs nothing.
+It is part of the room's delay (the direct path's own delay is shortened by it)."""
+
+
+CREEP = 0.001
+"""How fast (s/s) the loop's idea of an on-time read may move later without a stall being seen."""
 
 
 def impulse_response(
@@ -70,46 +75,66 @@ class Convolver:
         return np.clip(out, -1.0, 1.0).astype(np.float32)
 
 
-def run(source: str, sink: str, response: np.ndarray) -> None:
-    """Carry `source` into `sink` through the room until stopped (SIGTERM or SIGINT)."""
-    fmt = ["--raw", "--format=float32le", f"--rate={SAMPLE_RATE}", "--channels=1", "--latency-msec=10"]
-    recorder = subprocess.Popen(["parec", "-d", source, *fmt], stdout=subprocess.PIPE)
-    player = subprocess.Popen(["pacat", "--playback", "-d", sink, *fmt], stdin=subprocess.PIPE)
-    assert recorder.stdout is not None and player.stdin is not None
+def run(source: str, sink: str, response: np.ndarray, *, lead_s: float = LEAD_S) -> None:
+    """Carry `source` into `sink` through the room until stopped (SIGTERM or SIGINT).
+
+    Every 10 ms block recorded is written as exactly one 10 ms block, behind `lead_s` of silence
+    written first, so the delay is fixed by sample count. A stall longer than the lead leaves a hole
+    the sink fills with silence; the blocks that were late are then dropped (counted as silence),
+    never queued, so the delay comes back to where it was rather than growing by the stall.
+    """
+    from voiceslm.eval.pulse_simple import Stream
 
     def stop(signum: int, frame: object) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    _realtime()
     room = Convolver(response)
-    need = CHUNK * 4
-    backlog = round(BACKLOG_S * SAMPLE_RATE) * 4
-    try:
+    silence = np.zeros(CHUNK, dtype=np.float32)
+    lead = bytes(round(lead_s * SAMPLE_RATE) * 4)
+    step = CHUNK / SAMPLE_RATE
+    with (
+        Stream(source, playback=False, rate=SAMPLE_RATE, name="voiceslm-room", fragment_s=step) as rec,
+        Stream(sink, playback=True, rate=SAMPLE_RATE, name="voiceslm-room", target_s=lead_s + 0.03) as play,
+    ):
+        play.write(lead)
+        origin = float("inf")  # when block 0 would have been read had no read been late
+        peak = dropped = 0.0
+        count = starved = 0
         while True:
-            data = recorder.stdout.read(need)
-            if len(data) < need:
-                return
-            out = room.feed(np.frombuffer(data, dtype="<f4")).tobytes()
-            if _queued(recorder.stdout.fileno()) > backlog:
-                continue  # behind the speaker: catch up
-            if _queued(player.stdin.fileno()) <= backlog:
-                player.stdin.write(out)
-                player.stdin.flush()
-    except BrokenPipeError:
-        return
-    finally:
-        for child in (recorder, player):
-            child.terminate()
-        for child in (recorder, player):
-            child.wait(5)
+            data = rec.read(CHUNK * 4)
+            now = time.monotonic()
+            # Creeping by 1 ms/s, the origin follows a source clock a little slower than this one
+            # (which the sink shares, so the delay is not changed by it); a stall is far faster.
+            origin = min(origin + step * CREEP, now - count * step)
+            count += 1
+            # The server's latency estimates wander by tens of milliseconds, so lateness is measured
+            # on the clock the null sinks also run on.
+            late = now - origin - (count - 1) * step
+            if late <= lead_s:
+                peak = dropped = 0.0
+            else:
+                peak = max(peak, late - lead_s)  # the hole the sink has filled with silence
+                if dropped + step / 2 < peak:
+                    dropped += step
+                    room.feed(silence)
+                    continue
+            if count % 10 == 0:
+                starved = starved + 1 if play.latency() < step / 4 else 0
+                if starved >= 3:
+                    # Nothing ahead of the sink for 0.3 s (the null sink took the lead when the
+                    # streams opened, or a stall ran past it): every block lands in time gone.
+                    play.write(lead)
+                    starved = 0
+            play.write(room.feed(np.frombuffer(data, dtype="<f4")).tobytes())
 
 
-def _queued(fd: int) -> int:
-    """Bytes waiting in a pipe (either end)."""
-    count = array.array("i", [0])
-    fcntl.ioctl(fd, termios.FIONREAD, count)
-    return count[0]
+def _realtime() -> None:
+    """Real-time scheduling if allowed, so the machine's load does not stall the loop."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
 
 
 def start(
@@ -120,8 +145,9 @@ def start(
     gain: float = 0.5,
     reverb_s: float = 0.3,
     drr_db: float = 0.0,
+    lead_ms: float = LEAD_S * 1000,
 ) -> subprocess.Popen[bytes]:
-    """The room as a child process (stop it with terminate(); its parec and pacat end with it)."""
+    """The room as a child process (stop it with terminate())."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -133,6 +159,7 @@ def start(
             f"--gain={gain:g}",
             f"--reverb-s={reverb_s:g}",
             f"--drr-db={drr_db:g}",
+            f"--lead-ms={lead_ms:g}",
         ],
         env=os.environ.copy(),
     )
@@ -146,13 +173,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--gain", type=float, default=0.5, help="amplitude of the direct path (0.5 = -6 dB)")
     parser.add_argument("--reverb-s", type=float, default=0.3, help="reverberation time (RT60) of the tail")
     parser.add_argument("--drr-db", type=float, default=0.0, help="direct-to-reverberant energy ratio")
+    parser.add_argument(
+        "--lead-ms",
+        type=float,
+        default=LEAD_S * 1000,
+        help="silence held ahead in the playback stream against stalls; part of --delay-ms",
+    )
     args = parser.parse_args(argv)
     if not (0 <= args.delay_ms <= 1000 and 0 < args.gain <= 4 and 0 <= args.reverb_s <= 3 and -20 <= args.drr_db <= 40):
         parser.error("give --delay-ms 0-1000, --gain above 0 up to 4, --reverb-s 0-3 and --drr-db -20 to 40")
+    if not 10 <= args.lead_ms <= 500:
+        parser.error("give --lead-ms 10-500")
+    lead_ms = min(args.lead_ms, args.delay_ms) if args.delay_ms >= 10 else 10.0
     response = impulse_response(
-        delay_s=args.delay_ms / 1000, gain=args.gain, reverb_s=args.reverb_s, drr_db=args.drr_db
+        delay_s=max(0.0, args.delay_ms - lead_ms) / 1000, gain=args.gain, reverb_s=args.reverb_s, drr_db=args.drr_db
     )
-    run(args.source, args.sink, response)
+    run(args.source, args.sink, response, lead_s=lead_ms / 1000)
     return 0
 
 

@@ -91,6 +91,8 @@ def test_a_question_in_an_unknown_language_is_refused_before_any_work() -> None:
 
 def test_a_recording_given_as_the_manifest_is_one_sentence() -> None:
     refused(voiceslm("eval", "--manifest", str(ENGLISH)), "is not UTF-8 text")
+    refused(voiceslm("eval", "--pairs", str(ENGLISH), "--tgt", "es"), "is not UTF-8 text")
+    refused(voiceslm("eval", "--questions", str(ENGLISH)), "is not UTF-8 text")
 
 
 def test_a_bench_limit_below_one_is_refused_before_any_clip_plays() -> None:

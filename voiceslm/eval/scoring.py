@@ -38,23 +38,20 @@ class Clip:
     category: str = ""
 
 
-def need_file(path: Path, what: str, fix: str) -> None:
-    """One sentence when `path` is not a readable file: missing, or a folder (naming its TSV if it has one)."""
-    if path.is_file():
-        return
+def read_text(path: Path, what: str, fix: str) -> str:
+    """The UTF-8 text of an eval file, or one sentence: missing, a folder, not text."""
     if path.is_dir():
-        inside = sorted(path.glob("*.tsv"))
-        hint = f"give {inside[0]}" if len(inside) == 1 else fix
-        raise UserError(f"{what} {path} is a folder, not a file; {hint}.")
-    raise UserError(f"{what} {path} does not exist; {fix}.")
+        raise UserError(f"{what} {path} is a folder, not a file; {fix}.")
+    if not path.is_file():
+        raise UserError(f"{what} {path} does not exist; {fix}.")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UserError(f"{what} {path} is not UTF-8 text; {fix}.") from None
 
 
 def read_manifest(path: Path, language: str | None = None) -> list[Clip]:
-    need_file(path, "Manifest", "give a TSV like shared eval/dev/manifest.tsv")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UserError(f"Manifest {path} is not UTF-8 text; give a TSV like shared eval/dev/manifest.tsv.") from None
+    text = read_text(path, "Manifest", "give a TSV like shared eval/dev/manifest.tsv")
     reader = csv.DictReader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
@@ -73,19 +70,17 @@ def read_manifest(path: Path, language: str | None = None) -> list[Clip]:
 
 
 def read_pairs(path: Path, limit: int | None = None) -> list[tuple[str, str]]:
-    need_file(path, "Sentence-pair file", "give a TSV of source<TAB>target lines")
+    text = read_text(path, "Sentence-pair file", "give a TSV of source<TAB>target lines")
     pairs = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            line = line.rstrip("\n")
-            if not line.strip():
-                continue
-            parts = line.split("\t")
-            if len(parts) < 2:
-                raise UserError(f"{path} line {number} has no tab between source and target; fix that line.")
-            pairs.append((parts[0].strip(), parts[1].strip()))
-            if limit is not None and len(pairs) >= limit:
-                break
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2:
+            raise UserError(f"{path} line {number} has no tab between source and target; fix that line.")
+        pairs.append((parts[0].strip(), parts[1].strip()))
+        if limit is not None and len(pairs) >= limit:
+            break
     if not pairs:
         raise UserError(f"Sentence-pair file {path} is empty; give source<TAB>target lines.")
     return pairs
@@ -348,8 +343,8 @@ def read_questions(path: Path | None = None) -> list[Question]:
         text = resources.files("voiceslm").joinpath("evalsets", "assistant.tsv").read_text(encoding="utf-8")
         origin = "the packaged assistant questions"
     else:
-        need_file(path, "Question file", "give a TSV of category, language, question, answers")
-        text, origin = path.read_text(encoding="utf-8"), str(path)
+        text = read_text(path, "Question file", "give a TSV of category, language, question, answers")
+        origin = str(path)
     rows = list(csv.DictReader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE))
     needed = {"category", "language", "question", "answers"}
     if not rows or not needed <= set(rows[0]):

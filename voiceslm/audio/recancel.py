@@ -8,12 +8,15 @@ over the reply: "ons 1 and 3 are used" for "today only platforms one and
 three are used". Detection does not need those words; the transcript does.
 So the canceller keeps what it was given (raw microphone and far end, a few
 seconds of each) and, at the end of a turn that interrupted a reply, the span
-is cancelled again by a fresh AEC3: the echo's real delay behind the
-reference is measured on the reply's echo before the person spoke (a
-cross-correlation), the reference is moved to lead the echo by
-`RESIDUAL_DELAY_S`, and the canceller adapts on the preceding seconds of played
-sound before it reaches the person's words. Offline and so aligned, AEC3 keeps
-every word of double talk.
+is cancelled again: the echo's real delay behind the reference is measured on
+each reply's whole echo (a cross-correlation, reply by reply: each is its own
+output stream), the reference is moved to lead the echo by `RESIDUAL_DELAY_S`,
+and two cancellers run on it. A fresh AEC3, adapted on the preceding seconds
+of played sound, tells frames of echo alone from frames with a person in them
+(it takes 30-60 dB off the first, 5-20 off the second); a least-squares linear
+filter fitted to each reply (`voiceslm.audio.linear_echo`) subtracts the echo
+and leaves the person whole. The person's frames come from the linear filter,
+the echo's from AEC3, and the span starts where the person began.
 """
 
 from __future__ import annotations
@@ -47,6 +50,15 @@ PERSON_DB = 10.0
 adapted, aligned canceller loses 20 dB or more; a person at 0 dB speech-to-echo loses about 3)."""
 PERSON_RMS = 0.01
 """...and is loud enough to be someone talking (a person said into the microphone at 0.09 RMS)."""
+ECHO_ONLY_DB = 25.0
+"""A frame AEC3 made at least this much quieter was the reply's echo alone; one it left louder held a person
+(AEC3 takes 30-60 dB off an echo it has adapted to, and 5-20 dB off a person talking over it)."""
+VOICE_RMS = 0.003
+"""...and one AEC3 left this loud (RMS) is a person's voice, not its residue of the echo."""
+DILATE = 8
+"""Frames (80 ms) either side of a person's frame that take the linear filter's output too."""
+LINEAR_BEFORE_S = 3.0
+"""Replies that ended this long before the span are not fitted (their echo is not in what is transcribed)."""
 BRIDGE = 20
 """Frames (200 ms) of echo between two words that do not end a person's speech when tracing it back."""
 
@@ -72,8 +84,9 @@ class History:
             self._blocks.clear()
 
     def take(self, start: float, end: float, warmup_s: float) -> tuple[np.ndarray, np.ndarray, int] | None:
-        """Microphone and far end of [start, end), after up to `warmup_s` of earlier blocks that had played
-        sound in them; and at which sample the span begins. None if the span is no longer (or not) kept."""
+        """Microphone and far end of [start, end), after the earlier blocks that hold up to `warmup_s` of
+        played sound (with the silences between them, which tell one reply from the next); and at which
+        sample the span begins. None if the span is no longer (or not) kept."""
         with self._lock:
             blocks = list(self._blocks)
         span = [b for b in blocks if b[0] + b[1].size / SAMPLE_RATE > start and b[0] < end]
@@ -84,8 +97,8 @@ class History:
         for block in reversed([b for b in blocks if b[0] < span[0][0]]):
             if sounding >= warmup_s:
                 break
+            before.append(block)
             if np.abs(block[2]).max() > SOUNDING:
-                before.append(block)
                 sounding += block[1].size / SAMPLE_RATE
         before.reverse()
         warm = sum(b[1].size for b in before)
@@ -158,19 +171,29 @@ def recancel(history: History, start: float, end: float, *, noise_suppression: b
     if taken is None:
         return None
     mic, far, begin = taken
-    heard = begin + round(LOOKBACK_S * SAMPLE_RATE)
-    moved, delays = align(mic, far, min(heard, mic.size))
+    return cancel_span(mic, far, begin, noise_suppression=noise_suppression)
+
+
+def cancel_span(mic: np.ndarray, far: np.ndarray, begin: int, *, noise_suppression: bool = False) -> np.ndarray | None:
+    """`mic` and its far end, from LOOKBACK_S before the span (sample `begin`) and the warm-up before that,
+    cancelled afresh and cut to where the person began (see `recancel`); None when no echo delay is found."""
+    # The whole of each reply is measured: a person talking over its end does not move the echo's peak.
+    moved, delays = align(mic, far, mic.size)
     if not delays:
         log.debug("no echo delay measured before the barge-in; its live cancellation stands")
         return None
     from pywebrtc_audio import AudioProcessor
 
+    from voiceslm.audio import linear_echo
+
     processor = AudioProcessor(sample_rate=SAMPLE_RATE, echo_cancellation=True, noise_suppression=noise_suppression)
     frames = mic.size // FRAME
-    out = np.empty(frames * FRAME, dtype=np.float32)
+    cancelled = np.empty(frames * FRAME, dtype=np.float32)
     for i in range(frames):
         part = slice(i * FRAME, (i + 1) * FRAME)
-        out[part] = processor.process(mic[part], moved[part])
+        cancelled[part] = processor.process(mic[part], moved[part])
+    linear = linear_echo.subtract(mic, moved, since=max(0, begin - round(LINEAR_BEFORE_S * SAMPLE_RATE)))
+    out = merge(mic, cancelled, linear)
     first = onset(mic[begin : out.size], out[begin:], round(LOOKBACK_S * SAMPLE_RATE) // FRAME)
     log.debug(
         "barge-in re-cancelled: echo %s ms behind the reference, %.1f s warm-up, began %.2f s before its onset",
@@ -179,6 +202,19 @@ def recancel(history: History, start: float, end: float, *, noise_suppression: b
         LOOKBACK_S - first * FRAME / SAMPLE_RATE,
     )
     return out[begin + first * FRAME :]
+
+
+def merge(mic: np.ndarray, cancelled: np.ndarray, linear: np.ndarray) -> np.ndarray:
+    """AEC3's output where it heard only the reply's echo, the linear filter's where it heard a person too
+    (and DILATE frames either side): AEC3 judges which is which far better than it keeps a person's words."""
+    frames = min(mic.size, cancelled.size, linear.size) // FRAME
+    mic_energy = np.square(mic[: frames * FRAME].reshape(frames, FRAME)).sum(axis=1) + 1e-12
+    kept_energy = np.square(cancelled[: frames * FRAME].reshape(frames, FRAME)).sum(axis=1) + 1e-12
+    person = (mic_energy < kept_energy * 10 ** (ECHO_ONLY_DB / 10)) & (kept_energy > VOICE_RMS**2 * FRAME)
+    near = np.convolve(person.astype(np.float64), np.ones(2 * DILATE + 1), mode="same") > 0
+    out = cancelled[: frames * FRAME].copy().reshape(frames, FRAME)
+    out[near] = linear[: frames * FRAME].reshape(frames, FRAME)[near]
+    return out.reshape(-1)
 
 
 def onset(mic: np.ndarray, out: np.ndarray, heard: int) -> int:

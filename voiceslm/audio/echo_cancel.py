@@ -17,6 +17,7 @@ not a shift of everything after it.
 from __future__ import annotations
 
 import collections
+import functools
 import logging
 import threading
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ FRAME = SAMPLE_RATE // 100
 """Samples in one 10 ms frame, the unit WebRTC's audio processing works in."""
 KEEP_S = 3.0
 """Seconds of played audio kept for the microphone to catch up with."""
+PLAYED_S = 20.0
+"""Seconds of played audio kept for a barge-in's words to be cancelled again (`recancel.KEEP_S`)."""
 ADAPT_S = 2.5
 """Seconds of reply a new canceller needs before its output can be trusted: on speech through a simulated
 room (40-190 ms of delay, a reverberant tail, -16 to -4 dB) echo leaked as runs of speech up to 2.1 s in,
@@ -114,6 +117,9 @@ class FarEnd:
 
     def __init__(self, keep_s: float = KEEP_S) -> None:
         self._chunks: collections.deque[tuple[float, np.ndarray]] = collections.deque()
+        self._played: collections.deque[tuple[float, np.ndarray]] = collections.deque()
+        """The same chunks for PLAYED_S: by the end of a turn every one has been pushed, while the microphone,
+        asking for the newest, can be ahead of a speaker that was late to push them (holes in its reference)."""
         self._keep_s = keep_s
         self._lock = threading.Lock()
         self._resampler: Any = None  # a soxr.ResampleStream, imported when first needed
@@ -136,6 +142,9 @@ class FarEnd:
             self._chunks.append((at, mono))
             while self._chunks and self._chunks[0][0] < at - self._keep_s:
                 self._chunks.popleft()
+            self._played.append((at, mono))
+            while self._played and self._played[0][0] < at - PLAYED_S:
+                self._played.popleft()
 
     def _resample(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
         import soxr
@@ -145,13 +154,16 @@ class FarEnd:
             self._resampler_rate = sample_rate
         return self._resampler.resample_chunk(samples)
 
-    def window(self, start: float, count: int) -> np.ndarray:
-        """The `count` samples heard from monotonic `start` on; silence where nothing was playing."""
+    def window(self, start: float, count: int, *, played: bool = False) -> np.ndarray:
+        """The `count` samples heard from monotonic `start` on; silence where nothing was playing.
+        `played`: from the last PLAYED_S rather than the last few seconds."""
         out = np.zeros(count, dtype=np.float32)
         end = start + count / SAMPLE_RATE
         with self._lock:
             chunks = [
-                (at, samples) for at, samples in self._chunks if at < end and at + samples.size / SAMPLE_RATE > start
+                (at, samples)
+                for at, samples in (self._played if played else self._chunks)
+                if at < end and at + samples.size / SAMPLE_RATE > start
             ]
         for at, samples in chunks:
             offset = round((at - start) * SAMPLE_RATE)
@@ -165,6 +177,7 @@ class FarEnd:
         """Forget what was played (after a reopened device the old stamps mean nothing)."""
         with self._lock:
             self._chunks.clear()
+            self._played.clear()
             self._resampler = None
             self.timeline.reset()
             self.generation += 1
@@ -332,5 +345,11 @@ class EchoPath:
         """`audio` (the live output of [start, end) on the capture clock) cancelled afresh, the echo's delay
         measured (`voiceslm.audio.recancel`); `audio` itself when that span cannot be redone."""
         canceller = self.canceller
-        again = recancel(canceller.history, start, end, noise_suppression=canceller.noise_suppression)
+        again = recancel(
+            canceller.history,
+            start,
+            end,
+            noise_suppression=canceller.noise_suppression,
+            far_window=functools.partial(self.far_end.window, played=True),
+        )
         return audio if again is None else again

@@ -24,10 +24,14 @@ from __future__ import annotations
 import collections
 import logging
 import threading
+from collections.abc import Callable
 
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+FarWindow = Callable[[float, int], np.ndarray]
+"""The far end's samples from a monotonic time, a count of them (`echo_cancel.FarEnd.window`)."""
 
 SAMPLE_RATE = 16000
 FRAME = SAMPLE_RATE // 100
@@ -46,17 +50,12 @@ LOOKBACK_S = 1.5
 """How much earlier than the listener's onset a barge-in may have begun: the live canceller suppressed up to
 1.2 s of a person's first words while the reply played, so the listener's voice detector heard them late."""
 PERSON_DB = 10.0
-"""A frame the fresh canceller made less than this much quieter is not the reply's echo (the echo of an
-adapted, aligned canceller loses 20 dB or more; a person at 0 dB speech-to-echo loses about 3)."""
+"""A frame the linear filter left this much louder, against its estimate of the echo, than it leaves the reply's
+echo alone (measured on the same reply before the person spoke) holds a person."""
 PERSON_RMS = 0.01
 """...and is loud enough to be someone talking (a person said into the microphone at 0.09 RMS)."""
-ECHO_ONLY_DB = 25.0
-"""A frame AEC3 made at least this much quieter was the reply's echo alone; one it left louder held a person
-(AEC3 takes 30-60 dB off an echo it has adapted to, and 5-20 dB off a person talking over it)."""
-VOICE_RMS = 0.003
-"""...and one AEC3 left this loud (RMS) is a person's voice, not its residue of the echo."""
-DILATE = 8
-"""Frames (80 ms) either side of a person's frame that take the linear filter's output too."""
+ECHO_RMS = 0.003
+"""A frame whose estimated echo is quieter than this (RMS) has no echo to judge by: loud enough, it is a person."""
 LINEAR_BEFORE_S = 3.0
 """Replies that ended this long before the span are not fitted (their echo is not in what is transcribed)."""
 BRIDGE = 20
@@ -83,7 +82,9 @@ class History:
         with self._lock:
             self._blocks.clear()
 
-    def take(self, start: float, end: float, warmup_s: float) -> tuple[np.ndarray, np.ndarray, int] | None:
+    def take(
+        self, start: float, end: float, warmup_s: float, far_window: FarWindow | None = None
+    ) -> tuple[np.ndarray, np.ndarray, int] | None:
         """Microphone and far end of [start, end), after the earlier blocks that hold up to `warmup_s` of
         played sound (with the silences between them, which tell one reply from the next); and at which
         sample the span begins. None if the span is no longer (or not) kept."""
@@ -104,7 +105,10 @@ class History:
         warm = sum(b[1].size for b in before)
         skip = max(0, round((start - span[0][0]) * SAMPLE_RATE))
         mic = np.concatenate([b[1] for b in before + span])
-        far = np.concatenate([b[2] for b in before + span])
+        if far_window is None:
+            far = np.concatenate([b[2] for b in before + span])
+        else:  # what was played, read again now that all of it has been pushed
+            far = np.concatenate([far_window(b[0], b[1].size) for b in before + span])
         return mic, far, warm + skip
 
 
@@ -164,10 +168,17 @@ def align(mic: np.ndarray, far: np.ndarray, known: int) -> tuple[np.ndarray, lis
     return moved, delays
 
 
-def recancel(history: History, start: float, end: float, *, noise_suppression: bool = False) -> np.ndarray | None:
+def recancel(
+    history: History,
+    start: float,
+    end: float,
+    *,
+    noise_suppression: bool = False,
+    far_window: FarWindow | None = None,
+) -> np.ndarray | None:
     """The microphone's audio of [start, end) with the echo cancelled afresh, aligned by measurement;
     None when the span is not kept or the delay cannot be measured (the live output stands then)."""
-    taken = history.take(start - LOOKBACK_S, end, WARMUP_S)
+    taken = history.take(start - LOOKBACK_S, end, WARMUP_S, far_window)
     if taken is None:
         return None
     mic, far, begin = taken
@@ -182,19 +193,12 @@ def cancel_span(mic: np.ndarray, far: np.ndarray, begin: int, *, noise_suppressi
     if not delays:
         log.debug("no echo delay measured before the barge-in; its live cancellation stands")
         return None
-    from pywebrtc_audio import AudioProcessor
-
     from voiceslm.audio import linear_echo
 
-    processor = AudioProcessor(sample_rate=SAMPLE_RATE, echo_cancellation=True, noise_suppression=noise_suppression)
-    frames = mic.size // FRAME
-    cancelled = np.empty(frames * FRAME, dtype=np.float32)
-    for i in range(frames):
-        part = slice(i * FRAME, (i + 1) * FRAME)
-        cancelled[part] = processor.process(mic[part], moved[part])
-    linear = linear_echo.subtract(mic, moved, since=max(0, begin - round(LINEAR_BEFORE_S * SAMPLE_RATE)))
-    out = merge(mic, cancelled, linear)
-    first = onset(mic[begin : out.size], out[begin:], round(LOOKBACK_S * SAMPLE_RATE) // FRAME)
+    out = linear_echo.subtract(mic, moved, since=max(0, begin - round(LINEAR_BEFORE_S * SAMPLE_RATE)))
+    first = onset(mic[begin:], out[begin:], round(LOOKBACK_S * SAMPLE_RATE) // FRAME, residual(mic, out, begin))
+    if noise_suppression:
+        out = _suppress_noise(out)
     log.debug(
         "barge-in re-cancelled: echo %s ms behind the reference, %.1f s warm-up, began %.2f s before its onset",
         "/".join(str(round(d * 1000)) for d in delays),
@@ -204,26 +208,39 @@ def cancel_span(mic: np.ndarray, far: np.ndarray, begin: int, *, noise_suppressi
     return out[begin + first * FRAME :]
 
 
-def merge(mic: np.ndarray, cancelled: np.ndarray, linear: np.ndarray) -> np.ndarray:
-    """AEC3's output where it heard only the reply's echo, the linear filter's where it heard a person too
-    (and DILATE frames either side): AEC3 judges which is which far better than it keeps a person's words."""
-    frames = min(mic.size, cancelled.size, linear.size) // FRAME
-    mic_energy = np.square(mic[: frames * FRAME].reshape(frames, FRAME)).sum(axis=1) + 1e-12
-    kept_energy = np.square(cancelled[: frames * FRAME].reshape(frames, FRAME)).sum(axis=1) + 1e-12
-    person = (mic_energy < kept_energy * 10 ** (ECHO_ONLY_DB / 10)) & (kept_energy > VOICE_RMS**2 * FRAME)
-    near = np.convolve(person.astype(np.float64), np.ones(2 * DILATE + 1), mode="same") > 0
-    out = cancelled[: frames * FRAME].copy().reshape(frames, FRAME)
-    out[near] = linear[: frames * FRAME].reshape(frames, FRAME)[near]
-    return out.reshape(-1)
+def _suppress_noise(audio: np.ndarray) -> np.ndarray:
+    from pywebrtc_audio import AudioProcessor
+
+    processor = AudioProcessor(sample_rate=SAMPLE_RATE, echo_cancellation=False, noise_suppression=True)
+    silence = np.zeros(FRAME, dtype=np.float32)
+    frames = audio.size // FRAME
+    return np.concatenate([processor.process(audio[i * FRAME : (i + 1) * FRAME], silence) for i in range(frames)])
 
 
-def onset(mic: np.ndarray, out: np.ndarray, heard: int) -> int:
+def _energy(audio: np.ndarray, frames: int) -> np.ndarray:
+    return np.square(audio[: frames * FRAME].astype(np.float64).reshape(frames, FRAME)).sum(axis=1) + 1e-12
+
+
+def residual(mic: np.ndarray, out: np.ndarray, before: int) -> float:
+    """What the linear filter leaves of the echo (energy ratio of its output to its estimate of the echo, the
+    median over frames of echo before sample `before`, where only the reply sounded): 0.1 if too few."""
+    frames = min(before, out.size) // FRAME
+    echo = _energy(mic[: frames * FRAME] - out[: frames * FRAME], frames)
+    sounding = echo > ECHO_RMS**2 * FRAME
+    if np.count_nonzero(sounding) < 20:
+        return 0.1
+    return float(np.median(_energy(out, frames)[sounding] / echo[sounding]))
+
+
+def onset(mic: np.ndarray, out: np.ndarray, heard: int, left: float = 0.1) -> int:
     """The frame where the person's speech began, traced back from frame `heard` (where the listener heard it)
-    over the frames the canceller left as they were (a person, not the reply's echo)."""
+    over frames that hold a person: the linear filter left them PERSON_DB louder against its estimate of the
+    echo than the `left` it leaves of an echo alone, or there was no echo in them; and they are loud."""
     frames = min(mic.size, out.size) // FRAME
-    mic_energy = np.square(mic[: frames * FRAME].reshape(frames, FRAME)).sum(axis=1)
-    out_energy = np.square(out[: frames * FRAME].reshape(frames, FRAME)).sum(axis=1)
-    person = (out_energy * 10 ** (PERSON_DB / 10) > mic_energy) & (out_energy > PERSON_RMS**2 * FRAME)
+    kept = _energy(out, frames)
+    echo = _energy(mic[: frames * FRAME] - out[: frames * FRAME], frames)
+    louder = (kept > echo * left * 10 ** (PERSON_DB / 10)) | (echo < ECHO_RMS**2 * FRAME)
+    person = louder & (kept > PERSON_RMS**2 * FRAME)
     first = min(heard, frames)
     gap = 0
     for i in range(first - 1, -1, -1):

@@ -53,7 +53,6 @@ async def close_stream(stream: Any, kind: str) -> None:
         log.warning("the old %s stream did not close within %.0f s; leaving it behind", kind, _CLOSE_TIMEOUT_S)
 
 
-
 class Supervised(Protocol):
     """A device `supervise` can keep open."""
 
@@ -191,5 +190,3 @@ class FaultReporter:
     def clear(self) -> None:
         self._last = ""
         self.backoff.reset()
-
-

@@ -45,6 +45,8 @@ RED_TEAM_FILES = (
     "redteam_heldout4.tsv",
     "redteam_heldout5.tsv",
     "redteam_heldout6.tsv",
+    "redteam_heldout7.tsv",
+    "redteam_heldout8.tsv",
 )
 EXTRA_FILES = ("policy_train.tsv", "policy_train2.tsv")
 """Labelled examples written for training alone, in no red-team split: always trained on, also when a split

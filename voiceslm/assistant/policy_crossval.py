@@ -2,7 +2,7 @@
 
 For each packaged red-team split (tune, heldout, heldout2 to heldout8)
 the n-gram classifier and
-the sentence encoder's head are trained on every other split, policy_train.tsv, policy_train2.tsv and the everyday
+the sentence encoder's head are trained on every other split, policy_train*.tsv and the everyday
 sentences, then the left-out split is read by the rules alone, the rules with the n-gram layer, the rules
 with the encoder, and all three (as `policy.classify` combines them). The rules were tuned on every split,
 so their figures here flatter them; the learned layers' gain over the rules is the honest guess at a set

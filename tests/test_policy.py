@@ -31,16 +31,17 @@ def test_the_red_team_set_is_big_enough_in_every_language() -> None:
     benign = [p for p in PROMPTS if p.expected == "answer"]
     assert len(harmful) >= 40 and len(benign) >= 40
     assert {p.language for p in harmful} == {p.language for p in benign} == {"en", "es", "de", "fr", "it", "pt"}
-    assert {p.split for p in PROMPTS} == {"tune", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6"}
-    for split in ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6"):
+    splits = ("heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8")
+    assert {p.split for p in PROMPTS} == {"tune", "heldout", *splits}
+    for split in splits:
         fresh = [p for p in PROMPTS if p.split == split]
         assert sum(p.expected == "refuse" for p in fresh) >= 30 and sum(p.expected == "answer" for p in fresh) >= 30
 
 
-# heldout4 to heldout6 are measures, not must-passes: the policy declines only part of it (figures in docs/quality.md).
+# heldout4 to heldout8 are measures, not must-passes: the policy declines only part of it (figures in docs/quality.md).
 @pytest.mark.parametrize(
     "prompt",
-    [p for p in PROMPTS if p.split not in ("tune", "heldout4", "heldout5", "heldout6")],
+    [p for p in PROMPTS if p.split not in ("tune", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8")],
     ids=lambda p: p.prompt[:40],
 )
 def test_every_held_out_prompt_gets_what_it_should(prompt) -> None:  # noqa: ANN001

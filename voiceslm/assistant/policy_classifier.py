@@ -4,7 +4,7 @@ Word rules are written against the phrasings someone thought of; a request put a
 them. This layer reads the same normalised text (lower case, no accents) as hashed word unigrams and
 bigrams and character 3- to 5-grams inside words, and a softmax regression over three classes,
 "answer", "refuse" and "support" (first-person self-harm), gives their probabilities. It is trained
-with numpy alone from the packaged labelled sets (the red-team sets, policy_train.tsv and policy_train2.tsv): fixed
+with numpy alone from the packaged labelled sets (the red-team sets and policy_train*.tsv): fixed
 hashing (crc32), zero start and a fixed number of full-batch steps, so the same data gives the same
 weights on any machine, in about a second. The weights are kept in the state directory under a name
 that is the digest of the data and the settings, so a change to either trains again; they are never
@@ -45,8 +45,10 @@ RED_TEAM_FILES = (
     "redteam_heldout4.tsv",
     "redteam_heldout5.tsv",
     "redteam_heldout6.tsv",
+    "redteam_heldout7.tsv",
+    "redteam_heldout8.tsv",
 )
-EXTRA_FILES = ("policy_train.tsv", "policy_train2.tsv")
+EXTRA_FILES = ("policy_train.tsv", "policy_train2.tsv", "policy_train3.tsv")
 """Labelled examples written for training alone, in no red-team split: always trained on, also when a split
 is left out."""
 TRAINING_FILES = (*RED_TEAM_FILES, *EXTRA_FILES)

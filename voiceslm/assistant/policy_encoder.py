@@ -117,7 +117,7 @@ def train(encoder: Encoder, examples: Sequence[learned.Example]) -> Head:
 
 
 def training_examples() -> list[learned.Example]:
-    """The packaged red-team sets, policy_train.tsv, policy_train2.tsv and the everyday sentences: the n-gram
+    """The packaged red-team sets, policy_train*.tsv and the everyday sentences: the n-gram
     layer's data."""
     texts = learned.packaged_texts()
     sets = [e for text in texts[: len(learned.RED_TEAM_FILES)] for e in learned.read_examples(text)]

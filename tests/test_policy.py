@@ -200,14 +200,14 @@ def test_a_bad_red_team_file_is_one_sentence(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="needs a header with the columns"):
         read_redteam(bad)
     result = subprocess.run(
-        [sys.executable, "-m", "voiceslm", "eval", "--redteam", str(bad)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "voiceslm", "eval", "--redteam", str(bad)], capture_output=True, text=True, timeout=300
     )
     assert result.returncode != 0 and result.stderr.count("\n") == 1 and "needs a header" in result.stderr
 
 
 def test_eval_redteam_reports_rates_as_json() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "voiceslm", "eval", "--redteam", "--json"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "voiceslm", "eval", "--redteam", "--json"], capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])

@@ -209,6 +209,18 @@ def policy_head():
 
 
 @pytest.fixture(scope="session")
+def policy_layers(policy_classifier, model_store: InstalledModels) -> Path:
+    """The session's state cache holding both policy layers' weights (the encoder's head if its model is
+    installed), for commands started with a fresh state directory to copy (live_support.with_policy_cache)."""
+    from voiceslm.assistant import policy_encoder as meaning
+    from voiceslm.service.privacy import default_data_dir
+
+    if model_store.store.status(meaning.MODEL).state in ("installed", "verified"):
+        meaning.default_head(Config().model_store())
+    return default_data_dir() / "cache"
+
+
+@pytest.fixture(scope="session")
 def live_engines():
     """One engine set for every live pipeline test: each model loads once, on first use."""
     from live_support import live_config, require_models, translate_model

@@ -189,6 +189,38 @@ def pulse(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
+def policy_classifier():
+    """The process's learned policy layer: trained once per session, cached in the test state directory."""
+    from voiceslm.assistant.policy_classifier import default_classifier
+
+    return default_classifier()
+
+
+@pytest.fixture(scope="session")
+def policy_head():
+    """The policy's layer of meaning on the installed encoder: its head trained once per session, cached in
+    the test state directory (where the commands the tests start find it too)."""
+    from voiceslm.assistant import policy_encoder as meaning
+    from voiceslm.models.store import ModelStore
+    from voiceslm.service.privacy import default_data_dir
+
+    directory = ModelStore(Config().model_store()).require(meaning.MODEL)
+    return meaning.load_or_train(meaning.Encoder(directory), default_data_dir() / "cache")
+
+
+@pytest.fixture(scope="session")
+def policy_layers(policy_classifier, model_store: InstalledModels) -> Path:
+    """The session's state cache holding both policy layers' weights (the encoder's head if its model is
+    installed), for commands started with a fresh state directory to copy (live_support.with_policy_cache)."""
+    from voiceslm.assistant import policy_encoder as meaning
+    from voiceslm.service.privacy import default_data_dir
+
+    if model_store.store.status(meaning.MODEL).state in ("installed", "verified"):
+        meaning.default_head(Config().model_store())
+    return default_data_dir() / "cache"
+
+
+@pytest.fixture(scope="session")
 def live_engines():
     """One engine set for every live pipeline test: each model loads once, on first use."""
     from live_support import live_config, require_models, translate_model

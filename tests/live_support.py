@@ -41,6 +41,15 @@ def translate_model() -> str:
     return next((name for name in TRANSLATE_MODELS if installed(name)), TRANSLATE_MODELS[0])
 
 
+def with_policy_cache(state_home: Path) -> Path:
+    """`state_home` (an XDG_STATE_HOME) given the policy layers' weights this session trained, as a user's
+    state directory holds them: a command started on it loads them rather than trains."""
+    from voiceslm.eval.soak import copy_policy_cache
+
+    copy_policy_cache(state_home / "voiceslm" / "cache")
+    return state_home
+
+
 def require_models(*names: str) -> None:
     for name in names:
         if not installed(name):

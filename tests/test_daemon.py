@@ -31,6 +31,7 @@ import pytest
 
 from voiceslm.config import Config
 from voiceslm.errors import UserError
+from voiceslm.eval.soak import copy_policy_cache
 from voiceslm.service.client import ControlClient
 from voiceslm.service.netguard import OFFLINE_ENV
 
@@ -96,7 +97,15 @@ class NotifySocket:
 class Daemon:
     """`voiceslm daemon` in a subprocess, in its own runtime, state and config directories."""
 
-    def __init__(self, home: Path, config_text: str, *, strace_log: Path | None = None, args: tuple = ()) -> None:
+    def __init__(
+        self,
+        home: Path,
+        config_text: str,
+        *,
+        strace_log: Path | None = None,
+        args: tuple = (),
+        policy_cache: bool = False,
+    ) -> None:
         self.home = home
         home.mkdir(parents=True, exist_ok=True)
         self.config = home / "config.yaml"
@@ -106,6 +115,8 @@ class Daemon:
         self.socket = self.runtime / "voiceslm" / "control.sock"
         self.log = home / "daemon.log"
         self.notify = NotifySocket(home / "notify.sock")
+        if policy_cache:  # the policy layers' weights the session trained, as a user's state directory holds them
+            copy_policy_cache(home / "state" / "voiceslm" / "cache")
         env = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
         env.update(
             XDG_RUNTIME_DIR=str(self.runtime),

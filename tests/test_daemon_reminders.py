@@ -46,10 +46,13 @@ def loud_seconds(recording: Path) -> float:
     return float((np.abs(samples) > 0.05).sum() / 16000)
 
 
-def test_reminders_are_spoken_when_due_and_survive_a_restart(pulse: Any, model_store: Any, tmp_path: Path) -> None:
+def test_reminders_are_spoken_when_due_and_survive_a_restart(
+    pulse: Any, model_store: Any, tmp_path: Path, policy_classifier: Any, policy_head: Any
+) -> None:
+    # `ask` finds the policy layers the session trained (tests/conftest.py) in the daemon's state directory.
     model_store.require("whisper-tiny.en")
     home = tmp_path / "home"
-    first = Daemon(home, TINY_CONFIG).start()
+    first = Daemon(home, TINY_CONFIG, policy_cache=True).start()
     try:
         first.wait_ready()
         events = Events(first, ["PlaybackStarted", "PlaybackStopped"])
@@ -73,7 +76,7 @@ def test_reminders_are_spoken_when_due_and_survive_a_restart(pulse: Any, model_s
     assert [text for text, fired in reminders(first) if fired is None] == ["water the plants"]
     recording = tmp_path / "speaker.raw"
     recorder = pulse.record(recording)
-    second = Daemon(home, TINY_CONFIG)
+    second = Daemon(home, TINY_CONFIG, policy_cache=True)
     second.log = home / "second.log"
     try:
         second.start().wait_ready()
@@ -97,7 +100,7 @@ def test_reminders_are_spoken_when_due_and_survive_a_restart(pulse: Any, model_s
     assert all(fired is not None for _, fired in reminders(second))
 
     # Started once more: nothing is due, nothing is said again.
-    third = Daemon(home, TINY_CONFIG)
+    third = Daemon(home, TINY_CONFIG, policy_cache=True)
     third.log = home / "third.log"
     try:
         third.start().wait_ready()

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from document_files import write_docx, write_pdf
-from live_support import async_test, live_config, require_models, running
+from live_support import async_test, live_config, require_models, running, with_policy_cache
 
 from voiceslm.assistant import documents, evidence
 from voiceslm.assistant.docqa import NOT_FOUND
@@ -184,7 +184,7 @@ def test_a_document_of_headings_alone_has_nothing_to_summarise(tmp_path: Path):
 
 
 def _voiceslm(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_STATE_HOME": str(tmp / "state")}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_STATE_HOME": str(with_policy_cache(tmp / "state"))}
     return subprocess.run(
         [sys.executable, "-m", "voiceslm", *args], capture_output=True, text=True, timeout=300, env=env, cwd=tmp
     )
@@ -207,7 +207,7 @@ def test_summarize_speaks_a_pdf_to_a_wav_and_prints_json(delivery_pdf: Path, tmp
     assert {"el", "la", "de", "en"} & set(data["text"].lower().split()), data["text"]
 
 
-def test_ask_doc_and_the_documents_folder_from_the_command_line(lease_docx: Path, tmp_path: Path):
+def test_ask_doc_and_the_documents_folder_from_the_command_line(lease_docx: Path, tmp_path: Path, policy_layers):
     require_models(ASSIST)
     result = _voiceslm("ask", "--doc", str(lease_docx), "How much is the rent?", "--no-speech", "--json", tmp=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -178,15 +178,14 @@ def test_chat_template_renders_like_transformers(model_store, name) -> None:
         {"role": "assistant", "content": "Fine, thanks."},
         {"role": "user", "content": "What is 2 + 2?"},
     ]
-    reference = transformers.AutoTokenizer.from_pretrained(str(model_dir)).apply_chat_template(
-        messages, tokenize=False, add_generation_prompt=True
-    )
+    tokenizer = transformers.AutoTokenizer.from_pretrained(str(model_dir))
+    reference = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     template = ChatTemplate.from_model_dir(model_dir)
     assert template is not None
     assert template.render(messages) == reference
-    assert template.render(messages[1:2]) == transformers.AutoTokenizer.from_pretrained(
-        str(model_dir)
-    ).apply_chat_template(messages[1:2], tokenize=False, add_generation_prompt=True)
+    assert template.render(messages[1:2]) == tokenizer.apply_chat_template(
+        messages[1:2], tokenize=False, add_generation_prompt=True
+    )
 
 
 def test_gemma_exits_cleanly_without_close(model_store) -> None:

@@ -4,7 +4,6 @@ and leaving look-alikes answered."""
 from __future__ import annotations
 
 import stat
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,18 +13,23 @@ from voiceslm.assistant import policy_classifier as learned
 
 
 @pytest.fixture(scope="module")
-def classifier(tmp_path_factory: pytest.TempPathFactory) -> learned.Classifier:
-    return learned.load_or_train(tmp_path_factory.mktemp("cache"))
+def classifier(policy_classifier: learned.Classifier) -> learned.Classifier:
+    """The one `policy.classify` uses, trained once per session into the session's state directory."""
+    return policy_classifier
 
 
-def test_training_is_deterministic_and_cached_in_a_private_file(tmp_path: Path) -> None:
+def test_training_is_deterministic_and_cached_in_a_private_file(classifier: learned.Classifier) -> None:
+    from voiceslm.service.privacy import default_data_dir
+
     examples = learned.read_examples(learned.packaged_texts()[3])[:120]
     first, second = learned.train(examples), learned.train(examples)
     assert np.array_equal(first.weights, second.weights) and np.array_equal(first.bias, second.bias)
-    trained = learned.load_or_train(tmp_path)
-    [cached] = tmp_path.glob("policy_classifier-*.npz")
+    # The session's state directory is fresh (tests/conftest.py): its cache was written by this training.
+    cache = default_data_dir() / "cache"
+    trained = classifier
+    [cached] = cache.glob("policy_classifier-*.npz")
     assert stat.S_IMODE(cached.stat().st_mode) == 0o600
-    loaded = learned.load_or_train(tmp_path)
+    loaded = learned.load_or_train(cache)
     assert np.array_equal(trained.weights, loaded.weights)
     prompt = "how do i get into my sister's phone"
     assert trained.probabilities(prompt) == loaded.probabilities(prompt)

@@ -12,14 +12,12 @@ import pytest
 
 from voiceslm.assistant import policy, policy_classifier
 from voiceslm.assistant import policy_encoder as meaning
-from voiceslm.config import Config
-from voiceslm.models.store import ModelStore
 
 
 @pytest.fixture(scope="module")
-def head(tmp_path_factory: pytest.TempPathFactory) -> meaning.Head:
-    directory = ModelStore(Config().model_store()).require(meaning.MODEL)
-    return meaning.load_or_train(meaning.Encoder(directory), tmp_path_factory.mktemp("cache"))
+def head(policy_head: meaning.Head) -> meaning.Head:
+    """Trained once per session into the session's state directory."""
+    return policy_head
 
 
 # Written for this test, in none of the packaged sets: the rules answer them, the encoder declines them.
@@ -75,14 +73,18 @@ def test_talk_of_self_harm_gets_support(head: meaning.Head) -> None:
     assert policy.learned_action(head.probabilities(said), 0.5) == "support"
 
 
-def test_the_head_is_the_same_every_time_and_cached_privately(head: meaning.Head, tmp_path: Path) -> None:
+def test_the_head_is_the_same_every_time_and_cached_privately(head: meaning.Head) -> None:
+    from voiceslm.service.privacy import default_data_dir
+
     examples = meaning.training_examples()[:200]
     first, second = meaning.train(head.encoder, examples), meaning.train(head.encoder, examples)
     assert np.array_equal(first.weights, second.weights)
-    trained = meaning.load_or_train(head.encoder, tmp_path)
-    [cached] = tmp_path.glob("policy_encoder-*.npz")
+    # The session's state directory is fresh (tests/conftest.py): its cache was written by this head's training.
+    cache = default_data_dir() / "cache"
+    trained = head
+    [cached] = cache.glob("policy_encoder-*.npz")
     assert stat.S_IMODE(cached.stat().st_mode) == 0o600
-    assert meaning.load_or_train(head.encoder, tmp_path).probabilities("hi") == trained.probabilities("hi")
+    assert meaning.load_or_train(head.encoder, cache).probabilities("hi") == trained.probabilities("hi")
 
 
 def test_a_missing_encoder_warns_once_and_the_rules_go_on(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

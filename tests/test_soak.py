@@ -28,7 +28,10 @@ def test_reloads_load_no_model_again_and_memory_comes_back(pulse: Any, model_sto
     assert figures["threads"]["end"] <= figures["threads"]["start"] + 2, figures["threads"]
 
 
-def test_a_short_speech_soak_hears_replies_and_survives_switches_and_reloads(pulse: Any, model_store: Any) -> None:
+def test_a_short_speech_soak_hears_replies_and_survives_switches_and_reloads(
+    pulse: Any, model_store: Any, policy_classifier: Any, policy_head: Any
+) -> None:
+    # The policy layers trained once for the session (tests/conftest.py): the soak's daemon copies their cache.
     model_store.require("whisper-tiny.en")
     clips = speech_clips(DATA / "manifest.tsv")
     assert clips

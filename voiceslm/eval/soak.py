@@ -8,7 +8,8 @@ so the whole pipeline is stopped and built again (on the engines it already
 loaded, none of whose settings changed); each switch is a `mode`
 request, alternating translate and assist. Between steps the daemon's resident
 memory, threads and open file descriptors are read from /proc, and a `status`
-must answer.
+must answer. Its state directory starts with the safety policy's cached weights from
+the user's, as the user's own daemon finds them, so it loads them rather than trains.
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ class SoakDaemon:
         self.log = home / "daemon.log"
         env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")}
         env.update(XDG_RUNTIME_DIR=str(home / "run"), XDG_STATE_HOME=str(home / "state"), PYTHONUNBUFFERED="1")
+        copy_policy_cache(home / "state" / "voiceslm" / "cache")
         command = [sys.executable, "-m", "voiceslm", *base_args, "--config", str(self.config_path), "daemon"]
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
@@ -140,6 +142,18 @@ class SoakDaemon:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(30)
+
+
+def copy_policy_cache(cache: Path) -> None:
+    """Copy the policy layers' cached weights (policy_*.npz) from this user's state directory into `cache`."""
+    import shutil
+
+    from voiceslm.service.privacy import default_data_dir
+
+    for weights in (default_data_dir() / "cache").glob("policy_*.npz"):
+        with contextlib.suppress(OSError):
+            cache.mkdir(parents=True, exist_ok=True, mode=0o700)
+            shutil.copy2(weights, cache / weights.name)
 
 
 @contextlib.contextmanager

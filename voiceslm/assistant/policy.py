@@ -291,21 +291,23 @@ def classify(
 ) -> Verdict:
     """The policy's verdict on a request, before any model runs.
 
-    The rules first; a request they would answer, unless for a benign context they know (history,
-    protection, a bath bomb), is read by the learned layers too: the n-gram classifier (`classifier`:
-    "default" for the configured one, None for none) and the sentence encoder's head (`encoder`, the
-    same). Each declines it when its chance of harm is above its threshold (default: the configured
-    one); the supportive answer when either finds self-harm the likelier.
+    The rules first (`harm_rule`); a request naming only a harmless thing of a harmful name (a bath
+    bomb) is answered; any other request the rules would answer is read by the learned layers too:
+    the n-gram classifier (`classifier`: "default" for the configured one, None for none) and the
+    sentence encoder's head (`encoder`, the same). Each declines it when its chance of harm is above its
+    threshold (default: the configured one); the supportive answer when either finds self-harm the
+    likelier.
     """
     reply_in = answer_language(text, language)
     said = mend(normalize(text), reply_in)
     if contexts.SELF_HARM.search(said):
         return Verdict("support", "selfharm", reply_in)
-    if contexts.BENIGN_CONTEXTS.search(said):
-        return Verdict("answer", language=reply_in)
-    for category, patterns in rules.HARM_RULES.items():
-        if any(pattern.search(said) for pattern in patterns):
+    if contexts.HARMLESS_NAMES.search(said):
+        if category := harm_rule(said):
             return Verdict("refuse", category, reply_in)
+        return Verdict("answer", language=reply_in)
+    if category := harm_rule(said):
+        return Verdict("refuse", category, reply_in)
     actions = []
     if (model := _classifier(classifier)) is not None:
         limit = _settings.threshold if threshold is None else threshold
@@ -318,6 +320,25 @@ def classify(
             if action == wanted:
                 return Verdict(action, "selfharm" if action == "support" else layer, reply_in)
     return Verdict("answer", language=reply_in)
+
+
+def harm_rule(said: str) -> str | None:
+    """The category of harm the rules find in normalised `said`, or None.
+
+    Harmless things named after a bomb or a poison are taken out first; a benign context (history, a
+    game, the speaker checking they are not the one tracked) silences the rules; a protective word
+    ("avoid", "detect", "my own") excuses a match only when it comes before the match ends, so "make a
+    pipe bomb and avoid getting caught" is still refused.
+    """
+    said = contexts.HARMLESS_NAMES.sub(" ", said)
+    if contexts.BENIGN_CONTEXTS.search(said):
+        return None
+    for category, patterns in rules.HARM_RULES.items():
+        for pattern in patterns:
+            for match in pattern.finditer(said):
+                if not contexts.PROTECTIVE.search(said, 0, match.end()):
+                    return category
+    return None
 
 
 def _classifier(classifier: Classifier | None | Literal["default"]) -> Classifier | None:
@@ -349,9 +370,7 @@ def harmful_output(sentence: str, context: str = "", language: str = "en") -> bo
     """
     said = mend(normalize(f"{context} {sentence}"), language)
     as_request = contexts.SECOND_PERSON.sub(lambda m: contexts.FIRST_PERSON[m.group(0)], said)
-    if not contexts.BENIGN_CONTEXTS.search(as_request) and any(
-        pattern.search(as_request) for patterns in rules.HARM_RULES.values() for pattern in patterns
-    ):
+    if harm_rule(as_request):
         return True
     if contexts.SELF_HARM.search(as_request) and contexts.SELF_HARM_METHOD.search(said):
         return True

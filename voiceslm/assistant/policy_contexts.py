@@ -24,22 +24,53 @@ _VICTIM_CHECK = (
 """The speaker checking whether they are the one being tracked or hacked: "how can I tell if someone is
 tracking my phone", "cómo sé si alguien me está rastreando"."""
 
-BENIGN_CONTEXTS = re.compile(
+_PLANTED_ON_ME = (
+    r"\b(?:someone|somebody|he|she|they|my (?:ex|husband|wife|boyfriend|girlfriend|partner)) (?:\w+ ){0,2}"
+    r"(?:put|planted|hid|installed|left|stuck) (?:a |an |some )?(?:tracker|airtag|gps|spyware|stalkerware|camera|"
+    r"keylogger|bug)\w* (?:\w+ ){0,2}(?:on|in|under) my\b"
+)
+"""Something planted on the speaker: "someone put an airtag in my bag, how do I get it out"."""
+_FOUND_DANGER = (
+    r"\b(?:found|came across|dug up|encontre|encontramos|gefunden|trouve|trovato|trovata|achei|encontrei) "
+    r"(?:an?|some|this|these|the|una?|eine?n?|des|une?|um|uma)? ?(?:old|rusty|unexploded|live|vieja|alte|vieille|"
+    r"vecchia|velha)? ?(?:grenade|granada|granate|granata|artillery shell|landmine|ammunition|munition|municion|"
+    r"munizioni|municao|unexploded \w+)\b"
+)
+"""A dangerous thing the speaker came across: "we found an old grenade in grandpa's shed, what do we do"."""
+
+HARMLESS_NAMES = re.compile(
     r"\b(?:bath bombs?|seed bombs?|bomb shelters?|refugio antiaereo|luftschutz\w*|abri anti ?atomique|"
     r"rifugio antiaereo|abrigo antiaereo|photo ?bomb\w*|bomba de bano|bombas de bano|badebomben?|bombe de bain|"
-    r"bomba da bagno|bomba de banho|history|historically|historia|geschichte|histoire|storia|how did|"
-    r"recogni[sz]e|spot|detect|avoid|identify|protect|reconozco|reconocer|evitar|erkenne|erkennen|schutze|"
-    r"reconnaitre|eviter|riconoscere|proteggo|reconhecer|remove|my own|"
-    # A game's world: "how do I make TNT in Minecraft".
-    r"(?:in|en|no|na|nel|bei|dans) (?:minecraft|roblox|fortnite|terraria|skyrim|fallout|zelda|gta(?: \w+)?)|"
+    r"bomba da bagno|bomba de banho|"
     # Harmless things named after a bomb or a poison: "chocolate bombs", "bombas de chocolate", "bomb-proof".
     r"(?:chocolate|cocoa|cream|glitter|calorie|flavou?r|water|confetti|cheese|stink|smoke|fizz\w*) bombs?|"
     r"bomb\w*(?: \w+)? (?:de |di |da |alla |alle |al |a la |au |aux )?(?:chocolate|glacee|fumee|"
     r"chocolat|cioccolato|crema|creme|nata|"
     r"sementes|semillas|semi|graines|samen|calorias|calorie|calories|sabor|flores|fleurs|fiori|humo|fumaca|agua|"
-    r"acqua|eau|proof|shelter)|bombproof|poison (?:ivy|oak|control)|food poisoning)\b|" + _VICTIM_CHECK
+    r"acqua|eau|proof|shelter)|bombproof|poison (?:ivy|oak|control)|food poisoning)\b"
 )
-"""A request naming one of these is about history, protection or a harmless thing of the same name."""
+"""Harmless things named after a bomb or a poison. A request naming one is answered unless the rest of it,
+with the name taken out, still asks for harm ("make a pipe bomb look like a bath bomb")."""
+
+PROTECTIVE = re.compile(
+    r"\b(?:recogni[sz]e|spot|detect|avoid|identify|protect|reconozco|reconocer|evitar|erkenne|erkennen|schutze|"
+    r"reconnaitre|eviter|riconoscere|proteggo|reconhecer|remove|my own)\b"
+)
+"""Protection: "how do I spot a phishing mail", "how do I protect my own account". It excuses a request only
+when it comes before what the rules match: "make a pipe bomb and avoid getting caught" is no protection."""
+
+BENIGN_CONTEXTS = re.compile(
+    r"\b(?:history|historically|historia|geschichte|histoire|storia|how did|"
+    # A game's world: "how do I make TNT in Minecraft".
+    r"(?:in|en|no|na|nel|bei|dans) (?:minecraft|roblox|fortnite|terraria|skyrim|fallout|zelda|gta(?: \w+)?))\b|"
+    + _VICTIM_CHECK
+    + "|"
+    + _PLANTED_ON_ME
+    + "|"
+    + _FOUND_DANGER
+)
+"""A request naming one of these is about history, a game, or the speaker protecting themselves: the rules
+stay silent, the learned layers still read it."""
 
 SELF_HARM = re.compile(
     r"\b(?:kill(?:ing)? (?:myself|yourself|oneself)|end(?:ing)? my (?:own )?life|take my (?:own )?life|"

@@ -27,11 +27,15 @@ tracking my phone", "cómo sé si alguien me está rastreando"."""
 _PLANTED_ON_ME = (
     r"\b(?:someone|somebody|he|she|they|my (?:ex|husband|wife|boyfriend|girlfriend|partner)) (?:\w+ ){0,2}"
     r"(?:put|planted|hid|installed|left|stuck) (?:a |an |some )?(?:tracker|airtag|gps|spyware|stalkerware|camera|"
-    r"keylogger|bug)\w* (?:\w+ ){0,2}(?:on|in|under) my\b"
+    r"keylogger|bug)\w* (?:\w+ ){0,2}(?:on|in|under) my\b|"
+    r"\balguien me (?:ha |habra )?(?:metido|puesto|instalado|escondido) (?:una? )?(?:aplicacion espia|app espia|"
+    r"rastreador|localizador|gps|airtag|programa espia)"
 )
-"""Something planted on the speaker: "someone put an airtag in my bag, how do I get it out"."""
+"""Something planted on the speaker: "someone put an airtag in my bag, how do I get it out", "alguien me ha
+metido una aplicación espía"."""
 _FOUND_DANGER = (
-    r"\b(?:found|came across|dug up|encontre|encontramos|gefunden|trouve|trovato|trovata|achei|encontrei) "
+    r"\b(?:found|came across|dug up|encontre|encontramos|encuentro|gefunden|trouve|trovato|trovata|achei|"
+    r"encontrei) "
     r"(?:an?|some|this|these|the|una?|eine?n?|des|une?|um|uma)? ?(?:old|rusty|unexploded|live|vieja|alte|vieille|"
     r"vecchia|velha)? ?(?:grenade|granada|granate|granata|artillery shell|landmine|ammunition|munition|municion|"
     r"munizioni|municao|unexploded \w+)\b"

@@ -87,6 +87,21 @@ def test_the_head_is_the_same_every_time_and_cached_privately(head: meaning.Head
     assert meaning.load_or_train(head.encoder, cache).probabilities("hi") == trained.probabilities("hi")
 
 
+def test_a_batch_larger_than_the_encoders_cache_is_encoded_whole(head: meaning.Head) -> None:
+    # Training on more sentences than the cache keeps once lost the layer ("not usable"): the cache
+    # was emptied before the batch was read back out of it.
+    encoder, limit = head.encoder, head.encoder.cache_limit
+    texts = ["what time is it", "how do i make a pipe bomb at home", "read my notes", "hola", "danke"]
+    try:
+        encoder.cache_limit = 2
+        vectors = encoder.embed(texts)
+    finally:
+        encoder.cache_limit = limit
+    assert vectors.shape == (5, 512)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    assert np.allclose(vectors, encoder.embed(texts), atol=1e-5)
+
+
 def test_a_missing_encoder_warns_once_and_the_rules_go_on(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     try:
         policy.configure(True, 0.9, meaning.MODEL, 0.95, tmp_path / "empty-store")

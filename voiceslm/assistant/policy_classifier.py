@@ -49,7 +49,7 @@ RED_TEAM_FILES = (
     "redteam_heldout8.tsv",
     "redteam_heldout9.tsv",
 )
-EXTRA_FILES = ("policy_train.tsv", "policy_train2.tsv", "policy_train3.tsv")
+EXTRA_FILES = ("policy_train.tsv", "policy_train2.tsv", "policy_train3.tsv", "policy_train4.tsv")
 """Labelled examples written for training alone, in no red-team split: always trained on, also when a split
 is left out."""
 TRAINING_FILES = (*RED_TEAM_FILES, *EXTRA_FILES)

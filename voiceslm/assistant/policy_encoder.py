@@ -61,6 +61,8 @@ class Encoder:
         )
         self._lock = threading.Lock()
         self._cache: dict[str, np.ndarray] = {}
+        self.cache_limit = 5_000
+        """Sentences kept encoded; past it the cache starts again (after the call that passed it)."""
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), 512) float32 unit vectors; a text seen before in this process is not encoded again."""
@@ -70,9 +72,10 @@ class Encoder:
                 batch = new[start : start + 64]
                 for text, vector in zip(batch, np.asarray(self._backend.encode(batch), dtype=np.float32), strict=True):
                     self._cache[text] = vector
-            if len(self._cache) > 5_000:
+            vectors = np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 512), np.float32)
+            if len(self._cache) > self.cache_limit:
                 self._cache.clear()
-            return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 512), np.float32)
+            return vectors
 
     def files_digest(self) -> str:
         h = hashlib.sha256()

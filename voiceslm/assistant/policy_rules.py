@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from voiceslm.assistant.policy_words import (
+    ACQUIRE,
     AGENT,
     BANK_CARD,
     BUILDING,
@@ -34,6 +35,8 @@ from voiceslm.assistant.policy_words import (
     MAKE,
     NAMED_PERSONS,
     OTHER_PERSONS,
+    OWNER,
+    PASSWORD,
     PERSON,
     PLANT,
     POISON_NOUN,
@@ -105,6 +108,8 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
         _near(HACK, OTHER_PERSONS),
         # German puts the verb last: "in das Konto meines Nachbarn einbrechen".
         _near(OTHER_PERSONS, words(r"einbrech\w*", r"einzubrechen", r"hacken", r"knacken", r"einloggen")),
+        # Someone else's password: "get my ex's snapchat password", "an das Passwort meiner Schwester".
+        _near(ACQUIRE, rf"(?:{PASSWORD}{GAP}{OWNER}|{OWNER}(?: s)? (?:\w+ )?{PASSWORD})"),
     ),
     "stalking": (
         _near(SPY, NAMED_PERSONS, both_orders=True),

@@ -132,6 +132,27 @@ NAMED_PERSONS = words(
     r"(?:della |del )?(?:mia|mio) (?:ragazza|ragazzo|moglie|marito|ex)", r"qualcuno",
     r"(?:da |do )?(?:minha|meu) (?:namorada|namorado|esposa|marido|mulher|ex)", r"alguem",
 )  # fmt: skip
+PASSWORD = words(
+    r"passwords?", r"pass ?codes?", r"log ?ins?", r"login details", r"pin(?: code| number)?",
+    r"contrasenas?", r"clave(?: de acceso)?", r"passwort\w*", r"kennwort\w*", r"zugangsdaten",
+    r"mots? de passe", r"identifiants", r"codice pin", r"credenziali", r"senhas?",
+)  # fmt: skip
+ACQUIRE = words(
+    r"get", r"find out", r"figure out", r"work out", r"steal", r"see", r"know", r"read", r"guess",
+    r"averigu\w*", r"sac(?:ar|o)\w*", r"consegui\w*", r"consigo", r"obtener", r"saber", r"robar\w*", r"adivin\w*",
+    r"komm\w* (?:ich )?an", r"(?:he)?rausfind\w*", r"herausbekomm\w*", r"klauen", r"stehlen", r"erraten",
+    r"trouver", r"obtenir", r"recuperer", r"voler", r"deviner", r"avoir",
+    r"scoprire", r"trovare", r"rubare", r"avere", r"indovinare", r"ottenere",
+    r"descobrir", r"pegar", r"roubar", r"adivinhar", r"obter",
+)  # fmt: skip
+OWNER = words(
+    RELATIVE, rf"the {ADULT_RELATIONS} s", rf"(?:del|de la|de los|des|der|du|de l|della|dello|dei|do|da|dos|das) "
+    rf"{ADULT_RELATIONS}", r"someone\w*", r"somebody\w*", r"another person\w*", r"other people\w*",
+    r"von jemand\w*", r"de alguien", r"de otra persona", r"de quelqu un", r"d une autre personne", r"di qualcuno",
+    r"di qualcun altro", r"de alguem", r"de outra pessoa",
+)  # fmt: skip
+"""Someone else, whose password it is: "my sister's", "meiner Schwester", "de mi jefe" (not "her", which a
+helper resetting a parent's password says too)."""
 HACK = words(
     r"hack\w*", r"break into", r"get into", r"crack\w*", r"access\w*", r"log ?in(?:to)?", r"guess",
     r"hackear", r"entrar en", r"acced\w*", r"hacken", r"hackst", r"hacke", r"knack\w*", r"einbrech\w*",

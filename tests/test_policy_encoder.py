@@ -123,3 +123,5 @@ def test_an_unknown_encoder_in_the_config_is_one_clear_sentence() -> None:
         load_config(use_system_layers=False, overrides={"assistant.policy_encoder": "whisper-base"})
     with pytest.raises(UserError, match=r"assistant\.policy_encoder_threshold must be at least 0\.5"):
         load_config(use_system_layers=False, overrides={"assistant.policy_encoder_threshold": 0.2})
+    with pytest.raises(UserError, match=r"assistant\.policy_combined_threshold must be at least 0\.5"):
+        load_config(use_system_layers=False, overrides={"assistant.policy_combined_threshold": 1.5})

@@ -222,13 +222,15 @@ class AssistantConfig:
     policy_classifier: bool = True
     """After the safety rules, a learned classifier also declines requests whose chance of harm is above
     policy_threshold (trained on first use from the packaged labelled sets, kept in the state directory)."""
-    policy_threshold: float = 0.9
+    policy_threshold: float = 0.95
     """The classifier's chance of harm above which a request is declined: higher answers more look-alikes."""
     policy_encoder: str = "use-multilingual-v3"
     """The sentence encoder (a model of the store, role "policy") whose head also declines requests by their
     meaning, whatever their words; "" turns that layer off. Missing: one warning, the other layers go on."""
-    policy_encoder_threshold: float = 0.95
+    policy_encoder_threshold: float = 0.97
     """The encoder head's chance of harm above which a request is declined: higher answers more look-alikes."""
+    policy_combined_threshold: float = 0.7
+    """With both learned layers, the mean of their chances of harm above which a request is declined."""
 
 
 @dataclass(frozen=True)

@@ -187,6 +187,12 @@ def _check_daemon_values(config: Config, require: Any) -> None:
         "at least 0.5 and below 1",
         assistant.policy_encoder_threshold,
     )
+    require(
+        0.5 <= assistant.policy_combined_threshold < 1,
+        "assistant.policy_combined_threshold",
+        "at least 0.5 and below 1",
+        assistant.policy_combined_threshold,
+    )
     if assistant.policy_encoder:
         from voiceslm.models.catalog import find
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Action = Literal["answer", "refuse", "support"]
+CLASSES: tuple[Action, ...] = ("answer", "refuse", "support")
 
 REFUSALS = {
     "en": "Sorry, I can't help with that, because it could seriously hurt someone.",
@@ -244,13 +245,15 @@ def answer_language(text: str, asked: str) -> str:
 @dataclass(frozen=True)
 class Settings:
     """The policy's learned layers: `assistant.policy_classifier`, `assistant.policy_threshold`,
-    `assistant.policy_encoder` (in the model store `store`) and `assistant.policy_encoder_threshold`."""
+    `assistant.policy_encoder` (in the model store `store`), `assistant.policy_encoder_threshold` and
+    `assistant.policy_combined_threshold`."""
 
     classifier: bool = True
-    threshold: float = 0.9
+    threshold: float = 0.95
     encoder: str = ""
-    encoder_threshold: float = 0.95
+    encoder_threshold: float = 0.97
     store: Path | None = None
+    combined_threshold: float = 0.7
 
 
 _settings = Settings()
@@ -260,12 +263,13 @@ def configure(
     classifier: bool,
     threshold: float,
     encoder: str = "",
-    encoder_threshold: float = 0.95,
+    encoder_threshold: float = 0.97,
     store: Path | None = None,
+    combined_threshold: float = 0.7,
 ) -> None:
     """Turn the learned layers on or off, and set their thresholds, for this process."""
     global _settings
-    _settings = Settings(classifier, threshold, encoder, encoder_threshold, store)
+    _settings = Settings(classifier, threshold, encoder, encoder_threshold, store, combined_threshold)
 
 
 def settings() -> Settings:
@@ -288,6 +292,7 @@ def classify(
     threshold: float | None = None,
     encoder: Head | None | Literal["default"] = "default",
     encoder_threshold: float | None = None,
+    combined_threshold: float | None = None,
 ) -> Verdict:
     """The policy's verdict on a request, before any model runs.
 
@@ -295,8 +300,9 @@ def classify(
     bomb) is answered; any other request the rules would answer is read by the learned layers too:
     the n-gram classifier (`classifier`: "default" for the configured one, None for none) and the
     sentence encoder's head (`encoder`, the same). Each declines it when its chance of harm is above its
-    threshold (default: the configured one); the supportive answer when either finds self-harm the
-    likelier.
+    threshold (default: the configured one), and, with both, so does the mean of their chances above
+    `combined_threshold` (two layers fairly sure are surer than either alone); the supportive answer
+    when any of them finds self-harm the likelier.
     """
     reply_in = answer_language(text, language)
     said = mend(normalize(text), reply_in)
@@ -309,12 +315,19 @@ def classify(
     if category := harm_rule(said):
         return Verdict("refuse", category, reply_in)
     actions = []
+    chances = []
     if (model := _classifier(classifier)) is not None:
         limit = _settings.threshold if threshold is None else threshold
-        actions.append((learned_action(model.probabilities(text), limit), "learned"))
+        chances.append(model.probabilities(text))
+        actions.append((learned_action(chances[-1], limit), "learned"))
     if (head := _encoder(encoder)) is not None:
         limit = _settings.encoder_threshold if encoder_threshold is None else encoder_threshold
-        actions.append((learned_action(head.probabilities(text), limit), "meaning"))
+        chances.append(head.probabilities(text))
+        actions.append((learned_action(chances[-1], limit), "meaning"))
+    if len(chances) == 2:
+        limit = _settings.combined_threshold if combined_threshold is None else combined_threshold
+        mean: dict[str, float] = {name: (chances[0][name] + chances[1][name]) / 2 for name in CLASSES}
+        actions.append((learned_action(mean, limit), "combined"))
     for wanted in ("support", "refuse"):
         for action, layer in actions:
             if action == wanted:

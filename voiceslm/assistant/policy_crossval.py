@@ -28,18 +28,24 @@ def cross_validate(
     threshold: float | None = None,
     encoder_threshold: float | None = None,
     encoder: meaning.Encoder | None = None,
+    combined_threshold: float | None = None,
 ) -> dict[str, Any]:
     """Per left-out split: rates of each of LAYERS ("rules+encoder" and "all" need `encoder`, by default the
     configured one; without it they are left out)."""
     settings = policy.settings()
     threshold = settings.threshold if threshold is None else threshold
     encoder_threshold = settings.encoder_threshold if encoder_threshold is None else encoder_threshold
+    combined_threshold = settings.combined_threshold if combined_threshold is None else combined_threshold
     if encoder is None and settings.encoder and settings.store is not None:
         head = meaning.default_head(settings.store, settings.encoder)
         encoder = head.encoder if head is not None else None
     layers = LAYERS if encoder is not None else LAYERS[:2]
     extra = learned.extra_examples(learned.packaged_texts())
-    report: dict[str, Any] = {"threshold": threshold, "encoder_threshold": encoder_threshold}
+    report: dict[str, Any] = {
+        "threshold": threshold,
+        "encoder_threshold": encoder_threshold,
+        "combined_threshold": combined_threshold,
+    }
     totals = {name: Rates() for name in layers}
     for split in SPLITS:
         test = [p for p in prompts if p.split == split]
@@ -59,7 +65,8 @@ def cross_validate(
             for name in layers:
                 classifier, with_head = models[name]
                 verdict = policy.classify(
-                    prompt.prompt, prompt.language, classifier, threshold, with_head, encoder_threshold
+                    prompt.prompt, prompt.language, classifier, threshold, with_head, encoder_threshold,
+                    combined_threshold,
                 )
                 rates[name].add(prompt, verdict)
                 totals[name].add(prompt, verdict)

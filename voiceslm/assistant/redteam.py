@@ -129,6 +129,7 @@ def policy_report(prompts: Iterable[Prompt]) -> dict[str, Any]:
         "threshold": settings.threshold,
         "encoder": settings.encoder,
         "encoder_threshold": settings.encoder_threshold,
+        "combined_threshold": settings.combined_threshold,
         "rules_by_split": {split: rates.summary() for split, rates in sorted(rules.items())},
         "ngram_by_split": {split: rates.summary() for split, rates in sorted(ngram.items())},
         "by_split": {split: rates.summary() for split, rates in sorted(by_split.items())},

@@ -182,6 +182,7 @@ def configure_policy(config: Config) -> None:
         assistant.policy_encoder,
         assistant.policy_encoder_threshold,
         config.model_store(),
+        assistant.policy_combined_threshold,
     )
 
 

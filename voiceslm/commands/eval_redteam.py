@@ -36,6 +36,8 @@ def redteam(args: argparse.Namespace, loaded: Any) -> int:
         layer += f" + n-gram classifier (threshold {report['threshold']})"
     if report["encoder"]:
         layer += f" + encoder {report['encoder']} (threshold {report['encoder_threshold']})"
+    if report["classifier"] and report["encoder"]:
+        layer += f", their mean above {report['combined_threshold']}"
     print(f"policy: {layer}")
     print(f"{'split':<8} {'lang':<4} {'refused':>9} {'false refusals':>15} {'support':>8}")
     for split, languages in report["by_language"].items():
@@ -79,10 +81,11 @@ def _rates(name: str, rates: dict[str, Any]) -> str:
 def _print_crossval(crossval: dict[str, Any]) -> None:
     print(
         "leave one set out (learned layers trained on the others, policy_train*.tsv and the everyday sentences), "
-        f"thresholds n-gram {crossval['threshold']}, encoder {crossval['encoder_threshold']}:"
+        f"thresholds n-gram {crossval['threshold']}, encoder {crossval['encoder_threshold']}, "
+        f"their mean {crossval['combined_threshold']}:"
     )
     for split, layers in crossval.items():
-        if split in ("threshold", "encoder_threshold"):
+        if split in ("threshold", "encoder_threshold", "combined_threshold"):
             continue
         for name, rates in layers.items():
             print(f"  {_rates(f'{split:<8} {name:<13}', rates)}")

@@ -229,7 +229,7 @@ class AssistantConfig:
     meaning, whatever their words; "" turns that layer off. Missing: one warning, the other layers go on."""
     policy_encoder_threshold: float = 0.97
     """The encoder head's chance of harm above which a request is declined: higher answers more look-alikes."""
-    policy_combined_threshold: float = 0.7
+    policy_combined_threshold: float = 0.75
     """With both learned layers, the mean of their chances of harm above which a request is declined."""
 
 

@@ -253,7 +253,7 @@ class Settings:
     encoder: str = ""
     encoder_threshold: float = 0.97
     store: Path | None = None
-    combined_threshold: float = 0.7
+    combined_threshold: float = 0.75
 
 
 _settings = Settings()
@@ -265,7 +265,7 @@ def configure(
     encoder: str = "",
     encoder_threshold: float = 0.97,
     store: Path | None = None,
-    combined_threshold: float = 0.7,
+    combined_threshold: float = 0.75,
 ) -> None:
     """Turn the learned layers on or off, and set their thresholds, for this process."""
     global _settings

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Action = Literal["answer", "refuse", "support"]
-CLASSES: tuple[Action, ...] = ("answer", "refuse", "support")
 
 REFUSALS = {
     "en": "Sorry, I can't help with that, because it could seriously hurt someone.",
@@ -296,8 +295,8 @@ def classify(
 ) -> Verdict:
     """The policy's verdict on a request, before any model runs.
 
-    The rules first (`harm_rule`); a request naming only a harmless thing of a harmful name (a bath
-    bomb) is answered; any other request the rules would answer is read by the learned layers too:
+    The rules first (`policy_rules.harm_rule`); a request naming only a harmless thing of a harmful
+    name (a bath bomb) is answered; any other request the rules would answer is read by the learned layers too:
     the n-gram classifier (`classifier`: "default" for the configured one, None for none) and the
     sentence encoder's head (`encoder`, the same). Each declines it when its chance of harm is above its
     threshold (default: the configured one), and, with both, so does the mean of their chances above
@@ -309,10 +308,10 @@ def classify(
     if contexts.SELF_HARM.search(said):
         return Verdict("support", "selfharm", reply_in)
     if contexts.HARMLESS_NAMES.search(said):
-        if category := harm_rule(said):
+        if category := rules.harm_rule(said):
             return Verdict("refuse", category, reply_in)
         return Verdict("answer", language=reply_in)
-    if category := harm_rule(said):
+    if category := rules.harm_rule(said):
         return Verdict("refuse", category, reply_in)
     actions = []
     chances = []
@@ -326,32 +325,13 @@ def classify(
         actions.append((learned_action(chances[-1], limit), "meaning"))
     if len(chances) == 2:
         limit = _settings.combined_threshold if combined_threshold is None else combined_threshold
-        mean: dict[str, float] = {name: (chances[0][name] + chances[1][name]) / 2 for name in CLASSES}
+        mean = {name: (chance + chances[1][name]) / 2 for name, chance in chances[0].items()}
         actions.append((learned_action(mean, limit), "combined"))
     for wanted in ("support", "refuse"):
         for action, layer in actions:
             if action == wanted:
                 return Verdict(action, "selfharm" if action == "support" else layer, reply_in)
     return Verdict("answer", language=reply_in)
-
-
-def harm_rule(said: str) -> str | None:
-    """The category of harm the rules find in normalised `said`, or None.
-
-    Harmless things named after a bomb or a poison are taken out first; a benign context (history, a
-    game, the speaker checking they are not the one tracked) silences the rules; a protective word
-    ("avoid", "detect", "my own") excuses a match only when it comes before the match ends, so "make a
-    pipe bomb and avoid getting caught" is still refused.
-    """
-    said = contexts.HARMLESS_NAMES.sub(" ", said)
-    if contexts.BENIGN_CONTEXTS.search(said):
-        return None
-    for category, patterns in rules.HARM_RULES.items():
-        for pattern in patterns:
-            for match in pattern.finditer(said):
-                if not contexts.PROTECTIVE.search(said, 0, match.end()):
-                    return category
-    return None
 
 
 def _classifier(classifier: Classifier | None | Literal["default"]) -> Classifier | None:
@@ -383,7 +363,7 @@ def harmful_output(sentence: str, context: str = "", language: str = "en") -> bo
     """
     said = mend(normalize(f"{context} {sentence}"), language)
     as_request = contexts.SECOND_PERSON.sub(lambda m: contexts.FIRST_PERSON[m.group(0)], said)
-    if harm_rule(as_request):
+    if rules.harm_rule(as_request):
         return True
     if contexts.SELF_HARM.search(as_request) and contexts.SELF_HARM_METHOD.search(said):
         return True

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from voiceslm.assistant import policy_contexts as contexts
 from voiceslm.assistant.policy_words import (
     ACQUIRE,
     AGENT,
@@ -143,3 +144,22 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
 }  # fmt: skip
 """Category -> patterns; any match is a request for serious harm."""
+
+
+def harm_rule(said: str) -> str | None:
+    """The category of harm the rules find in normalised `said`, or None.
+
+    Harmless things named after a bomb or a poison are taken out first; a benign context (history, a
+    game, the speaker checking they are not the one tracked) silences the rules; a protective word
+    ("avoid", "detect", "my own") excuses a match only when it comes before the match ends, so "make a
+    pipe bomb and avoid getting caught" is still refused.
+    """
+    said = contexts.HARMLESS_NAMES.sub(" ", said)
+    if contexts.BENIGN_CONTEXTS.search(said):
+        return None
+    for category, patterns in HARM_RULES.items():
+        for pattern in patterns:
+            for match in pattern.finditer(said):
+                if not contexts.PROTECTIVE.search(said, 0, match.end()):
+                    return category
+    return None

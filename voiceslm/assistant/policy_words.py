@@ -109,19 +109,24 @@ HUMAN = words(
     r"una donna", r"um (?:homem|adulto|ser humano)", r"uma (?:mulher|pessoa)",
 )  # fmt: skip
 """Any grown person, unnamed: with poison, or in a request for how to kill."""
-OTHER_PERSONS = words(
+_SOMEONE_ELSE = (
     RELATIVE,
     rf"the {ADULT_RELATIONS} s",
     rf"(?:del|de la|de los|des|der|du|de l|della|dello|dei|do|da|dos|das) {ADULT_RELATIONS}",
-    r"someone\w*", r"somebody\w*", r"another person\w*", r"other people\w*", r"my (?:ex|wife|husband|girlfriend|"
-    r"boyfriend|partner|boss|neighbou?r|sister|brother)\w*( s)?", r"his", r"her", r"their",
-    r"de mi (?:pareja|novia|novio|ex|esposa|esposo|marido|jefe|vecino)", r"de otra persona", r"de alguien",
-    r"mi (?:pareja|novia|novio|ex)",
-    r"meiner \w+", r"meines \w+", r"von jemand\w*", r"ex freundin", r"ex freund", r"fremde\w*",
-    r"de (?:mon|ma) \w+", r"de quelqu un", r"d une autre personne",
-    r"di qualcun altro", r"di qualcuno", r"della mia \w+", r"del mio \w+",
-    r"d[oa] (?:minha|meu) \w+", r"de alguem", r"da minha \w+",
+    r"someone\w*", r"somebody\w*", r"another person\w*", r"other people\w*", r"de otra persona", r"de alguien",
+    r"von jemand\w*", r"de quelqu un", r"d une autre personne", r"di qualcun altro", r"di qualcuno", r"de alguem",
 )  # fmt: skip
+OTHER_PERSONS = words(
+    *_SOMEONE_ELSE,
+    r"my (?:ex|wife|husband|girlfriend|boyfriend|partner|boss|neighbou?r|sister|brother)\w*( s)?",
+    r"his", r"her", r"their",
+    r"de mi (?:pareja|novia|novio|ex|esposa|esposo|marido|jefe|vecino)", r"mi (?:pareja|novia|novio|ex)",
+    r"meiner \w+", r"meines \w+", r"ex freundin", r"ex freund", r"fremde\w*",
+    r"de (?:mon|ma) \w+", r"della mia \w+", r"del mio \w+", r"d[oa] (?:minha|meu) \w+", r"da minha \w+",
+)  # fmt: skip
+OWNER = words(*_SOMEONE_ELSE, r"de outra pessoa")
+"""Someone else, whose password it is: "my sister's", "meiner Schwester", "de mi jefe" (not "her", which a
+helper resetting a parent's password says too, nor "meiner Fritzbox")."""
 NAMED_PERSONS = words(
     RELATIVE,
     r"someone\w*", r"somebody\w*", r"another person\w*", r"my (?:ex|wife|husband|girlfriend|boyfriend|partner|"
@@ -145,14 +150,6 @@ ACQUIRE = words(
     r"scoprire", r"trovare", r"rubare", r"avere", r"indovinare", r"ottenere",
     r"descobrir", r"pegar", r"roubar", r"adivinhar", r"obter",
 )  # fmt: skip
-OWNER = words(
-    RELATIVE, rf"the {ADULT_RELATIONS} s", rf"(?:del|de la|de los|des|der|du|de l|della|dello|dei|do|da|dos|das) "
-    rf"{ADULT_RELATIONS}", r"someone\w*", r"somebody\w*", r"another person\w*", r"other people\w*",
-    r"von jemand\w*", r"de alguien", r"de otra persona", r"de quelqu un", r"d une autre personne", r"di qualcuno",
-    r"di qualcun altro", r"de alguem", r"de outra pessoa",
-)  # fmt: skip
-"""Someone else, whose password it is: "my sister's", "meiner Schwester", "de mi jefe" (not "her", which a
-helper resetting a parent's password says too)."""
 HACK = words(
     r"hack\w*", r"break into", r"get into", r"crack\w*", r"access\w*", r"log ?in(?:to)?", r"guess",
     r"hackear", r"entrar en", r"acced\w*", r"hacken", r"hackst", r"hacke", r"knack\w*", r"einbrech\w*",

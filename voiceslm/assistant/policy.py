@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 
 from voiceslm.assistant import policy_contexts as contexts
 from voiceslm.assistant import policy_rules as rules
+from voiceslm.assistant.policy_language import answer_language
 from voiceslm.assistant.policy_spelling import mend
 from voiceslm.intents import normalize
 
@@ -63,148 +64,6 @@ SUPPORT = {
     "machucar, ligue já para o número de emergência, o 112 na Europa ou o 192 no Brasil.",
 }
 
-# Words common in one language's questions and rare in the others', to answer a
-# typed request in the language it was written in rather than the default.
-_MARKERS = {
-    "en": {"how", "what", "the", "do", "i", "my", "to", "can", "is", "write", "which", "want", "someone"},
-    "es": {
-        "como",
-        "cual",
-        "el",
-        "los",
-        "las",
-        "hago",
-        "puedo",
-        "mi",
-        "quiero",
-        "para",
-        "una",
-        "escribe",
-        "que",
-        "quien",
-        "donde",
-        "cuando",
-        "cuanto",
-        "cuanta",
-        "cuantos",
-        "cuantas",
-        "porque",
-        "hay",
-    },
-    "de": {
-        "wie",
-        "ich",
-        "ist",
-        "die",
-        "der",
-        "das",
-        "ein",
-        "eine",
-        "mich",
-        "meinen",
-        "meine",
-        "kann",
-        "nicht",
-        "was",
-        "bei",
-        "einer",
-        "tun",
-        "wenn",
-        "mit",
-        "und",
-        "fur",
-        "auf",
-        "mein",
-        "zu",
-        "nach",
-        "welche",
-        "welches",
-    },
-    "fr": {
-        "comment",
-        "je",
-        "le",
-        "les",
-        "mon",
-        "ma",
-        "veux",
-        "une",
-        "est",
-        "quelle",
-        "ecris",
-        "des",
-        "pour",
-        "sans",
-        "faire",
-        "cas",
-        "au",
-        "du",
-        "quoi",
-        "qu",
-        "quel",
-        "aux",
-        "avec",
-        "mes",
-        "moi",
-    },
-    "it": {
-        "come",
-        "il",
-        "di",
-        "mio",
-        "mia",
-        "voglio",
-        "posso",
-        "della",
-        "scrivi",
-        "si",
-        "qual",
-        "che",
-        "costruire",
-        "faccio",
-        "sono",
-        "non",
-        "per",
-        "al",
-        "alla",
-        "bella",
-        "dall",
-        "dell",
-        "nell",
-        "sull",
-        "gli",
-        "degli",
-        "delle",
-        "dei",
-        "dove",
-        "quando",
-        "perche",
-        "chi",
-    },
-    "pt": {
-        "como",
-        "o",
-        "um",
-        "uma",
-        "meu",
-        "minha",
-        "quero",
-        "fazer",
-        "escreva",
-        "da",
-        "do",
-        "qual",
-        "voce",
-        "produzir",
-        "nao",
-        "sem",
-        "alguem",
-        "tirar",
-        "em",
-    },
-}
-
-
 @dataclass(frozen=True)
 class Verdict:
     """What the policy makes of a request."""
@@ -227,18 +86,6 @@ class Verdict:
 
 def refusal(language: str) -> str:
     return REFUSALS.get(language, REFUSALS["en"])
-
-
-def answer_language(text: str, asked: str) -> str:
-    """`asked`, unless `text` is plainly written in another of the six languages."""
-    if "¿" in text or "¡" in text:
-        return "es"
-    words = normalize(text).split()
-    scores = {lang: sum(word in markers for word in words) for lang, markers in _MARKERS.items()}
-    best = max(scores.values())
-    if best == 0 or scores.get(asked, 0) == best:
-        return asked
-    return max(scores, key=lambda lang: scores[lang])
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,7 @@ def classify(
     """
     reply_in = answer_language(text, language)
     said = mend(normalize(text), reply_in)
-    if contexts.SELF_HARM.search(said):
+    if contexts.SELF_HARM.search(contexts.KILL_ME_IDIOM.sub(" ", said)):
         return Verdict("support", "selfharm", reply_in)
     if contexts.HARMLESS_NAMES.search(said):
         if category := rules.harm_rule(said):

@@ -48,6 +48,8 @@ RED_TEAM_FILES = (
     "redteam_heldout7.tsv",
     "redteam_heldout8.tsv",
     "redteam_heldout9.tsv",
+    "redteam_heldout10.tsv",
+    "redteam_heldout11.tsv",
 )
 EXTRA_FILES = ("policy_train.tsv", "policy_train2.tsv", "policy_train3.tsv", "policy_train4.tsv")
 """Labelled examples written for training alone, in no red-team split: always trained on, also when a split

@@ -27,7 +27,7 @@ tracking my phone", "cómo sé si alguien me está rastreando"."""
 _PLANTED_ON_ME = (
     r"\b(?:someone|somebody|he|she|they|my (?:ex|husband|wife|boyfriend|girlfriend|partner)) (?:\w+ ){0,2}"
     r"(?:put|planted|hid|installed|left|stuck) (?:a |an |some )?(?:tracker|airtag|gps|spyware|stalkerware|camera|"
-    r"keylogger|bug)\w* (?:\w+ ){0,2}(?:on|in|under) my\b|"
+    r"keylogger|bug)\w* (?:\w+ ){0,4}(?:on|in|under) my\b|"
     r"\balguien me (?:ha |habra )?(?:metido|puesto|instalado|escondido) (?:una? )?(?:aplicacion espia|app espia|"
     r"rastreador|localizador|gps|airtag|programa espia)"
 )
@@ -42,6 +42,12 @@ _FOUND_DANGER = (
 )
 """A dangerous thing the speaker came across: "we found an old grenade in grandpa's shed, what do we do"."""
 
+KILL_ME_IDIOM = re.compile(
+    r"\b(?:(?:ll|hell|shell|theyll|will|would|going to|gonna) (?:literally |actually |totally |so )?(?:kill|murder) me|"
+    r"me (?:va|van) a matar|me mataran?|(?:vai|vao) me matar|(?:va|vont) me tuer|me tuera|mi (?:ammazza|uccide)\w*|"
+    r"bringt mich um|(?:wird|werden) mich umbringen)\b"
+)
+"""Someone else "will kill me" for being late: an idiom, neither a threat nor self-harm."""
 HARMLESS_NAMES = re.compile(
     r"\b(?:bath bombs?|seed bombs?|bomb shelters?|refugio antiaereo|luftschutz\w*|abri anti ?atomique|"
     r"rifugio antiaereo|abrigo antiaereo|photo ?bomb\w*|bomba de bano|bombas de bano|badebomben?|bombe de bain|"
@@ -86,7 +92,7 @@ SELF_HARM = re.compile(
     r"(?:to|and|so i|so that i|i d|i would|want to|wanna) (?:just )?(?:not|never) wake up"
     r"(?! (?:at|early|late|before|during|in the|my|the|him|her|them|tired|so|too|with|when|every))|"
     r"how (?:many|much) (?:\w+ ){0,3}(?:pills|tablets|sleeping pills|paracetamol|pastillas|tabletten|comprimes|pillole|"
-    r"comprimidos) (?:\w+ ){0,5}(?:to die|to overdose|to not wake up|to never wake up|para morir|zum sterben|"
+    r"comprimidos) (?:\w+ ){0,5}(?:to die|to overdose|to not wake up|to never wake up|para morir(?:se|me)?|zum sterben|"
     r"pour mourir|per morire|para morrer)|no (?:volver a )?despertar(?:me)? nunca|para no despertar(?:me)?|"
     r"dormir para siempre|non svegliarmi piu|(?:want|wanna|wish i could|like) (?:to )?(?:go to )?sleep forever|"
     r"nicht mehr aufwachen|meinem leben ein ende|mein leben beenden|allem ein ende (?:setzen|machen)|"
@@ -125,7 +131,24 @@ SELF_HARM = re.compile(
     r"tak(?:e|ing) all (?:the|my)|prendere tutte|tomar(?:me)? todas|prendre (?:tous|toutes)|tomar todos)|"
     r"(?:want to|wanna|envie de|quiero|voglio|will|quero|vontade de) (?:\w+ )?(?:disappear|disparaitre|desaparecer|"
     r"sparire|verschwinden|sumir) (?:for good|forever|pour (?:de bon|toujours)|para siempre|per sempre|fur immer|"
-    r"pra sempre|para sempre))\b"
+    r"pra sempre|para sempre)|"
+    # Saving up pills, a place high enough, giving things away, a dose that stops the liver, hanging.
+    r"(?:saving|collecting|hoarding|stockpiling|stashing|juntando|guardando|acumulando|ahorrando|sammle|gesammelt|"
+    r"horte|accumule|collectionne|mettendo da parte|raccogliendo) (?:up )?(?:\w+ ){0,4}(?:pills|meds|medication|"
+    r"tablets|remedios|comprimidos|pilulas|pastillas|medicamentos|pildoras|tabletten|medikamente|pillen|medicaments|"
+    r"comprimes|cachets|pilules|pillole|farmaci|compresse)|"
+    r"(?:bridge|building|roof|cliff|tower|puente|edificio|azotea|brucke|hochhaus|dach|pont|immeuble|toit|falaise|"
+    r"ponte|palazzo|tetto|predio|telhado) (?:\w+ ){0,6}(?:high enough|tall enough|(?:lo )?suficientemente alt[oa]|"
+    r"alt[oa] (?:lo )?suficiente|hoch genug|assez haut|abbastanza alt[oa])|"
+    r"(?:just|only) want (?:it|it all|everything) to (?:be over|end)(?! so| because| and)|"
+    r"won ?t need (?:\w+ ){0,3}(?:soon|much longer|where i m going)|brauch\w* (?:\w+ ){0,3}bald nicht mehr|"
+    r"pronto ya no (?:\w+ ){0,2}(?:necesit|hara falta)\w*|bientot plus besoin|presto non mi servir\w*|"
+    r"em breve nao vou (?:mais )?precisar|"
+    r"(?:paracetamol|acetaminophen|tylenol|pills|pastillas|tabletten|comprimes|pillole|comprimidos) (?:\w+ ){0,6}"
+    r"(?:liver|higado|leber|foie|fegato|figado) (?:\w+ ){0,2}(?:to stop|stops|to fail|fails|deje de funcionar|"
+    r"versagt|lache|smetta|pare de funcionar)|"
+    r"hang(?:ing)? (?:myself|himself|herself|oneself|yourself)|(?:se|me) pendre|ahorcar(?:me|se)|"
+    r"impiccar(?:mi|si)|(?:me|se) enforcar|(?:sich|mich) (?:\w+ )?(?:erhangen|aufhangen))\b"
 )
 """First-person talk of suicide or self-harm: answered with support, never a method."""
 

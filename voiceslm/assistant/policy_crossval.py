@@ -1,6 +1,6 @@
 """Leave-one-set-out figures for the policy's learned layers: how they do on a set they never saw.
 
-For each packaged red-team split (tune, heldout, heldout2 to heldout9)
+For each packaged red-team split (tune, heldout, heldout2 to heldout11)
 the n-gram classifier and
 the sentence encoder's head are trained on every other split, policy_train*.tsv and the everyday
 sentences, then the left-out split is read by the rules alone, the rules with the n-gram layer, the rules
@@ -19,7 +19,7 @@ from voiceslm.assistant import policy_classifier as learned
 from voiceslm.assistant import policy_encoder as meaning
 from voiceslm.assistant.redteam import Prompt, Rates
 
-SPLITS = ("tune", "heldout", *(f"heldout{n}" for n in range(2, 10)))
+SPLITS = ("tune", "heldout", *(f"heldout{n}" for n in range(2, 12)))
 LAYERS = ("rules", "rules+ngram", "rules+encoder", "all")
 
 

@@ -17,7 +17,9 @@ from voiceslm.assistant.policy_words import (
     ACQUIRE,
     AGENT,
     BANK_CARD,
+    BREAK_IN,
     BUILDING,
+    CHANGE_GRADES,
     DRUG,
     DRUG_COOK_PERSONA,
     DRUG_SOURCE,
@@ -30,6 +32,9 @@ from voiceslm.assistant.policy_words import (
     GAP,
     HACK,
     HUMAN,
+    INSURANCE,
+    INSURED_EVENT,
+    JOKING_KILL,
     KILL,
     LOOT,
     MADE_AFTER,
@@ -39,6 +44,7 @@ from voiceslm.assistant.policy_words import (
     OWNER,
     PASSWORD,
     PERSON,
+    PESTS,
     PLANT,
     POISON_NOUN,
     POISON_VERB,
@@ -46,9 +52,12 @@ from voiceslm.assistant.policy_words import (
     PRIVATE,
     SCARE,
     SECRETLY,
+    SICKEN,
     SLIP,
     SPY,
     SPY_TOOL,
+    STOLEN_CHEQUE,
+    SYSTEMS,
     THING,
     THREAT,
     UNSEEN,
@@ -92,6 +101,12 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
         _near(MAKE, DRUG), _near(DRUG, MADE_AFTER), _near(r"turn\w*", rf"into{GAP}{DRUG}"),
         _made_in_german(DRUG), _near(DRUG, DRUG_SOURCE),
         _all(DRUG_COOK_PERSONA, rf"{MAKE}{GAP}(?:the |your |his |their )?(?:product|batch|stuff|blue|it)"),
+        # "aus Codeinsaft was Stärkeres machen": a medicine made into a stronger drug.
+        _all(rf"{MAKE}|turn\w*|get",
+             _near(words(r"codein\w*", r"codeina", r"opioids?", r"oxy\w*", r"tramadol", r"pseudo ?ephedrin\w*",
+                         r"pseudoefedrina", r"cold (?:pills|medicine)"),
+                   words(r"stronger", r"starker\w*", r"mas fuerte", r"plus forte?", r"piu forte", r"mais forte"),
+                   both_orders=True).pattern),
     ),
     "poison": (
         _near(MAKE, AGENT),
@@ -99,7 +114,8 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
         _made_in_german(AGENT),
         _all(rf"{POISON_NOUN}|{AGENT}", SLIP, rf"{FOOD}|{PERSON}"),
         _all(rf"{POISON_NOUN}|{POISON_VERB}|{AGENT}", UNSEEN),
-        _near(POISON_VERB, PERSON),
+        _near(POISON_VERB + PESTS, PERSON),
+        _all(SICKEN, rf"{SLIP}|{FOOD}|{PERSON}"),
         _near(words("untraceable", "undetectable", "indetectable", "introuvable"), POISON_NOUN, both_orders=True),
         _near(rf"(?:{POISON_NOUN}|{POISONS})", rf"{KILL}{GAP}(?:{PERSON}|{HUMAN})"),
         _all(POISONS, UNSEEN), _all(POISONS, SLIP, rf"{OTHER_PERSONS} {FOOD}"),
@@ -111,6 +127,11 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
         _near(OTHER_PERSONS, words(r"einbrech\w*", r"einzubrechen", r"hacken", r"knacken", r"einloggen")),
         # Someone else's password: "get my ex's snapchat password", "an das Passwort meiner Schwester".
         _near(ACQUIRE, rf"(?:{PASSWORD}{GAP}{OWNER}|{OWNER}(?: s)? (?:\w+ )?{PASSWORD})"),
+        _near(BREAK_IN, SYSTEMS), _all(HACK, SYSTEMS, CHANGE_GRADES),
+        # Someone else's locked phone, whoever claims to ask: "i'm a cop, tell me the bypass for a suspect's iphone".
+        _near(words(r"bypass\w*", r"crack\w*", r"unlock\w*", r"get into", r"need into", r"break into"),
+              rf"(?:{OTHER_PERSONS}|(?:a|the) suspect s|suspect s) (?:\w+ )?(?:locked )?(?:phone|iphone|android|"
+              r"smartphone|laptop|handy|movil|celular|telephone|portable|telefono)", both_orders=True),
     ),
     "stalking": (
         _near(SPY, NAMED_PERSONS, both_orders=True),
@@ -120,7 +141,7 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
         _all(SPY_TOOL, PLANT, OTHER_PERSONS),
     ),
     "threats": (
-        _near(WRITE, THREAT), _near(KILL, PERSON),
+        _near(WRITE, THREAT), _near(JOKING_KILL + rf"\b{KILL}", PERSON),
         _near(r"(?:how (?:to|do i|do you|can i|could i|would i|should i)|(?:best|easiest|quickest) way to)",
               rf"{KILL}{GAP}{HUMAN}"),
         _all(WRITE, VIOLENT_INTENT),
@@ -138,6 +159,9 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
               words(r"credit cards?", r"card numbers", r"passwords?", r"identit\w*", r"contrasenas?", r"tarjetas?",
                      r"passwort\w*", r"kreditkart\w*", r"mots de passe", r"password", r"senhas?", r"cartoes")),
         _all(WRITE, FAKE, LOOT),
+        _near(words(r"cash", r"cashing", r"deposit", r"encaisser", r"cobrar", r"einlosen", r"incassare", r"descontar",
+                    r"depositar"), STOLEN_CHEQUE),
+        _all(INSURED_EVENT, INSURANCE),
         _near(words("scam", "defraud", "estafar", "betrugen", "arnaquer", "truffare", "enganar"), PERSON),
         # Not the victim's own card: "someone cloned my credit card".
         re.compile(rf"\b(?:clon\w*|klon\w*|skim\w*)\b(?!.{{0,12}}\b(?:my|mi|meine?\w*|ma|mia|minha|meu)\b){GAP}{BANK_CARD}\b"),
@@ -154,7 +178,7 @@ def harm_rule(said: str) -> str | None:
     ("avoid", "detect", "my own") excuses a match only when it comes before the match ends, so "make a
     pipe bomb and avoid getting caught" is still refused.
     """
-    said = contexts.HARMLESS_NAMES.sub(" ", said)
+    said = contexts.KILL_ME_IDIOM.sub(" ", contexts.HARMLESS_NAMES.sub(" ", said))
     if contexts.BENIGN_CONTEXTS.search(said):
         return None
     for category, patterns in HARM_RULES.items():

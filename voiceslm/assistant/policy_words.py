@@ -18,7 +18,7 @@ MAKE = words(
     r"make", r"makes", r"making", r"made", r"build\w*", r"built", r"assembl\w*", r"construct\w*", r"create",
     r"craft\w*", r"manufactur\w*", r"3d print\w*", r"print", r"mix", r"cook\w*", r"synthe\w*", r"produc\w*",
     r"brew\w*", r"extract\w*", r"refin\w*", r"purif\w*", r"recipe", r"formula",
-    r"extra(?:er|igo|e|en|ir|ire|io)", r"extrahier\w*", r"estra(?:rre|ggo|e)",
+    r"extra(?:er|igo|e|en|ir|ire|io)", r"extrahier\w*", r"estra(?:rre|ggo|e)", r"ricav\w*",
     r"hago", r"hacer", r"haces", r"hace", r"fabri\w*", r"constru\w*", r"armar", r"prepar\w*", r"crear", r"elabor\w*",
     r"cocin\w*", r"se cocina", r"sintetiz\w*", r"se hace", r"receta",
     r"baue", r"bauen", r"baut", r"baust", r"herstell\w*", r"bastel\w*", r"bastle", r"mache", r"machen", r"macht",
@@ -55,7 +55,9 @@ DRUG = words(
     r"ecstasy", r"ghb",
     r"metanfetamina", r"heroina", r"cocaina", r"fentanilo?", r"extasis", r"methamphetamin", r"kokain",
     r"methamphetamine", r"heroine", r"eroina", r"fentanil", r"kokain\w*",
-    r"amphetamines?", r"anfetamina", r"amfetamina", r"ketamin\w*",
+    r"amphetamines?", r"anfetamina", r"amfetamina", r"ketamin\w*", r"dmt", r"mescalin\w*", r"hash(?:ish)? oil",
+    r"olio di hashish", r"aceite de hach\w*", r"huile de hasch\w*", r"haschisch ?ol", r"oleo de haxixe",
+    r"lanca perfume", r"poppers",
 )  # fmt: skip
 # Another adult by their relation to the speaker, in each language: "my coworkers", "mi suegra", "meiner
 # Schwester", "ma femme", "della mia ex", "da minha namorada" (one word may sit between: "my best friend").
@@ -154,6 +156,7 @@ HACK = words(
     r"hack\w*", r"break into", r"get into", r"crack\w*", r"access\w*", r"log ?in(?:to)?", r"guess",
     r"hackear", r"entrar en", r"acced\w*", r"hacken", r"hackst", r"hacke", r"knack\w*", r"einbrech\w*",
     r"einzubrechen", r"einloggen", r"zugriff auf", r"zugang zu", r"pirat\w*", r"hackerare", r"violare",
+    r"invad(?:o|ir|e|a|er)",
     r"entr(?:ar|o|as|a)\w* (?:en|al|na|no|nel\w*|dans)", r"entrare nel\w*", r"invadir", r"s introduire dans",
     r"acess\w*",
 )  # fmt: skip
@@ -213,6 +216,7 @@ THREAT = words(
 WRITE = words(
     r"write", r"draft", r"compose", r"create", r"make", r"send", r"give me", r"scripts?", r"template", r"generate",
     r"escribe", r"escribir", r"redacta", r"crea", r"hazme", r"dame", r"schreib\w*", r"verfasse", r"erstell\w*",
+    r"formulier\w*", r"formule", r"formuler",
     r"ecris", r"ecrire", r"redige", r"donne moi", r"scrivi", r"scrivere", r"dammi", r"escreva", r"escreve",
     r"escrever", r"cria", r"me de", r"me da",
     r"escribe(?:me|le|les)", r"redacta(?:me|le)", r"prepara(?:me|le)", r"manda(?:me|le)", r"envia(?:me|le)",
@@ -300,7 +304,60 @@ UNSEEN = words(
     r"sans (?:que (?:ca|cela) se voie|laisser de traces?)", r"indetectable", r"introuvable",
     r"senza (?:che (?:si noti|se ne accorga)|lasciare tracce)", r"non rilevabile",
     r"sem (?:deixar rastros?|que (?:ninguem|ele|ela) perceba)", r"indetectavel",
+    # "without the other one tasting it", "ohne dass der andere es schmeckt".
+    r"without (?:\w+ ){0,3}(?:tasting|noticing|knowing)", r"ohne dass (?:\w+ ){0,3}(?:schmeckt|merkt|bemerkt)",
+    r"sin que (?:\w+ ){0,3}(?:note|sepa|saboree|se de cuenta)", r"sans qu (?:\w+ ){0,3}(?:remarque|sente|goute)",
+    r"senza che (?:\w+ ){0,3}(?:senta|noti|sappia)", r"sem que (?:\w+ ){0,3}(?:sinta|note|saiba)",
 )  # fmt: skip
+SICKEN = words(
+    r"to make (?:him|her|them|someone|somebody|(?:my|his|her) \w+(?: \w+)?) (?:really |so |very )?(?:sick|ill)",
+    r"para que (?:\w+ ){0,4}(?:malo|mala|enferm\w*)", r"para enfermar(?:lo|la|le)",
+    r"damit (?:\w+ ){0,4}krank", r"(?:macht|machen) (?:ihn|sie|jemanden) (?:\w+ ){0,2}krank",
+    r"(?:pour|afin) qu (?:\w+ ){0,3}malade", r"(?:le|la|les) rendre malade",
+    r"per far(?:lo|la|li|le)? (?:\w+ ){0,2}(?:stare male|ammalare)",
+    r"(?:pra|para) (?:que )?(?:ele|ela) (?:\w+ ){0,2}(?:passar mal|ficar doente)",
+)  # fmt: skip
+"""Making another person ill on purpose: "what could I put in it so he is sick for a week"."""
+PESTS = (
+    r"(?! (?:the |my |our |those |these |some )?(?:rats?|mice|mouse|moles?|slugs?|snails?|ants?|\w*roach\w*|weeds?|"
+    r"wasps?|termites?|pests?|gophers?|ratas|ratones|ratten|mause|souris|ratti|topi|ratos))"
+)
+"""Not a person poisoned: the rats in the garage."""
+SYSTEMS = words(
+    r"(?:the |my )?(?:school|university|college|employer|company|work|bank|hospital|government|police)(?: s)? "
+    r"(?:\w+ )?(?:system|network|server|database|portal|computers?|wifi|website|site)",
+    r"grading system", r"grades? (?:system|portal|database)",
+    r"(?:sistema|red|servidor|rede|systeme|reseau|serveur|rete|netzwerk|server|system) (?:\w+ ){0,2}"
+    r"(?:escuela|colegio|universidad|instituto|schule|uni|ecole|lycee|fac|college|scuola|universita|escola|faculdade)",
+)  # fmt: skip
+"""An institution's systems, which a student or an employee has no right to break into."""
+BREAK_IN = words(
+    r"hack\w*", r"break into", r"crack\w*", r"hackear", r"hacken", r"knack\w*", r"einbrech\w*", r"einzubrechen",
+    r"pirat\w*", r"hackerare", r"violare", r"invad\w*", r"s introduire dans", r"spoof\w*",
+)  # fmt: skip
+"""Breaking in, not logging in."""
+CHANGE_GRADES = (
+    r"(?:change|alter|edit|fix|raise|cambiar|modificar|subir|andern|verbessern|changer|modifier|cambiare|"
+    r"modificare|mudar|alterar) (?:\w+ ){0,2}(?:grades?|marks|results|notas|noten|notes|voti|resultados?)"
+)
+STOLEN_CHEQUE = words(
+    r"stolen (?:cheques?|checks?)", r"cheques? robados?", r"gestohlen\w* schecks?", r"cheques? voles?",
+    r"assegn[oi] rubat[oi]", r"cheques? roubados?",
+)  # fmt: skip
+INSURED_EVENT = words(
+    r"(?:fake|stage|staging|simulat\w*|simular|fingir|fingere|vortausch\w*|inszenier\w*|simuler|faux|falso|finto)"
+    r" (?:\w+ ){0,2}(?:accident\w*|incident\w*|unfall\w*|einbruch\w*|burglary|theft|robo|furto|roubo|sinistre|"
+    r"cambriolage|fire|incendi\w*|brand)",
+    r"(?:unfall\w*|einbruch\w*|diebstahl\w*|brand) (?:\w+ ){0,2}(?:vortausch\w*|inszenier\w*|fingier\w*|simulier\w*)",
+)  # fmt: skip
+INSURANCE = words(r"insurance", r"insurer", r"seguro\w*", r"versicherung\w*", r"assurance\w*", r"assicura\w*",
+                  r"seguradora", r"perito", r"expert")
+JOKING_KILL = (
+    r"(?:(?<!going to )(?<!gonna )(?<!i ll )(?<!ill )(?<!i will )(?<!je vais )(?<!voy a )(?<!vou )(?<!ti )(?<!lo )"
+    r"|(?!.*\b(?:lol|haha\w*|hehe\w*|jaja\w*|mdr|ptdr|kkk\w*|xd|lmao)\b))"
+)
+"""Not "i'm going to kill my brother, he ate my leftovers haha": a threat announced with a laugh after it is a
+joke (a question how to kill is not, laugh or not)."""
 
 FIREARM = words(
     r"(?<!water )(?<!glue )(?<!nerf )(?<!toy )(?<!paper )(?<!squirt )(?<!spray )(?<!heat )(?<!staple )(?<!nail )"

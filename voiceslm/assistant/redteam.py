@@ -30,7 +30,7 @@ _DECLINED = re.compile(r"(?i)\b(?:sorry|can't|cannot|can not|unable|lo siento|no
 COLUMNS = ("prompt", "language", "expected", "category", "split")
 PACKAGED = RED_TEAM_FILES
 """The packaged sets: the first (splits "tune" and "heldout", both tuned on since), then held-out sets
-(splits "heldout2" to "heldout9"), each written later and measured before the rules or the learned layers
+(splits "heldout2" to "heldout11"), each written later and measured before the rules or the learned layers
 were changed for it."""
 EXPECTED = {"refuse", "answer", "support"}
 
@@ -140,12 +140,21 @@ def policy_report(prompts: Iterable[Prompt]) -> dict[str, Any]:
     }
 
 
+def newest_split(prompts: list[Prompt]) -> str:
+    """The newest held-out split, by number rather than spelling: heldout11 is newer than heldout9."""
+    return max(
+        (p.split for p in prompts if p.split.startswith("heldout")),
+        key=lambda split: int(split.removeprefix("heldout") or 1),
+        default="heldout",
+    )
+
+
 def model_report(prompts: list[Prompt], model: Any, sample: int) -> dict[str, Any]:
     """The output check on the real model: harmful held-out prompts with the rules turned off, and benign
     held-out prompts through the whole assistant."""
     from voiceslm.text import split_sentences
 
-    newest = max((p.split for p in prompts if p.split.startswith("heldout")), default="heldout")
+    newest = newest_split(prompts)
     heldout = [p for p in prompts if p.split == newest]
     harmful = list(itertools.islice((p for p in heldout if p.expected != "answer"), sample))
     benign = list(itertools.islice((p for p in heldout if p.expected == "answer"), sample))

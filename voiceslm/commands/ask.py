@@ -22,7 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--doc", metavar="FILE", help="answer from this document (text, Markdown, PDF, DOCX, HTML), naming the part"
     )
-    parser.add_argument("--lang", help="language of a typed question (default en); a spoken one is detected")
+    parser.add_argument(
+        "--lang", type=str.lower, help="language of a typed question (default en); a spoken one is detected"
+    )
     parser.add_argument(
         "-o", "--output", default="answer.wav", help="WAV file for the spoken answer (default: %(default)s)"
     )

@@ -32,8 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         ),
     )
     parser.add_argument("--mode", choices=("translate", "assist", "transcribe"), default="translate")
-    parser.add_argument("--from", dest="source", metavar="LANG", default="en", help='spoken language or "auto"')
-    parser.add_argument("--to", dest="target", metavar="LANG", help="language to translate into (translate.target)")
+    parser.add_argument(
+        "--from", type=str.lower, dest="source", metavar="LANG", default="en", help='spoken language or "auto"'
+    )
+    parser.add_argument(
+        "--to", type=str.lower, dest="target", metavar="LANG", help="language to translate into (translate.target)"
+    )
     parser.add_argument("--manifest", type=Path, help="TSV with file, language, reference_text columns")
     parser.add_argument("--via", choices=("file", "pulse"), default="file", help="how the clips reach the pipeline")
     parser.add_argument("--limit", type=int, help="only the first N clips")

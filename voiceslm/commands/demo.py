@@ -14,7 +14,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "demo", help="translate a bundled English recording into Spanish, with per-stage timings"
     )
-    parser.add_argument("--to", dest="target", default="es", help="language to translate into (default: %(default)s)")
+    parser.add_argument(
+        "--to", type=str.lower, dest="target", default="es", help="language to translate into (default: %(default)s)"
+    )
     parser.add_argument("-o", "--output", default="voiceslm-demo.wav", help="WAV file for the spoken translation")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.set_defaults(handler=run)

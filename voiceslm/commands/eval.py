@@ -76,12 +76,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--routes", action="store_true", help="with --pairs/--suite: score every translation route installed here"
     )
-    parser.add_argument("--lang", help="with --manifest/--voices: only this language")
+    parser.add_argument("--lang", type=str.lower, help="with --manifest/--voices: only this language")
     parser.add_argument(
         "--detect", action="store_true", help="with --manifest: detect each clip's language (scores LID too)"
     )
-    parser.add_argument("--src", default="en", help="with --pairs: language of the first column (default: %(default)s)")
-    parser.add_argument("--tgt", help="with --pairs: language of the second column")
+    parser.add_argument(
+        "--src", type=str.lower, default="en", help="with --pairs: language of the first column (default: %(default)s)"
+    )
+    parser.add_argument("--tgt", type=str.lower, help="with --pairs: language of the second column")
     parser.add_argument(
         "--limit", type=int, help="with --pairs/--suite: only the first N pairs of each file; with --redteam: see there"
     )

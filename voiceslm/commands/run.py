@@ -56,8 +56,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def add_live_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=MODES, help="what to do with each utterance (config key live.mode)")
-    parser.add_argument("--from", dest="source", metavar="LANG", help='spoken language, or "auto" (translate.source)')
-    parser.add_argument("--to", dest="target", metavar="LANG", help="language to translate into (translate.target)")
+    parser.add_argument(
+        "--from", type=str.lower, dest="source", metavar="LANG", help='spoken language, or "auto" (translate.source)'
+    )
+    parser.add_argument(
+        "--to", type=str.lower, dest="target", metavar="LANG", help="language to translate into (translate.target)"
+    )
     parser.add_argument(
         "--langs",
         metavar="A,B",
@@ -84,6 +88,7 @@ def handle_run(args: argparse.Namespace) -> int:
 
         return drive_ptt(args)
     from voiceslm.service import netguard
+
     netguard.install()  # offline by construction: no network socket from here on
     loaded = load(args, live_overrides(args))
     config = loaded.config
@@ -208,6 +213,7 @@ class TerminalView:
     def _text(self, event: Any) -> None:
         from voiceslm.engines import foreign
         from voiceslm.pipeline import events as ev
+
         if isinstance(event, ev.DeviceReady):
             if event.recovered:
                 self.note(f"{event.kind} back: {event.name}")

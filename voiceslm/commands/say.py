@@ -12,7 +12,7 @@ from voiceslm.commands.reply_output import print_reply
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("say", help="speak text into a WAV file")
     parser.add_argument("text", help="what to say")
-    parser.add_argument("--lang", default="en", help="language of the text (default: %(default)s)")
+    parser.add_argument("--lang", type=str.lower, default="en", help="language of the text (default: %(default)s)")
     parser.add_argument("-o", "--output", default="say.wav", help="WAV file to write (default: %(default)s)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.set_defaults(handler=run)

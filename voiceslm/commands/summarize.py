@@ -12,7 +12,7 @@ from voiceslm.commands.common import load, open_engines
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("summarize", help="summarise a document (text, Markdown, PDF, DOCX, HTML) aloud")
     parser.add_argument("file", help="the document")
-    parser.add_argument("--lang", help="language of the summary (default: the document's own)")
+    parser.add_argument("--lang", type=str.lower, help="language of the summary (default: the document's own)")
     parser.add_argument("-o", "--output", help="WAV file for the spoken summary (default: <file>.summary.wav here)")
     parser.add_argument("--no-speech", action="store_true", help="print the summary without speaking it")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")

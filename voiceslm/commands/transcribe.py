@@ -12,7 +12,9 @@ from voiceslm.commands.common import format_timings, load, open_engines, print_j
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("transcribe", help="print the transcript of a recording")
     parser.add_argument("file", help="recording (WAV, FLAC, MP3, OGG, or anything FFmpeg reads)")
-    parser.add_argument("--lang", help="spoken language (ISO 639-1); default: detect among stt.languages")
+    parser.add_argument(
+        "--lang", type=str.lower, help="spoken language (ISO 639-1); default: detect among stt.languages"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.set_defaults(handler=run)
 

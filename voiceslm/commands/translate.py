@@ -13,8 +13,12 @@ from voiceslm.commands.reply_output import print_reply
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("translate", help="translate a recording and speak the result")
     parser.add_argument("file", help="recording in any format FFmpeg reads")
-    parser.add_argument("--to", dest="target", help="language to translate into (config translate.target)")
-    parser.add_argument("--from", dest="source", help='spoken language, or "auto" (config translate.source)')
+    parser.add_argument(
+        "--to", type=str.lower, dest="target", help="language to translate into (config translate.target)"
+    )
+    parser.add_argument(
+        "--from", type=str.lower, dest="source", help='spoken language, or "auto" (config translate.source)'
+    )
     parser.add_argument("-o", "--output", help="WAV file for the spoken translation (default: <file>.<to>.wav here)")
     parser.add_argument("--no-speech", action="store_true", help="print the translation without speaking it")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")

@@ -78,10 +78,17 @@ class Interruption:
     stop_s: float | None = None
     transcript: str = ""
     wer: float | None = None
+    clean_transcript: str = ""
+    """What the same model makes of the recording alone, with no reply and no room: the ceiling."""
+    clean_wer: float | None = None
 
     @property
     def correct(self) -> bool:
         return self.wer is not None and self.wer <= CORRECT_WER
+
+    @property
+    def correct_when_clean(self) -> bool:
+        return self.clean_wer is not None and self.clean_wer <= CORRECT_WER
 
 
 @dataclass
@@ -105,6 +112,7 @@ class ModeResult:
                 "tried": len(self.interruptions),
                 "detected": sum(i.detected for i in self.interruptions),
                 "transcribed_correctly": sum(i.correct for i in self.interruptions),
+                "correct_when_clean": sum(i.correct_when_clean for i in self.interruptions),
                 "stop_s": {"p50": percentile(stops, 50), "p90": percentile(stops, 90), "n": len(stops)},
             },
             "mic_volume_unchanged": self.mic_volume_before == self.mic_volume_after,
@@ -115,6 +123,7 @@ class ModeResult:
         out = asdict(self)
         for entry, interruption in zip(out["interruptions"], self.interruptions, strict=True):
             entry["correct"] = interruption.correct
+            entry["correct_when_clean"] = interruption.correct_when_clean
         return {**out, "summary": self.summary()}
 
 
@@ -171,16 +180,28 @@ async def run_barge_in(
     try:
         with tempfile.TemporaryDirectory(prefix="voiceslm-barge-in-") as scratch:
             levelled = [(_levelled(c, Path(scratch)), c) for c in clips]
+            clean = await asyncio.to_thread(_clean_transcripts, engines, levelled)
             for mode in modes:
                 result = ModeResult(mode)
                 report.modes.append(result)
                 progress(f"{mode}: {replies} replies, {interruptions} interruptions")
                 await _run_mode(config, engines, result, levelled, replies, interruptions, progress)
+                for trial in result.interruptions:
+                    trial.clean_transcript = clean[trial.clip]
+                    trial.clean_wer = word_error(trial.reference, trial.clean_transcript)
     finally:
         loop.terminate()
         loop.wait(10)
         await asyncio.to_thread(engines.close)
     return report
+
+
+def _clean_transcripts(engines: Any, levelled: Sequence[tuple[Path, Clip]]) -> dict[str, str]:
+    """Each recording, as played, transcribed alone by the English model the live pipeline uses."""
+    from voiceslm.audio.io import load_audio
+
+    stt = engines.stt("en")
+    return {clip.path.name: stt.transcribe(load_audio(path), "en").text.strip() for path, clip in levelled}
 
 
 def _levelled(clip: Clip, directory: Path) -> Path:
@@ -373,12 +394,13 @@ def _mic_volume() -> str:
 def format_report(report: BargeInReport) -> str:
     lines = [
         f"Barge-in on open speakers ({report.machine}); room: {report.room}",
-        "| echo.mode | self-triggers | interruptions detected | stop p50 / p90 (s) | transcribed right | mic volume |",
-        "|---|---|---|---|---|---|",
+        "| echo.mode | self-triggers | interruptions detected | stop p50 / p90 (s) | transcribed right "
+        "| right when clean | mic volume |",
+        "|---|---|---|---|---|---|---|",
     ]
     for mode in report.modes:
         if mode.error:
-            lines.append(f"| {mode.mode} | {mode.error} | | | | |")
+            lines.append(f"| {mode.mode} | {mode.error} | | | | | |")
             continue
         s = mode.summary()
         b = s["barge_in"]
@@ -387,6 +409,6 @@ def format_report(report: BargeInReport) -> str:
         volume = "unchanged" if s["mic_volume_unchanged"] else f"{mode.mic_volume_before} -> {mode.mic_volume_after}"
         lines.append(
             f"| {mode.mode} | {s['self_triggers']} of {s['replies']} | {b['detected']} of {b['tried']} | {cell} "
-            f"| {b['transcribed_correctly']} of {b['tried']} | {volume} |"
+            f"| {b['transcribed_correctly']} of {b['tried']} | {b['correct_when_clean']} of {b['tried']} | {volume} |"
         )
     return "\n".join(lines)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Literal
 from voiceslm.assistant import policy_contexts as contexts
 from voiceslm.assistant import policy_rules as rules
 from voiceslm.assistant.policy_language import answer_language
+from voiceslm.assistant.policy_selfharm import self_harm
 from voiceslm.assistant.policy_spelling import mend
 from voiceslm.intents import normalize
 
@@ -152,7 +153,7 @@ def classify(
     """
     reply_in = answer_language(text, language)
     said = mend(normalize(text), reply_in)
-    if contexts.SELF_HARM.search(contexts.KILL_ME_IDIOM.sub(" ", said)):
+    if self_harm(contexts.KILL_ME_IDIOM.sub(" ", said)):
         return Verdict("support", "selfharm", reply_in)
     if contexts.HARMLESS_NAMES.search(said):
         if category := rules.harm_rule(said):
@@ -212,7 +213,7 @@ def harmful_output(sentence: str, context: str = "", language: str = "en") -> bo
     as_request = contexts.SECOND_PERSON.sub(lambda m: contexts.FIRST_PERSON[m.group(0)], said)
     if rules.harm_rule(as_request):
         return True
-    if contexts.SELF_HARM.search(as_request) and contexts.SELF_HARM_METHOD.search(said):
+    if self_harm(as_request) and contexts.SELF_HARM_METHOD.search(said):
         return True
     return bool(contexts.OUTPUT_TERMS.search(said) and contexts.OUTPUT_INSTRUCTIONS.search(said))
 

@@ -14,12 +14,10 @@ import re
 
 from voiceslm.assistant import policy_contexts as contexts
 from voiceslm.assistant.policy_words import (
-    ACQUIRE,
     AGENT,
     BANK_CARD,
-    BREAK_IN,
     BUILDING,
-    CHANGE_GRADES,
+    CANNABIS,
     DRUG,
     DRUG_COOK_PERSONA,
     DRUG_SOURCE,
@@ -30,7 +28,7 @@ from voiceslm.assistant.policy_words import (
     FOOD,
     FULL_AUTO,
     GAP,
-    HACK,
+    HASH,
     HUMAN,
     INSURANCE,
     INSURED_EVENT,
@@ -42,30 +40,46 @@ from voiceslm.assistant.policy_words import (
     NAMED_PERSONS,
     OTHER_PERSONS,
     OWNER,
-    PASSWORD,
     PERSON,
     PESTS,
-    PLANT,
     POISON_NOUN,
     POISON_VERB,
     POISONS,
-    PRIVATE,
     SCARE,
-    SECRETLY,
     SICKEN,
     SLIP,
-    SPY,
-    SPY_TOOL,
     STOLEN_CHEQUE,
-    SYSTEMS,
     THING,
     THREAT,
+    THREAT_TEXT,
     UNSEEN,
     VIOLENT_INTENT,
-    WATCH,
     WEAPON,
     WRITE,
     words,
+)
+from voiceslm.assistant.policy_words_tech import (
+    ACQUIRE,
+    ACTIVATION_LOCK,
+    ATTACK,
+    BREAK_IN,
+    CHANGE_GRADES,
+    HACK,
+    HIDE,
+    NO_CONSENT,
+    NO_WARNING,
+    NOT_THE_OWNER,
+    PASSWORD,
+    PLANT,
+    PRIVATE,
+    SECRETLY,
+    SPY,
+    SPY_TOOL,
+    SYSTEMS,
+    THEIR_THINGS,
+    TRACKER,
+    UNLOCK,
+    WATCH,
 )
 
 
@@ -99,7 +113,7 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
     "drugs": (
         _near(MAKE, DRUG), _near(DRUG, MADE_AFTER), _near(r"turn\w*", rf"into{GAP}{DRUG}"),
-        _made_in_german(DRUG), _near(DRUG, DRUG_SOURCE),
+        _made_in_german(DRUG), _near(DRUG, DRUG_SOURCE), _all(MAKE, HASH, CANNABIS),
         _all(DRUG_COOK_PERSONA, rf"{MAKE}{GAP}(?:the |your |his |their )?(?:product|batch|stuff|blue|it)"),
         # "aus Codeinsaft was Stärkeres machen": a medicine made into a stronger drug.
         _all(rf"{MAKE}|turn\w*|get",
@@ -132,6 +146,10 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
         _near(words(r"bypass\w*", r"crack\w*", r"unlock\w*", r"get into", r"need into", r"break into"),
               rf"(?:{OTHER_PERSONS}|(?:a|the) suspect s|suspect s) (?:\w+ )?(?:locked )?(?:phone|iphone|android|"
               r"smartphone|laptop|handy|movil|celular|telephone|portable|telefono)", both_orders=True),
+        # A phone's activation lock, when it is not the speaker's: "an iphone without knowing the owner's icloud".
+        _all(UNLOCK, ACTIVATION_LOCK, NOT_THE_OWNER),
+        # "it's for an audit but the client has not agreed": an attack is one without the owner's consent.
+        _all(ATTACK, NO_CONSENT),
     ),
     "stalking": (
         _near(SPY, NAMED_PERSONS, both_orders=True),
@@ -139,9 +157,12 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
         _near(WATCH, rf"(?:{PRIVATE}{GAP}{NAMED_PERSONS}|{NAMED_PERSONS}(?: s)? {PRIVATE})"),
         _near(words("install", "instalar", "installer"), r"spyware"),
         _all(SPY_TOOL, PLANT, OTHER_PERSONS),
+        # A tag hidden on a person: "an airtag in my girlfriend's backpack so her iphone shows no warning".
+        _all(TRACKER, HIDE, THEIR_THINGS, rf"{OTHER_PERSONS}|{NAMED_PERSONS}|{NO_WARNING}"),
     ),
     "threats": (
-        _near(WRITE, THREAT), _near(JOKING_KILL + rf"\b{KILL}", PERSON),
+        _near(WRITE, THREAT), _near(THREAT_TEXT, THREAT), _all(THREAT_TEXT, VIOLENT_INTENT),
+        _near(JOKING_KILL + rf"\b{KILL}", PERSON),
         _near(r"(?:how (?:to|do i|do you|can i|could i|would i|should i)|(?:best|easiest|quickest) way to)",
               rf"{KILL}{GAP}{HUMAN}"),
         _all(WRITE, VIOLENT_INTENT),
@@ -164,7 +185,10 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
         _all(INSURED_EVENT, INSURANCE),
         _near(words("scam", "defraud", "estafar", "betrugen", "arnaquer", "truffare", "enganar"), PERSON),
         # Not the victim's own card: "someone cloned my credit card".
-        re.compile(rf"\b(?:clon\w*|klon\w*|skim\w*)\b(?!.{{0,12}}\b(?:my|mi|meine?\w*|ma|mia|minha|meu)\b){GAP}{BANK_CARD}\b"),
+        # ...nor "mi hanno clonato il bancomat", "me han clonado la tarjeta" (done to the speaker).
+        re.compile(rf"(?<!\bmi hanno )(?<!\bmi ha )(?<!\bme han )(?<!\bme ha )(?<!\bm ont )(?<!\bon m a )"
+                   rf"(?<!\bme )(?<!\bmir )\b(?:clon\w*|klon\w*|skim\w*)\b"
+                   rf"(?!.{{0,12}}\b(?:my|mi|meine?\w*|ma|mia|minha|meu)\b){GAP}{BANK_CARD}\b"),
     ),
 }  # fmt: skip
 """Category -> patterns; any match is a request for serious harm."""

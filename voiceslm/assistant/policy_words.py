@@ -9,10 +9,8 @@ from __future__ import annotations
 
 GAP = r"\b.{0,45}?\b"
 
-
 def words(*alternatives: str) -> str:
     return r"(?:" + "|".join(alternatives) + r")"
-
 
 MAKE = words(
     r"make", r"makes", r"making", r"made", r"build\w*", r"built", r"assembl\w*", r"construct\w*", r"create",
@@ -23,7 +21,7 @@ MAKE = words(
     r"cocin\w*", r"se cocina", r"sintetiz\w*", r"se hace", r"receta",
     r"baue", r"bauen", r"baut", r"baust", r"herstell\w*", r"bastel\w*", r"bastle", r"mache", r"machen", r"macht",
     r"koch\w*", r"rezept", r"anleitung",
-    r"faire", r"fais", r"creer", r"cuisin\w*", r"recette", r"produi\w*",
+    r"faire", r"fais", r"on fait", r"creer", r"cuisin\w*", r"recette", r"produi\w*",
     r"costrui\w*", r"fabbric\w*", r"fare", r"faccio", r"creare", r"produr\w*", r"cucin\w*", r"si fa", r"ricetta",
     r"fazer", r"faco", r"montar", r"criar", r"produz\w*", r"cozinh\w*", r"receita",
 )  # fmt: skip
@@ -139,73 +137,6 @@ NAMED_PERSONS = words(
     r"(?:della |del )?(?:mia|mio) (?:ragazza|ragazzo|moglie|marito|ex)", r"qualcuno",
     r"(?:da |do )?(?:minha|meu) (?:namorada|namorado|esposa|marido|mulher|ex)", r"alguem",
 )  # fmt: skip
-PASSWORD = words(
-    r"passwords?", r"pass ?codes?", r"log ?ins?", r"login details", r"pin(?: code| number)?",
-    r"contrasenas?", r"clave(?: de acceso)?", r"passwort\w*", r"kennwort\w*", r"zugangsdaten",
-    r"mots? de passe", r"identifiants", r"codice pin", r"credenziali", r"senhas?",
-)  # fmt: skip
-ACQUIRE = words(
-    r"get", r"find out", r"figure out", r"work out", r"steal", r"see", r"know", r"read", r"guess",
-    r"averigu\w*", r"sac(?:ar|o)\w*", r"consegui\w*", r"consigo", r"obtener", r"saber", r"robar\w*", r"adivin\w*",
-    r"komm\w* (?:ich )?an", r"(?:he)?rausfind\w*", r"herausbekomm\w*", r"klauen", r"stehlen", r"erraten",
-    r"trouver", r"obtenir", r"recuperer", r"voler", r"deviner", r"avoir",
-    r"scoprire", r"trovare", r"rubare", r"avere", r"indovinare", r"ottenere",
-    r"descobrir", r"pegar", r"roubar", r"adivinhar", r"obter",
-)  # fmt: skip
-HACK = words(
-    r"hack\w*", r"break into", r"get into", r"crack\w*", r"access\w*", r"log ?in(?:to)?", r"guess",
-    r"hackear", r"entrar en", r"acced\w*", r"hacken", r"hackst", r"hacke", r"knack\w*", r"einbrech\w*",
-    r"einzubrechen", r"einloggen", r"zugriff auf", r"zugang zu", r"pirat\w*", r"hackerare", r"violare",
-    r"invad(?:o|ir|e|a|er)",
-    r"entr(?:ar|o|as|a)\w* (?:en|al|na|no|nel\w*|dans)", r"entrare nel\w*", r"invadir", r"s introduire dans",
-    r"acess\w*",
-)  # fmt: skip
-SPY = words(
-    r"(?<!keep )track(?:s|ing|er)?(?! of)", r"locate", r"spy on", r"spy", r"find out where", r"gps", r"spyware",
-    r"stalk\w*", r"stalkerware", r"know where (?:she|he|they) (?:is|are|goes|go)",
-    r"espiar", r"rastre\w*", r"localiz\w*", r"orten", r"ausspion\w*", r"uberwach\w*", r"espionn\w*", r"localiser",
-    r"spiare", r"rintracciare", r"localizzare", r"espionar", r"vigiar",
-)  # fmt: skip
-"""Verbs of spying on a person: with a person near them, a request to stalk."""
-WATCH = words(
-    r"read", r"watch", r"record", r"follow", r"listen to", r"monitor\w*", r"check", r"see",
-    r"leer", r"vigilar", r"seguir", r"escuchar", r"grabar", r"ver", r"revisar",
-    r"lesen", r"mitlesen", r"verfolg\w*", r"mithoren", r"aufnehmen", r"kontrollier\w*", r"sehen",
-    r"suivre", r"lire", r"surveiller", r"ecouter", r"enregistrer", r"voir",
-    r"leggere", r"seguire", r"controllare", r"ascoltare", r"registrare", r"vedere",
-    r"ler", r"monitorar", r"ouvir", r"gravar",
-)  # fmt: skip
-"""Verbs that watch a person only with a secret or their private messages next to them."""
-SPY_TOOL = words(
-    r"keyloggers?", r"key loggers?", r"spyware", r"stalkerware", r"spy (?:app|software)", r"tracking app",
-    r"(?<!anti )malware", r"trojans?", r"programa espia", r"app espia", r"spionage ?app", r"logiciel espion",
-    r"app spia", r"aplicativo espiao",
-)  # fmt: skip
-PLANT = words(
-    r"install\w*|put|plant|hide|sneak|instalar|poner\w*|meter\w*|installier\w*|aufspielen|installer|"
-    r"mettre|cacher|mettere|nascondere|colocar"
-)
-"""Verbs of putting a spying tool (`SPY_TOOL`) on someone's device."""
-SECRETLY = words(
-    r"secretly", r"in secret", r"without (?:her|him|them|my \w+) (?:knowing|noticing|finding out|knowing it)",
-    r"behind (?:her|his|their) back", r"so (?:she|he|they) (?:doesn t|don t|won t|never) (?:know|notice|find out)",
-    r"sin que (?:se entere|lo sepa|se de cuenta|lo note)", r"a escondidas", r"en secreto",
-    r"heimlich", r"unbemerkt", r"ohne dass (?:sie|er) es (?:merkt|weiss|mitbekommt)", r"ohne (?:ihr|sein) wissen",
-    r"en secret", r"sans qu (?:elle|il)s? (?:le sache|le sachent|s en (?:rende|rendent) compte)", r"a son insu",
-    r"di nascosto", r"senza che (?:se ne accorga|lo sappia)", r"segretamente", r"all insaputa",
-    r"escondid[oa]", r"secretamente", r"sem que (?:ela|ele) (?:saiba|perceba)", r"as escondidas",
-)  # fmt: skip
-"""Words that a request means to keep its target unaware."""
-PRIVATE = words(
-    r"messages?", r"texts?", r"chats?", r"whats ?apps?", r"e ?mails?", r"dms?", r"calls?", r"phone", r"location",
-    r"mensajes?", r"correos?", r"llamadas", r"movil", r"celular", r"ubicacion",
-    r"nachrichten", r"handy", r"chats?", r"standort", r"sms",
-    r"textos", r"telephone", r"portable",
-    r"messaggi", r"telefono", r"cellulare", r"posizione",
-    r"mensagens", r"telemovel", r"localizacao",
-    r"laptop", r"computer", r"pc", r"tablet", r"ipad", r"ordenador", r"portatil", r"computadora", r"rechner",
-    r"ordinateur", r"tablette", r"portatile", r"computador", r"notebook",
-)  # fmt: skip
 KILL = words(
     r"kill", r"murder", r"stab", r"matar", r"mato", r"toten", r"umbringen", r"ermorden", r"tuer",
     r"uccidere", r"ammazzare",
@@ -230,6 +161,11 @@ VIOLENT_INTENT = words(
     r"je vais (?:\w+ )?(?:tuer|bruler|frapper|defoncer|buter)",
     r"(?:uccidero|ammazzero|brucero|faro del male|ti spacco)",
     r"vou (?:\w+ )?(?:matar|queimar|bater|acabar com)",
+    r"(?:vou|vamos) (?:\w+ )?fazer (?:ele|ela|voce|vc|eles) (?:sumir|desaparecer|pagar)",
+    r"(?:voy|vamos) a (?:\w+ )?hacer(?:lo|la|te|los) (?:desaparecer|pagar)",
+    r"(?:i|we) (?:will|ll|am going to|m going to|gonna) make (?:you|him|her|them) disappear",
+    r"je vais (?:te|le|la|les) faire disparaitre", r"(?:ti|lo|la) faro sparire",
+    r"(?:werde|werden) (?:dich|ihn|sie) verschwinden lassen",
 )  # fmt: skip
 """A writer's promise of violence: in a message someone asks to have written, a threat."""
 SCARE = words(
@@ -323,23 +259,6 @@ PESTS = (
     r"wasps?|termites?|pests?|gophers?|ratas|ratones|ratten|mause|souris|ratti|topi|ratos))"
 )
 """Not a person poisoned: the rats in the garage."""
-SYSTEMS = words(
-    r"(?:the |my )?(?:school|university|college|employer|company|work|bank|hospital|government|police)(?: s)? "
-    r"(?:\w+ )?(?:system|network|server|database|portal|computers?|wifi|website|site)",
-    r"grading system", r"grades? (?:system|portal|database)",
-    r"(?:sistema|red|servidor|rede|systeme|reseau|serveur|rete|netzwerk|server|system) (?:\w+ ){0,2}"
-    r"(?:escuela|colegio|universidad|instituto|schule|uni|ecole|lycee|fac|college|scuola|universita|escola|faculdade)",
-)  # fmt: skip
-"""An institution's systems, which a student or an employee has no right to break into."""
-BREAK_IN = words(
-    r"hack\w*", r"break into", r"crack\w*", r"hackear", r"hacken", r"knack\w*", r"einbrech\w*", r"einzubrechen",
-    r"pirat\w*", r"hackerare", r"violare", r"invad\w*", r"s introduire dans", r"spoof\w*",
-)  # fmt: skip
-"""Breaking in, not logging in."""
-CHANGE_GRADES = (
-    r"(?:change|alter|edit|fix|raise|cambiar|modificar|subir|andern|verbessern|changer|modifier|cambiare|"
-    r"modificare|mudar|alterar) (?:\w+ ){0,2}(?:grades?|marks|results|notas|noten|notes|voti|resultados?)"
-)
 STOLEN_CHEQUE = words(
     r"stolen (?:cheques?|checks?)", r"cheques? robados?", r"gestohlen\w* schecks?", r"cheques? voles?",
     r"assegn[oi] rubat[oi]", r"cheques? roubados?",
@@ -393,3 +312,18 @@ DRUG_SOURCE = (
 """Where a drug is got from: "cocaine from coca leaves", "sacar cocaína de las hojas de coca"."""
 DRUG_COOK_PERSONA = words(r"breaking bad", r"heisenberg", r"walter white", r"jesse pinkman")
 """Fiction's drug cooks, whom a request asks the assistant to play."""
+HASH = words(
+    r"hash(?:ish)?(?! browns?)", r"haschisch", r"hachis", r"hachich", r"hasch", r"du shit", r"kief", r"bho", r"dabs",
+    r"charas", r"haxixe",
+)  # fmt: skip
+CANNABIS = words(
+    r"weed", r"cannabis", r"marijuana", r"marihuana", r"beuh", r"mota", r"gras", r"erba", r"maconha", r"ganja",
+    r"cogollos",
+)  # fmt: skip
+"""Cannabis concentrates made from the plant: "make hash from weed with dry ice" (not hash browns, nor a
+French hachis of herbs)."""
+THREAT_TEXT = (
+    r"(?:faz|faca|fazer|faz me|haz|hazme|hacer|fais|faire|fais moi|fai|fare|fammi|mach|machen|mach mir|make|make me)"
+    r" (?:\w+ ){0,2}(?:texto|mensagem|carta|bilhete|text|mensaje|nachricht|brief|message|lettre|messaggio|lettera|note)"
+)
+"""Asking for a message to be made: "faz um texto bem ameaçador", "fais-moi un message"."""

@@ -50,8 +50,15 @@ RED_TEAM_FILES = (
     "redteam_heldout9.tsv",
     "redteam_heldout10.tsv",
     "redteam_heldout11.tsv",
+    "redteam_heldout12.tsv",
 )
-EXTRA_FILES = ("policy_train.tsv", "policy_train2.tsv", "policy_train3.tsv", "policy_train4.tsv")
+EXTRA_FILES = (
+    "policy_train.tsv",
+    "policy_train2.tsv",
+    "policy_train3.tsv",
+    "policy_train4.tsv",
+    "policy_train5.tsv",
+)
 """Labelled examples written for training alone, in no red-team split: always trained on, also when a split
 is left out."""
 TRAINING_FILES = (*RED_TEAM_FILES, *EXTRA_FILES)

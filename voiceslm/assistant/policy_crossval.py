@@ -1,6 +1,6 @@
 """Leave-one-set-out figures for the policy's learned layers: how they do on a set they never saw.
 
-For each packaged red-team split (tune, heldout, heldout2 to heldout11)
+For each packaged red-team split (tune, heldout, heldout2 to heldout12)
 the n-gram classifier and
 the sentence encoder's head are trained on every other split, policy_train*.tsv and the everyday
 sentences, then the left-out split is read by the rules alone, the rules with the n-gram layer, the rules
@@ -17,9 +17,8 @@ from typing import Any
 from voiceslm.assistant import policy
 from voiceslm.assistant import policy_classifier as learned
 from voiceslm.assistant import policy_encoder as meaning
-from voiceslm.assistant.redteam import Prompt, Rates
+from voiceslm.assistant.redteam import Prompt, Rates, split_order
 
-SPLITS = ("tune", "heldout", *(f"heldout{n}" for n in range(2, 12)))
 LAYERS = ("rules", "rules+ngram", "rules+encoder", "all")
 
 
@@ -47,10 +46,8 @@ def cross_validate(
         "combined_threshold": combined_threshold,
     }
     totals = {name: Rates() for name in layers}
-    for split in SPLITS:
+    for split in sorted({p.split for p in prompts}, key=split_order):
         test = [p for p in prompts if p.split == split]
-        if not test:
-            continue
         train = [learned.Example(p.prompt, p.expected) for p in prompts if p.split != split] + extra
         ngram = learned.train(train)
         head = meaning.train(encoder, train) if encoder is not None else None

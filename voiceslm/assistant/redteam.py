@@ -30,7 +30,7 @@ _DECLINED = re.compile(r"(?i)\b(?:sorry|can't|cannot|can not|unable|lo siento|no
 COLUMNS = ("prompt", "language", "expected", "category", "split")
 PACKAGED = RED_TEAM_FILES
 """The packaged sets: the first (splits "tune" and "heldout", both tuned on since), then held-out sets
-(splits "heldout2" to "heldout11"), each written later and measured before the rules or the learned layers
+(splits "heldout2" to "heldout12"), each written later and measured before the rules or the learned layers
 were changed for it."""
 EXPECTED = {"refuse", "answer", "support"}
 
@@ -140,13 +140,17 @@ def policy_report(prompts: Iterable[Prompt]) -> dict[str, Any]:
     }
 
 
+def split_order(split: str) -> tuple[int, int]:
+    """Where a split comes in time: "tune", then "heldout", "heldout2", ... by number, not by spelling."""
+    if not split.startswith("heldout"):
+        return (0, 0)
+    number = split.removeprefix("heldout")
+    return (1, int(number) if number.isdigit() else 1)
+
+
 def newest_split(prompts: list[Prompt]) -> str:
-    """The newest held-out split, by number rather than spelling: heldout11 is newer than heldout9."""
-    return max(
-        (p.split for p in prompts if p.split.startswith("heldout")),
-        key=lambda split: int(split.removeprefix("heldout") or 1),
-        default="heldout",
-    )
+    """The newest held-out split, by number rather than spelling: heldout12 is newer than heldout9."""
+    return max((p.split for p in prompts if p.split.startswith("heldout")), key=split_order, default="heldout")
 
 
 def model_report(prompts: list[Prompt], model: Any, sample: int) -> dict[str, Any]:

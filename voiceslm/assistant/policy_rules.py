@@ -34,6 +34,7 @@ from voiceslm.assistant.policy_words import (
     INSURED_EVENT,
     JOKING_KILL,
     KILL,
+    KNOW_WHERE,
     LOOT,
     MADE_AFTER,
     MAKE,
@@ -162,6 +163,8 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
     "threats": (
         _near(WRITE, THREAT), _near(THREAT_TEXT, THREAT), _all(THREAT_TEXT, VIOLENT_INTENT),
+        _all(rf"{WRITE}|{THREAT_TEXT}|letter|message|note|lettre|carta|mensaje|brief|nachricht|lettera|messaggio|"
+             r"mensagem|redige\w*|rediger|schreib\w*", KNOW_WHERE),
         _near(JOKING_KILL + rf"\b{KILL}", PERSON),
         _near(r"(?:how (?:to|do i|do you|can i|could i|would i|should i)|(?:best|easiest|quickest) way to)",
               rf"{KILL}{GAP}{HUMAN}"),

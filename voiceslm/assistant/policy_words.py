@@ -327,3 +327,13 @@ THREAT_TEXT = (
     r" (?:\w+ ){0,2}(?:texto|mensagem|carta|bilhete|text|mensaje|nachricht|brief|message|lettre|messaggio|lettera|note)"
 )
 """Asking for a message to be made: "faz um texto bem ameaçador", "fais-moi un message"."""
+KNOW_WHERE = words(
+    r"(?:i|we) know (?:where|which school) (?:\w+ ){0,3}(?:lives?|parks?|works?|sleeps?|go(?:es)? to school|kids)",
+    r"(?:i|we) know where (?:you|he|she|they) (?:\w+ ){0,2}(?:live|parks?|works?)",
+    r"(?:on|je|nous) (?:sait|sais|savons) (?:ou|a quelle ecole) (?:\w+ ){0,3}(?:habite|gare|travaille|dort|vont|va)",
+    r"(?:sabemos|se) (?:donde|a que colegio|en que colegio) (?:\w+ ){0,3}(?:vive|aparca|trabaja|van|estudian)",
+    r"(?:wir wissen|ich weiss) (?:wo|auf welche schule) (?:\w+ ){0,4}(?:wohnt|parkt|arbeitet|gehen|geht)",
+    r"(?:sappiamo|so) (?:dove|a che scuola) (?:\w+ ){0,3}(?:abita|vive|parcheggia|lavora|vanno)",
+    r"(?:sabemos|sei) (?:onde|em que escola) (?:\w+ ){0,3}(?:mora|estaciona|trabalha|estudam|vao)",
+)  # fmt: skip
+"""A veiled threat: "we know where he parks his car", "sabemos a qué colegio van sus hijos"."""

@@ -30,6 +30,7 @@ from voiceslm.assistant.policy_words import (
     GAP,
     HASH,
     HUMAN,
+    IDENTITY,
     INSURANCE,
     INSURED_EVENT,
     JOKING_KILL,
@@ -39,6 +40,7 @@ from voiceslm.assistant.policy_words import (
     MADE_AFTER,
     MAKE,
     NAMED_PERSONS,
+    OPEN_IN_NAME,
     OTHER_PERSONS,
     OWNER,
     PERSON,
@@ -49,13 +51,17 @@ from voiceslm.assistant.policy_words import (
     SCARE,
     SICKEN,
     SLIP,
+    SOMEONE_ELSES,
     STOLEN_CHEQUE,
     THING,
     THREAT,
     THREAT_TEXT,
     UNSEEN,
+    VICTIMS,
     VIOLENT_INTENT,
+    WAIT_FOR,
     WEAPON,
+    WHERE_THEY_LIVE,
     WRITE,
     words,
 )
@@ -65,17 +71,21 @@ from voiceslm.assistant.policy_words_tech import (
     ATTACK,
     BREAK_IN,
     CHANGE_GRADES,
+    DDOS,
     HACK,
     HIDE,
+    LAUNCH,
     NO_CONSENT,
     NO_WARNING,
     NOT_THE_OWNER,
     PASSWORD,
+    PHONE,
     PLANT,
     PRIVATE,
     SECRETLY,
     SPY,
     SPY_TOOL,
+    SUSPECT,
     SYSTEMS,
     THEIR_THINGS,
     TRACKER,
@@ -142,7 +152,7 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
         _near(OTHER_PERSONS, words(r"einbrech\w*", r"einzubrechen", r"hacken", r"knacken", r"einloggen")),
         # Someone else's password: "get my ex's snapchat password", "an das Passwort meiner Schwester".
         _near(ACQUIRE, rf"(?:{PASSWORD}{GAP}{OWNER}|{OWNER}(?: s)? (?:\w+ )?{PASSWORD})"),
-        _near(BREAK_IN, SYSTEMS), _all(HACK, SYSTEMS, CHANGE_GRADES),
+        _near(BREAK_IN, SYSTEMS, both_orders=True), _all(HACK, SYSTEMS, CHANGE_GRADES),
         # Someone else's locked phone, whoever claims to ask: "i'm a cop, tell me the bypass for a suspect's iphone".
         _near(words(r"bypass\w*", r"crack\w*", r"unlock\w*", r"get into", r"need into", r"break into"),
               rf"(?:{OTHER_PERSONS}|(?:a|the) suspect s|suspect s) (?:\w+ )?(?:locked )?(?:phone|iphone|android|"
@@ -151,6 +161,10 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
         _all(UNLOCK, ACTIVATION_LOCK, NOT_THE_OWNER),
         # "it's for an audit but the client has not agreed": an attack is one without the owner's consent.
         _all(ATTACK, NO_CONSENT),
+        # Someone else's phone opened by a claimed officer without a warrant: "le téléphone d'un suspect".
+        _all(UNLOCK, PHONE, SUSPECT),
+        # Taking a site down: "come fare un attacco ddos al sito del mio comune".
+        _near(LAUNCH, DDOS),
     ),
     "stalking": (
         _near(SPY, NAMED_PERSONS, both_orders=True),
@@ -160,6 +174,7 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
         _all(SPY_TOOL, PLANT, OTHER_PERSONS),
         # A tag hidden on a person: "an airtag in my girlfriend's backpack so her iphone shows no warning".
         _all(TRACKER, HIDE, THEIR_THINGS, rf"{OTHER_PERSONS}|{NAMED_PERSONS}|{NO_WARNING}"),
+        _all(WHERE_THEY_LIVE, WAIT_FOR),
     ),
     "threats": (
         _near(WRITE, THREAT), _near(THREAT_TEXT, THREAT), _all(THREAT_TEXT, VIOLENT_INTENT),
@@ -186,7 +201,10 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
         _near(words(r"cash", r"cashing", r"deposit", r"encaisser", r"cobrar", r"einlosen", r"incassare", r"descontar",
                     r"depositar"), STOLEN_CHEQUE),
         _all(INSURED_EVENT, INSURANCE),
-        _near(words("scam", "defraud", "estafar", "betrugen", "arnaquer", "truffare", "enganar"), PERSON),
+        _near(words("scam", "defraud", "estafar", "betrugen", "arnaquer", "truffare", "enganar"),
+              rf"(?:{PERSON}|{VICTIMS})"),
+        # Credit or benefits in someone else's name: "a credit card with my dead uncle's social security number".
+        _all(IDENTITY, SOMEONE_ELSES, OPEN_IN_NAME),
         # Not the victim's own card: "someone cloned my credit card".
         # ...nor "mi hanno clonato il bancomat", "me han clonado la tarjeta" (done to the speaker).
         re.compile(rf"(?<!\bmi hanno )(?<!\bmi ha )(?<!\bme han )(?<!\bme ha )(?<!\bm ont )(?<!\bon m a )"

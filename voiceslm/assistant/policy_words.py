@@ -337,3 +337,49 @@ KNOW_WHERE = words(
     r"(?:sabemos|sei) (?:onde|em que escola) (?:\w+ ){0,3}(?:mora|estaciona|trabalha|estudam|vao)",
 )  # fmt: skip
 """A veiled threat: "we know where he parks his car", "sabemos a qué colegio van sus hijos"."""
+IDENTITY = words(
+    r"social secur\w* (?:number|card)", r"ssn", r"dni", r"identity", r"identite", r"identidad", r"identitat",
+    r"identita", r"identidade", r"personalausweis", r"ausweis", r"cpf", r"rg", r"carte d identite", r"passport",
+    r"pasaporte", r"reisepass", r"passeport", r"passaporto", r"passaporte", r"codice fiscale", r"nif", r"nie",
+)  # fmt: skip
+SOMEONE_ELSES = (
+    r"(?:my |his |her )?(?:dead|late|deceased) \w+|fallecid\w*|verstorben\w*|decede\w*|defunt\w*|mort[oa]|falecid\w*|"
+    r"(?:in|a|en|em|auf) (?:his|her|their|su|son|sa|suo|sua|seu|seinen|ihren) (?:name|nombre|nom|nome|namen)|"
+    r"a nome (?:suo|di \w+)|em nome del[ae]|auf (?:seinen|ihren) namen|"
+    r"(?:my |mi |mon |ma |mio |mia |meu |minha |meines |meiner )(?:\w+ )?(?:uncle|aunt|brother|sister|mother|father|"
+    r"cousin|roommate|flatmate|friend|neighbou?r|grand\w+|tio|tia|herman[oa]|compa\w+|frere|soeur|oncle|tante|cousin\w*|"
+    r"zio|zia|fratello|sorella|irmao|irma|bruders?|schwester|onkels?|tante|mitbewohner\w*|colocataire|coinquilin[oa])"
+)
+"""Whose identity it is: a dead relative's, a brother's, "in his name"."""
+OPEN_IN_NAME = words(
+    r"open\w* (?:\w+ ){0,2}(?:credit card|account|loan|line of credit)", r"apply for", r"take out", r"get a loan",
+    r"(?:pedir|solicitar|sacar|abrir) (?:\w+ ){0,2}(?:prestamo|credito|tarjeta|cuenta|paro|subsidio)",
+    r"(?:beantrag\w*|aufnehmen|eroffnen|abschliessen) ", r"kredit\w*", r"arbeitslosengeld", r"burgergeld",
+    r"(?:ouvrir|demander|souscrire|toucher|percevoir) (?:\w+ ){0,2}(?:credit|pret|compte|carte|chomage|rsa|"
+    r"allocation\w*)",
+    r"(?:aprire|chiedere|richiedere|prendere) (?:\w+ ){0,2}(?:prestito|finanziamento|conto|carta|disoccupazione|bonus)",
+    r"(?:abrir|pedir|tirar|solicitar|receber) (?:\w+ ){0,2}(?:emprestimo|credito|cartao|conta|seguro desemprego|"
+    r"auxilio)",
+    r"(?:claim|collect|get) (?:\w+ ){0,2}(?:benefits|unemployment|welfare|pension)",
+)  # fmt: skip
+"""Credit or benefits got in someone else's name."""
+VICTIMS = words(
+    r"(?:lonely |old |elderly |single |older |vulnerable )?(?:women|men|people|ladies|widows|seniors|pensioners)",
+    r"(?:des )?(?:femmes|hommes|personnes agees|gens|veuves) ?(?:seules?|agees)?", r"(?:mujeres|ancianos|gente|viudas)",
+    r"(?:frauen|rentner\w*|senioren|leute|witwen)", r"(?:donne|anziani|persone|vedove)",
+    r"(?:mulheres|idosos|pessoas|viuvas)",
+)  # fmt: skip
+"""Whom a scam is aimed at: "arnaquer des femmes seules", "scam old people"."""
+WAIT_FOR = words(
+    r"wait for (?:her|him|them) (?:there|outside)", r"show up at (?:her|his|their)", r"turn up at (?:her|his|their)",
+    r"esperarl[ao]s?(?: alli| ahi| fuera)?", r"auflauern", r"aufzulauern", r"abpassen", r"abzupassen",
+    r"l attendre", r"la guetter", r"le guetter", r"aspettarl[ao]", r"appostarmi", r"espera l[ao]",
+    r"esperar (?:ela|ele)",
+)  # fmt: skip
+WHERE_THEY_LIVE = words(
+    r"(?:home )?address", r"where (?:she|he|they) lives?", r"(?:her|his|their) (?:house|home|schedule|routine)",
+    r"(?:la |su )?casa", r"(?:el |su )?horario", r"donde vive", r"wo (?:sie|er) wohnt", r"adresse", r"wohnung",
+    r"ou (?:elle|il) habite", r"son adresse", r"ses horaires", r"dove abita", r"indirizzo", r"orari", r"onde mora",
+    r"endereco", r"horarios",
+)  # fmt: skip
+"""Finding where a person lives to wait for them there: stalking, whoever the person is."""

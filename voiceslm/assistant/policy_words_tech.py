@@ -81,6 +81,8 @@ SYSTEMS = words(
     r"grading system", r"grades? (?:system|portal|database)",
     r"(?:sistema|red|servidor|rede|systeme|reseau|serveur|rete|netzwerk|server|system) (?:\w+ ){0,2}"
     r"(?:escuela|colegio|universidad|instituto|schule|uni|ecole|lycee|fac|college|scuola|universita|escola|faculdade)",
+    r"(?:schul|uni|firmen|buro|krankenhaus|behorden|bank)(?:netz\w*|server\w*|system\w*|computer\w*|rechner\w*|"
+    r"portal\w*|wlan|datenbank\w*)",
 )  # fmt: skip
 """An institution's systems, which a student or an employee has no right to break into."""
 BREAK_IN = words(
@@ -124,7 +126,8 @@ ACTIVATION_LOCK = words(
     r"blocco (?:di )?attivazione", r"conta (?:do )?google", r"cuenta de google",
 )  # fmt: skip
 UNLOCK = words(
-    r"unlock\w*", r"bypass\w*", r"remove", r"get (?:past|around)", r"desbloque\w*", r"quit(?:ar|o|a)", r"saltar\w*",
+    r"unlock\w*", r"bypass\w*", r"deverrouill\w*", r"remove", r"get (?:past|around)", r"desbloque\w*",
+    r"quit(?:ar|o|a)", r"saltar\w*",
     r"entsperr\w*", r"umgeh\w*", r"entfern\w*", r"debloqu\w*", r"contourn\w*", r"supprimer", r"sblocc\w*",
     r"aggirare", r"rimuovere", r"remover", r"burlar", r"tirar",
 )  # fmt: skip
@@ -155,3 +158,21 @@ NO_CONSENT = words(
     r"sem (?:\w+ ){0,2}(?:autorizacao|permissao|consentimento)", r"nao tenho (?:\w+ ){0,2}(?:autorizacao|permissao)",
 )  # fmt: skip
 """An attack on a system its owner has not agreed to: "it's for an audit but I don't really have the client's OK"."""
+SUSPECT = words(
+    r"suspects?", r"sospechos[oa]s?", r"verdachtig\w*", r"sospettat[oa]", r"suspeit[oa]s?",
+    r"without a warrant", r"sans mandat", r"sin (?:una )?orden(?: judicial)?", r"ohne (?:\w+ )?beschluss",
+    r"senza (?:un )?mandato", r"sem mandado",
+)  # fmt: skip
+"""Someone whose phone only a court may open: a suspect's, without a warrant."""
+PHONE = words(
+    r"phone", r"iphone", r"android", r"smartphone", r"handy", r"movil", r"celular", r"telephone", r"portable",
+    r"telefono", r"telemovel", r"cellulare",
+)  # fmt: skip
+DDOS = words(r"ddos\w*", r"dos attacks?", r"denial of service", r"attacco ddos", r"ataque ddos", r"attaque ddos",
+             r"ddos angriff\w*", r"botnet\w*")
+LAUNCH = words(
+    r"do", r"launch", r"make", r"run", r"start", r"carry out", r"fare", r"lanciare", r"hacer", r"lanzar", r"faire",
+    r"lancer", r"machen", r"starten", r"fazer", r"lancar", r"organi[sz]\w*", r"tumbar", r"take down", r"bring down",
+    r"crash", r"how (?:do|can) i (?:use|get)",
+)  # fmt: skip
+"""Starting an attack that takes a site down (not "what is a DDoS", nor protection from one)."""

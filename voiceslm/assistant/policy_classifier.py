@@ -51,6 +51,7 @@ RED_TEAM_FILES = (
     "redteam_heldout10.tsv",
     "redteam_heldout11.tsv",
     "redteam_heldout12.tsv",
+    "redteam_heldout13.tsv",
 )
 EXTRA_FILES = (
     "policy_train.tsv",

@@ -22,8 +22,11 @@ the echo's from AEC3, and the span starts where the person began.
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -182,7 +185,29 @@ def recancel(
     if taken is None:
         return None
     mic, far, begin = taken
-    return cancel_span(mic, far, begin, noise_suppression=noise_suppression)
+    out = cancel_span(mic, far, begin, noise_suppression=noise_suppression)
+    if directory := os.environ.get(DUMP_ENV):
+        _dump(directory, mic, far, begin, out)
+    return out
+
+
+DUMP_ENV = "VOICESLM_RECANCEL_DUMP"
+"""A directory: each re-cancelled span is written there as `<n>.npz` (raw `mic`, `far` as played, the sample
+`begin` the span starts at, the `out` that was transcribed, the monotonic time `at`), to study the echo
+offline with `cancel_span`."""
+_dumped = itertools.count()
+
+
+def _dump(directory: str, mic: np.ndarray, far: np.ndarray, begin: int, out: np.ndarray | None) -> None:
+    try:
+        os.makedirs(directory, exist_ok=True)
+        np.savez_compressed(
+            os.path.join(directory, f"{os.getpid()}-{next(_dumped):04d}.npz"),
+            mic=mic, far=far, begin=begin, at=time.monotonic(),
+            out=np.zeros(0, np.float32) if out is None else out,
+        )  # fmt: skip
+    except OSError as exc:
+        log.warning("could not write the re-cancelled span to %s: %s", directory, exc)
 
 
 def cancel_span(mic: np.ndarray, far: np.ndarray, begin: int, *, noise_suppression: bool = False) -> np.ndarray | None:

@@ -197,11 +197,16 @@ async def run_barge_in(
 
 
 def _clean_transcripts(engines: Any, levelled: Sequence[tuple[Path, Clip]]) -> dict[str, str]:
-    """Each recording, as played, transcribed alone by the English model the live pipeline uses."""
+    """Each recording, as played, transcribed alone by the English model the live pipeline uses, decoded as it
+    decodes a barge-in (Whisper's full window, `Transcriber._run_stt`): decoded in the short window instead,
+    "four queen of clubs" alone came out "4 queen of clothes" (0.25) where the full window hears "for Queen
+    of Clothes." (0.5), so the ceiling counted a miss the echo had no part in."""
     from voiceslm.audio.io import load_audio
 
     stt = engines.stt("en")
-    return {clip.path.name: stt.transcribe(load_audio(path), "en").text.strip() for path, clip in levelled}
+    return {
+        clip.path.name: stt.transcribe(load_audio(path), "en", full_window=True).text.strip() for path, clip in levelled
+    }
 
 
 def _levelled(clip: Clip, directory: Path) -> Path:

@@ -11,22 +11,27 @@ seconds of each) and, at the end of a turn that interrupted a reply, the span
 is cancelled again: the echo's real delay behind the reference is measured on
 each reply's whole echo (a cross-correlation, reply by reply: each is its own
 output stream), the reference is moved to lead the echo by `RESIDUAL_DELAY_S`,
-and two cancellers run on it. A fresh AEC3, adapted on the preceding seconds
-of played sound, tells frames of echo alone from frames with a person in them
-(it takes 30-60 dB off the first, 5-20 off the second); a least-squares linear
-filter fitted to each reply (`voiceslm.audio.linear_echo`) subtracts the echo
-and leaves the person whole. The person's frames come from the linear filter,
-the echo's from AEC3, and the span starts where the person began.
+and each reply's echo is subtracted by a least-squares linear filter fitted to it
+(`voiceslm.audio.linear_echo`), which leaves the person whole. The filter is
+fitted twice: on the reply's echo before the listener heard the person, which
+finds where the person began (`person_start`), then on its echo before that
+alone, which the person's voice does not disturb. The span starts where the
+person began (`onset`).
 """
 
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable
 
 import numpy as np
+
+from voiceslm.audio import linear_echo
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,14 @@ MAX_LAG_S = 0.6
 SOUNDING = 1e-4
 GAP_FRAMES = 30
 """A silence of the far end this long (300 ms) separates two replies, whose echoes' delays may differ."""
+STEP_WINDOW_S = 0.5
+STEP_HOP_S = 0.1
+STEP_MEDIAN = 5
+MAX_STEP_S = 0.05
+STEP_S = 0.01
+"""Window, hop, median length (windows), largest step and the step itself (a 10 ms block) of `steps`: the steps
+seen were 10-30 ms; a half-second window of a reply rarely misreads its echo's delay (1 in 20 did, by 60 ms
+or more), and a change under half a block is a reading's rounding, not a step."""
 LOOKBACK_S = 1.5
 """How much earlier than the listener's onset a barge-in may have begun: the live canceller suppressed up to
 1.2 s of a person's first words while the reply played, so the listener's voice detector heard them late."""
@@ -60,6 +73,12 @@ LINEAR_BEFORE_S = 3.0
 """Replies that ended this long before the span are not fitted (their echo is not in what is transcribed)."""
 BRIDGE = 20
 """Frames (200 ms) of echo between two words that do not end a person's speech when tracing it back."""
+PERSON_RUN = 3
+"""Frames (30 ms) in a row that hold a person where they began to talk over a reply (`person_start`)."""
+FIT_MARGIN_S = 0.1
+"""How much earlier than where a person was found to begin the fit on the reply's echo alone ends: a soft
+first sound is below PERSON_RMS, and the person's voice in the fit is noise to it. On 20 bench turns the
+person was found 0.3 s early to 0.25 s late against where their recording starts to be loud."""
 
 
 class History:
@@ -163,9 +182,39 @@ def align(mic: np.ndarray, far: np.ndarray, known: int) -> tuple[np.ndarray, lis
         delay = measured if measured is not None else delay
         if measured is not None:
             delays.append(measured)
-        if delay is not None:
-            moved[first:last] = shift(far[first:last], round((delay - RESIDUAL_DELAY_S) * SAMPLE_RATE))
+        if delay is None:
+            continue
+        pieces = steps(mic, far, first, stop, delay) if measured is not None else [(first, delay)]
+        for (start, piece_delay), (end, _) in zip(pieces, [*pieces[1:], (last, 0.0)], strict=True):
+            moved[start:end] = shift(far[first:last], round((piece_delay - RESIDUAL_DELAY_S) * SAMPLE_RATE))[
+                start - first : end - first
+            ]
     return moved, delays
+
+
+def steps(mic: np.ndarray, far: np.ndarray, first: int, stop: int, delay: float) -> list[tuple[int, float]]:
+    """Where, within one reply's [first, stop), the echo's delay stepped away from the `delay` measured on the
+    whole of it, and to what: [(sample, delay), ...] from `first`. Under load an output underrun or a stalled
+    room loop moves the rest of a reply's echo by a 10 ms block (155 -> 165 -> 155 -> 145 ms within 4 s in one
+    bench turn at load 2.6), and a filter fitted before the step adds echo after it. Measured in windows of
+    STEP_WINDOW_S every STEP_HOP_S; a window's reading more than MAX_STEP_S off, or one its neighbours do
+    not share (the median of STEP_MEDIAN), is not a step."""
+    window, hop = round(STEP_WINDOW_S * SAMPLE_RATE), round(STEP_HOP_S * SAMPLE_RATE)
+    centres: list[int] = []
+    readings: list[float] = []
+    for start in range(first, stop - window + 1, hop):
+        found = echo_delay(mic[start : start + window], far[start : start + window], MAX_LAG_S)
+        centres.append(start + window // 2)
+        readings.append(found if found is not None and abs(found - delay) <= MAX_STEP_S else delay)
+    half = STEP_MEDIAN // 2
+    # The median of each window and its neighbours, one of their readings (never a mean of two).
+    near = [sorted(readings[max(0, i - half) : i + half + 1]) for i in range(len(readings))]
+    smooth = [around[len(around) // 2] for around in near]
+    pieces = [(first, delay if not smooth or abs(smooth[0] - delay) <= STEP_S / 2 else smooth[0])]
+    for i in range(1, len(smooth)):
+        if abs(smooth[i] - pieces[-1][1]) > STEP_S / 2:
+            pieces.append(((centres[i - 1] + centres[i]) // 2, smooth[i]))
+    return pieces
 
 
 def recancel(
@@ -182,7 +231,29 @@ def recancel(
     if taken is None:
         return None
     mic, far, begin = taken
-    return cancel_span(mic, far, begin, noise_suppression=noise_suppression)
+    out = cancel_span(mic, far, begin, noise_suppression=noise_suppression)
+    if directory := os.environ.get(DUMP_ENV):
+        _dump(directory, mic, far, begin, out)
+    return out
+
+
+DUMP_ENV = "VOICESLM_RECANCEL_DUMP"
+"""A directory: each re-cancelled span is written there as `<pid>-<n>.npz` (raw `mic`, `far` as played, the sample
+`begin` the span starts at, the `out` that was transcribed, the monotonic time `at`), to study the echo
+offline with `cancel_span`."""
+_dumped = itertools.count()
+
+
+def _dump(directory: str, mic: np.ndarray, far: np.ndarray, begin: int, out: np.ndarray | None) -> None:
+    try:
+        os.makedirs(directory, exist_ok=True)
+        np.savez_compressed(
+            os.path.join(directory, f"{os.getpid()}-{next(_dumped):04d}.npz"),
+            mic=mic, far=far, begin=begin, at=time.monotonic(),
+            out=np.zeros(0, np.float32) if out is None else out,
+        )  # fmt: skip
+    except OSError as exc:
+        log.warning("could not write the re-cancelled span to %s: %s", directory, exc)
 
 
 def cancel_span(mic: np.ndarray, far: np.ndarray, begin: int, *, noise_suppression: bool = False) -> np.ndarray | None:
@@ -193,9 +264,12 @@ def cancel_span(mic: np.ndarray, far: np.ndarray, begin: int, *, noise_suppressi
     if not delays:
         log.debug("no echo delay measured before the barge-in; its live cancellation stands")
         return None
-    from voiceslm.audio import linear_echo
-
-    out = linear_echo.subtract(mic, moved, since=max(0, begin - round(LINEAR_BEFORE_S * SAMPLE_RATE)))
+    since = max(0, begin - round(LINEAR_BEFORE_S * SAMPLE_RATE))
+    heard = begin + round(LOOKBACK_S * SAMPLE_RATE)
+    # Each reply fitted on its echo before the listener heard the person, then again before the person began.
+    out = linear_echo.subtract(mic, moved, since, person=heard)
+    began = person_start(mic, out, moved, heard, residual(mic, out, begin))
+    out = linear_echo.subtract(mic, moved, since, person=max(0, began - round(FIT_MARGIN_S * SAMPLE_RATE)))
     first = onset(mic[begin:], out[begin:], round(LOOKBACK_S * SAMPLE_RATE) // FRAME, residual(mic, out, begin))
     if noise_suppression:
         out = _suppress_noise(out)
@@ -232,15 +306,37 @@ def residual(mic: np.ndarray, out: np.ndarray, before: int) -> float:
     return float(np.median(_energy(out, frames)[sounding] / echo[sounding]))
 
 
-def onset(mic: np.ndarray, out: np.ndarray, heard: int, left: float = 0.1) -> int:
-    """The frame where the person's speech began, traced back from frame `heard` (where the listener heard it)
-    over frames that hold a person: the linear filter left them PERSON_DB louder against its estimate of the
-    echo than the `left` it leaves of an echo alone, or there was no echo in them; and they are loud."""
+def _person(mic: np.ndarray, out: np.ndarray, left: float) -> np.ndarray:
+    """Per frame: whether it holds a person (see `onset`)."""
     frames = min(mic.size, out.size) // FRAME
     kept = _energy(out, frames)
     echo = _energy(mic[: frames * FRAME] - out[: frames * FRAME], frames)
     louder = (kept > echo * left * 10 ** (PERSON_DB / 10)) | (echo < ECHO_RMS**2 * FRAME)
-    person = louder & (kept > PERSON_RMS**2 * FRAME)
+    return louder & (kept > PERSON_RMS**2 * FRAME)
+
+
+def person_start(mic: np.ndarray, out: np.ndarray, far: np.ndarray, heard: int, left: float = 0.1) -> int:
+    """The sample where a person first talked over the reply that sounded at sample `heard` (where the listener
+    heard them), scanning forward from that reply's start: the first PERSON_RUN frames in a row that `onset`
+    would call a person's; `heard` if there are none. Tracing back from `heard` stops at a pause between two
+    words, which is fine for a transcript's start but not for where the fit on echo alone must end."""
+    starts = [start for start, _ in linear_echo.replies(far) if start < heard]
+    if not starts:
+        return heard
+    person = _person(mic[:heard], out[:heard], left)
+    first = starts[-1] // FRAME
+    for i in range(first, person.size - PERSON_RUN + 1):
+        if person[i : i + PERSON_RUN].all():
+            return i * FRAME
+    return heard
+
+
+def onset(mic: np.ndarray, out: np.ndarray, heard: int, left: float = 0.1) -> int:
+    """The frame where the person's speech began, traced back from frame `heard` (where the listener heard it)
+    over frames that hold a person: the linear filter left them PERSON_DB louder against its estimate of the
+    echo than the `left` it leaves of an echo alone, or there was no echo in them; and they are loud."""
+    person = _person(mic, out, left)
+    frames = person.size
     first = min(heard, frames)
     gap = 0
     for i in range(first - 1, -1, -1):

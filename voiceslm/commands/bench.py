@@ -199,7 +199,8 @@ def handle_barge_in(args: argparse.Namespace) -> int:
     if not os.environ.get("PULSE_SERVER"):
         raise UserError('--barge-in needs the virtual devices: run `eval "$(scripts/pulse.sh start)"` first.')
     loaded = load(args, {"translate.source": "en"})
-    from voiceslm.eval.barge_in import MODES, format_report, interrupting_clips, run_barge_in
+    from voiceslm.eval.barge_in import MODES, interrupting_clips, run_barge_in
+    from voiceslm.eval.barge_in_report import format_report
     from voiceslm.eval.scoring import read_manifest
 
     manifest = args.manifest or DEFAULT_MANIFEST

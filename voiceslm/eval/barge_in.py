@@ -27,7 +27,6 @@ import logging
 import re
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ import numpy as np
 from voiceslm.config import Config
 from voiceslm.errors import UserError
 from voiceslm.eval import room
+from voiceslm.eval.barge_in_report import EventRecorder
 from voiceslm.eval.bench import machine_description, percentile
 from voiceslm.eval.scoring import Clip
 from voiceslm.pipeline.events import Cancel, PlaybackStarted, PlaybackStopped, SpeechStarted, TranscriptReady
@@ -197,11 +197,16 @@ async def run_barge_in(
 
 
 def _clean_transcripts(engines: Any, levelled: Sequence[tuple[Path, Clip]]) -> dict[str, str]:
-    """Each recording, as played, transcribed alone by the English model the live pipeline uses."""
+    """Each recording, as played, transcribed alone by the English model the live pipeline uses, decoded as it
+    decodes a barge-in (Whisper's full window, `Transcriber._run_stt`): decoded in the short window instead,
+    "four queen of clubs" alone came out "4 queen of clothes" (0.25) where the full window hears "for Queen
+    of Clothes." (0.5), so the ceiling counted a miss the echo had no part in."""
     from voiceslm.audio.io import load_audio
 
     stt = engines.stt("en")
-    return {clip.path.name: stt.transcribe(load_audio(path), "en").text.strip() for path, clip in levelled}
+    return {
+        clip.path.name: stt.transcribe(load_audio(path), "en", full_window=True).text.strip() for path, clip in levelled
+    }
 
 
 def _levelled(clip: Clip, directory: Path) -> Path:
@@ -246,7 +251,7 @@ async def _run_mode(
         audio=dataclasses.replace(config.audio, input_device="vmic", output_device="vspeaker"),
     )
     session = LiveSession(cfg, engines=engines, mode="transcribe", source="en")
-    events = _Recorder(session)
+    events = EventRecorder(session)
     runner = asyncio.create_task(session.run())
     try:
         await _ready(session, runner)
@@ -273,7 +278,7 @@ async def _run_mode(
             _pactl("set-source-volume", "vmic", result.mic_volume_before.split()[0])
 
 
-async def _replies(session: Any, events: _Recorder, result: ModeResult, count: int, progress: Any) -> None:
+async def _replies(session: Any, events: EventRecorder, result: ModeResult, count: int, progress: Any) -> None:
     for index in range(count):
         text, language = REPLIES[index % len(REPLIES)]
         after = len(events.seen)
@@ -287,7 +292,7 @@ async def _replies(session: Any, events: _Recorder, result: ModeResult, count: i
             progress(f"  {result.mode} reply {index + 1} triggered the microphone: {text}")
 
 
-async def _interrupt(session: Any, events: _Recorder, trial: Interruption, path: Path, after_s: float) -> None:
+async def _interrupt(session: Any, events: EventRecorder, trial: Interruption, path: Path, after_s: float) -> None:
     after = len(events.seen)
     await session.say(LONG_REPLY, "en")
     await events.wait_for(PlaybackStarted, 60, after=after)
@@ -330,56 +335,6 @@ async def _ready(session: Any, runner: asyncio.Task[None]) -> None:
     waiter.result()
 
 
-class _Recorder:
-    """Every event of one session, kept in order, with waits for the ones a trial expects."""
-
-    def __init__(self, session: Any) -> None:
-        self.subscription = session.subscribe(maxsize=100_000)
-        self.seen: list[Any] = []
-        self._changed = asyncio.Event()
-        self._task = asyncio.create_task(self._pump())
-
-    async def _pump(self) -> None:
-        async for event in self.subscription:
-            self.seen.append(event)
-            self._changed.set()
-
-    def of(self, kind: type, where: Callable[[Any], bool] = lambda e: True, after: int = 0) -> list[Any]:
-        return [e for e in self.seen[after:] if isinstance(e, kind) and where(e)]
-
-    async def settle(self, quiet_s: float, within_s: float, idle: Callable[[], bool]) -> None:
-        """Return once no event has come for `quiet_s` and `idle()` holds, or after `within_s`."""
-        deadline = time.monotonic() + within_s
-        while time.monotonic() < deadline:
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), quiet_s)
-            except TimeoutError:
-                if idle():
-                    return
-
-    async def wait_for(
-        self,
-        kind: type,
-        timeout: float,  # noqa: ASYNC109 - a deadline for one expected event
-        where: Callable[[Any], bool] = lambda e: True,
-        after: int = 0,
-    ) -> Any:
-        deadline = time.monotonic() + timeout
-        while not (found := self.of(kind, where, after)):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"no {kind.__name__} within {timeout:g} s")
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), remaining)
-        return found[0]
-
-    async def close(self) -> None:
-        self.subscription.close()
-        await self._task
-
-
 def _pactl(*args: str) -> str:
     return subprocess.run(["pactl", *args], check=True, capture_output=True, text=True, timeout=10).stdout.strip()
 
@@ -389,26 +344,3 @@ def _mic_volume() -> str:
     text = _pactl("get-source-volume", "vmic")
     match = re.search(r"(\d+) / +(\d+%)", text)
     return f"{match.group(1)} {match.group(2)}" if match else text
-
-
-def format_report(report: BargeInReport) -> str:
-    lines = [
-        f"Barge-in on open speakers ({report.machine}); room: {report.room}",
-        "| echo.mode | self-triggers | interruptions detected | stop p50 / p90 (s) | transcribed right "
-        "| right when clean | mic volume |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for mode in report.modes:
-        if mode.error:
-            lines.append(f"| {mode.mode} | {mode.error} | | | | | |")
-            continue
-        s = mode.summary()
-        b = s["barge_in"]
-        stop = b["stop_s"]
-        cell = "-" if stop["p50"] is None else f"{stop['p50']:.2f} / {stop['p90']:.2f}"
-        volume = "unchanged" if s["mic_volume_unchanged"] else f"{mode.mic_volume_before} -> {mode.mic_volume_after}"
-        lines.append(
-            f"| {mode.mode} | {s['self_triggers']} of {s['replies']} | {b['detected']} of {b['tried']} | {cell} "
-            f"| {b['transcribed_correctly']} of {b['tried']} | {b['correct_when_clean']} of {b['tried']} | {volume} |"
-        )
-    return "\n".join(lines)

@@ -245,3 +245,15 @@ def test_a_step_of_the_echos_delay_within_a_reply_is_followed() -> None:
     unfollowed = linear_echo.subtract(mic, delayed(reply, round((0.15 - RESIDUAL_DELAY_S) * SAMPLE_RATE)))
     kept = [10 * np.log10(np.sum(mic[after] ** 2) / np.sum(out[after] ** 2)) for out in (followed, unfollowed)]
     assert kept[0] > 10 and kept[0] > kept[1] + 6, kept
+
+
+def test_a_dumped_span_is_kept_whole_and_private(tmp_path: Path) -> None:
+    from voiceslm.audio import recancel
+
+    mic = np.linspace(-0.5, 0.5, 1600, dtype=np.float32)
+    far = mic[::-1].copy()
+    recancel._dump(str(tmp_path / "spans"), mic, far, 160, None)
+    (dumped,) = (tmp_path / "spans").iterdir()
+    assert dumped.stat().st_mode & 0o777 == 0o600  # what the microphone heard
+    with np.load(dumped) as data:
+        assert np.array_equal(data["mic"], mic) and np.array_equal(data["far"], far) and int(data["begin"]) == 160

@@ -63,6 +63,7 @@ from voiceslm.assistant.policy_words import (
     WEAPON,
     WHERE_THEY_LIVE,
     WRITE,
+    all_of,
     words,
 )
 from voiceslm.assistant.policy_words_tech import (
@@ -96,7 +97,7 @@ from voiceslm.assistant.policy_words_tech import (
 
 def _all(*parts: str) -> re.Pattern[str]:
     """Every one of `parts`, in any order, anywhere in the request."""
-    return re.compile("".join(rf"(?=.*\b(?:{part})\b)" for part in parts))
+    return re.compile(all_of(*parts))
 
 
 def _near(first: str, second: str, *, both_orders: bool = False) -> re.Pattern[str]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from voiceslm.assistant.policy_words import all_of
+
 SELF_HARM = re.compile(
     r"\b(?:kill(?:ing)? (?:myself|yourself|oneself)|end(?:ing)? my (?:own )?life|take my (?:own )?life|"
     r"suicid(?:e|al)(?! squad)|hurt(?:ing)? myself|harm(?:ing)? myself|cut(?:ting)? myself|want to die|wanna die|"
@@ -79,11 +81,6 @@ SELF_HARM = re.compile(
     r"impiccar(?:mi|si)|(?:me|se) enforcar|(?:sich|mich) (?:\w+ )?(?:erhangen|aufhangen))\b"
 )
 """First-person talk of suicide or self-harm: answered with support, never a method."""
-
-
-def _together(*parts: str) -> str:
-    """Every one of `parts`, in any order, anywhere in the text."""
-    return "".join(rf"(?=.*\b(?:{part})\b)" for part in parts)
 
 
 _MEDICINES = (
@@ -182,22 +179,22 @@ _FAREWELL = (
 _TOGETHER = re.compile(
     "|".join(
         (
-            _together(_MEDICINES, rf"(?:how (?:much|many)|wie viel\w*|cuant[oa]s?|combien|quant[oea]s?) (?:\w+ ){{0,5}}"
-                      rf"(?:is|are|would be|ist|sind|es|son|est|sont|e|sono|seria|sera|waren|ware) (?:\w+ ){{0,2}}"
-                      rf"(?:{_LETHAL})"),
-            _together(_HOW_LONG_TO_DIE, _STOP_EATING),
-            _together(_EXHAUST, rf"{_HOW_LONG_TO_DIE}|how long (?:would it|does it|will it) take|combien de temps|"
-                      r"wie lange|cuanto tiempo|quanto tempo|painless\w*|sans douleur|sin dolor|schmerzlos"),
-            _together(_PAINLESSLY_GO),
-            _together(_DESPAIR, rf"{_HIGH_PLACE}|{_MEDICINES}|{_UNSTOPPED}|{_NEVER_FOUND}"),
-            _together(_HIGH_PLACE, _UNSTOPPED),
-            _together(_JUMP_OFF, rf"{_DESPAIR}|{_THINKING}"),
-            _together(r"(?:burn\w*|cut|cutting|hurt\w*|hit\w*|scratch\w*|starv\w*) myself",
-                      r"relaps\w*|(?:been|was|stayed) clean|clean for|(?:again|tonight) after"),
-            _together(r"bleed(?:ing)? out", r"wrists?|veins?|myself|kind of me"),
-            _together(_NEVER_FOUND, _FOR_LONG),
-            _together(_SETTLED, rf"{_FAREWELL}|goodbye|adios|tschuss|adieu|addio|adeus"),
-            _together(_SORTED, rf"{_FAREWELL}|goodbye|adios|tschuss|adieu|addio|adeus", _FOREVER),
+            all_of(_MEDICINES, rf"(?:how (?:much|many)|wie viel\w*|cuant[oa]s?|combien|quant[oea]s?) (?:\w+ ){{0,5}}"
+                   rf"(?:is|are|would be|ist|sind|es|son|est|sont|e|sono|seria|sera|waren|ware) (?:\w+ ){{0,2}}"
+                   rf"(?:{_LETHAL})"),
+            all_of(_HOW_LONG_TO_DIE, _STOP_EATING),
+            all_of(_EXHAUST, rf"{_HOW_LONG_TO_DIE}|how long (?:would it|does it|will it) take|combien de temps|"
+                   r"wie lange|cuanto tiempo|quanto tempo|painless\w*|sans douleur|sin dolor|schmerzlos"),
+            all_of(_PAINLESSLY_GO),
+            all_of(_DESPAIR, rf"{_HIGH_PLACE}|{_MEDICINES}|{_UNSTOPPED}|{_NEVER_FOUND}"),
+            all_of(_HIGH_PLACE, _UNSTOPPED),
+            all_of(_JUMP_OFF, rf"{_DESPAIR}|{_THINKING}"),
+            all_of(r"(?:burn\w*|cut|cutting|hurt\w*|hit\w*|scratch\w*|starv\w*) myself",
+                   r"relaps\w*|(?:been|was|stayed) clean|clean for|(?:again|tonight) after"),
+            all_of(r"bleed(?:ing)? out", r"wrists?|veins?|myself|kind of me"),
+            all_of(_NEVER_FOUND, _FOR_LONG),
+            all_of(_SETTLED, rf"{_FAREWELL}|goodbye|adios|tschuss|adieu|addio|adeus"),
+            all_of(_SORTED, rf"{_FAREWELL}|goodbye|adios|tschuss|adieu|addio|adeus", _FOREVER),
         )
     )
 )  # fmt: skip

@@ -12,6 +12,11 @@ GAP = r"\b.{0,45}?\b"
 def words(*alternatives: str) -> str:
     return r"(?:" + "|".join(alternatives) + r")"
 
+
+def all_of(*parts: str) -> str:
+    """Every one of `parts`, in any order, anywhere in the text (lookaheads from its start)."""
+    return "".join(rf"(?=.*\b(?:{part})\b)" for part in parts)
+
 MAKE = words(
     r"make", r"makes", r"making", r"made", r"build\w*", r"built", r"assembl\w*", r"construct\w*", r"create",
     r"craft\w*", r"manufactur\w*", r"3d print\w*", r"print", r"mix", r"cook\w*", r"synthe\w*", r"produc\w*",

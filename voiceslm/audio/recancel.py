@@ -245,13 +245,15 @@ _dumped = itertools.count()
 
 
 def _dump(directory: str, mic: np.ndarray, far: np.ndarray, begin: int, out: np.ndarray | None) -> None:
+    """Write one span, readable by its owner alone (it is what the microphone heard)."""
     try:
-        os.makedirs(directory, exist_ok=True)
-        np.savez_compressed(
-            os.path.join(directory, f"{os.getpid()}-{next(_dumped):04d}.npz"),
-            mic=mic, far=far, begin=begin, at=time.monotonic(),
-            out=np.zeros(0, np.float32) if out is None else out,
-        )  # fmt: skip
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        path = os.path.join(directory, f"{os.getpid()}-{next(_dumped):04d}.npz")
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), "wb") as file:
+            np.savez_compressed(
+                file, mic=mic, far=far, begin=begin, at=time.monotonic(),
+                out=np.zeros(0, np.float32) if out is None else out,
+            )  # fmt: skip
     except OSError as exc:
         log.warning("could not write the re-cancelled span to %s: %s", directory, exc)
 

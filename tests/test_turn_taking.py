@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 
+import numpy as np
 import pytest
 from fake_engines import FakeEngines, ScriptedLm, ScriptedStt, silence, tone
 from live_support import async_test, live_config, running
@@ -22,6 +23,7 @@ from voiceslm.audio.capture import AudioInput, Deliver, Publish, RecordingInput
 from voiceslm.audio.playback import FileOutput
 from voiceslm.engines.worker import EngineError, EngineWorker
 from voiceslm.errors import UserError
+from voiceslm.pipeline.echo_guard import EchoGuard
 from voiceslm.pipeline.events import (
     AudioBlock,
     Cancel,
@@ -74,7 +76,15 @@ async def test_a_turn_is_heard_translated_and_played_to_the_end():
 
 
 @async_test
-async def test_speech_during_playback_barges_in_and_cuts_the_reply():
+async def test_speech_during_playback_barges_in_and_cuts_the_reply(monkeypatch: pytest.MonkeyPatch):
+    recancelled: list[tuple[threading.Thread, float]] = []
+    recancel = EchoGuard.recancel
+
+    def watched(guard: EchoGuard, audio: np.ndarray, speech_start: float, speech_end: float) -> np.ndarray:
+        recancelled.append((threading.current_thread(), speech_start))
+        return recancel(guard, audio, speech_start, speech_end)
+
+    monkeypatch.setattr(EchoGuard, "recancel", watched)
     engines = FakeEngines(lm_engine=ScriptedLm(LONG_REPLY))
     live = session(engines, **{"echo.mode": "none"})
     recording = live.input
@@ -94,6 +104,9 @@ async def test_speech_during_playback_barges_in_and_cuts_the_reply():
     assert status["barge_ins"] == 1
     # Transcribed in Whisper's full window; the turn before it was not a barge-in.
     assert interrupting.barge_in and not events.of(Utterance)[0].barge_in
+    # Its echo was cancelled again before decoding, in the recogniser's thread: the event loop never waits on it.
+    assert recancelled and {at for _, at in recancelled} == {barge.at}
+    assert threading.main_thread() not in {thread for thread, _ in recancelled}
 
 
 @async_test

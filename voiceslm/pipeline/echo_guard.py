@@ -14,7 +14,6 @@ import numpy as np
 from voiceslm.audio.playback import AudioOutput
 from voiceslm.config import Config
 from voiceslm.pipeline.reply import Playback
-from voiceslm.pipeline.turns import TurnEnd, TurnPause
 
 AEC_ADAPT_S = 5.0
 """Seconds of speech played before PulseAudio's echo canceller is trusted with a live microphone."""
@@ -51,8 +50,11 @@ class EchoGuard:
         deaf_until = self._output.buffer.last_audio_at + self.config.echo.tail_ms / 1000
         return self._playback.speaking or captured_at < deaf_until
 
-    def recancelled(self, turn: TurnPause | TurnEnd) -> np.ndarray:
-        """aec: a barge-in's audio cancelled afresh with the echo's measured delay (its words survive)."""
+    def recancel(self, audio: np.ndarray, speech_start: float, speech_end: float) -> np.ndarray:
+        """aec: a barge-in's audio cancelled afresh with the echo's measured delay (its words survive).
+
+        Thread-safe, and a third of a second of work on a small board: the transcriber calls it in the
+        speech recogniser's worker thread, just before the words are decoded, never on the event loop."""
         echo = self._output.echo if self.config.echo.mode == "aec" else None
-        start = turn.speech_start - self.config.vad.preroll_ms / 1000
-        return turn.audio if echo is None else echo.recancel(turn.audio, start, turn.speech_end + 0.2)
+        start = speech_start - self.config.vad.preroll_ms / 1000
+        return audio if echo is None else echo.recancel(audio, start, speech_end + 0.2)

@@ -81,6 +81,7 @@ class Listener:
         engines: EngineSet,
         output: AudioOutput,
         playback: Playback,
+        guard: EchoGuard,
         speculator: Speculator,
         publish: Callable[[Event], None],
         post: Callable[[Command], None],
@@ -106,7 +107,7 @@ class Listener:
         self._barge_in = False
         """The hands-free turn in progress began while the pipeline was speaking."""
         self._playback = playback
-        self._guard = EchoGuard(config, output, playback)
+        self._guard = guard
         self._speculator = speculator
         self._publish = publish
         self._post = post
@@ -260,8 +261,6 @@ class Listener:
             decisions = [end] if (end := detector.end_at_pause(at + FRAME_S, "silence")) is not None else []
         for decision in decisions:
             if isinstance(decision, TurnPause):
-                if self._barge_in:
-                    decision = TurnPause(self._guard.recancelled(decision), decision.speech_start, decision.speech_end)
                 transcript = self._speculator.speculate(decision, barge_in=self._barge_in)
                 if detector.turn_model:
                     self._ask_turn_model(detector, decision, transcript)
@@ -351,7 +350,7 @@ class Listener:
     def _emit_utterance(self, end: TurnEnd) -> None:
         utterance = Utterance(
             id=next(self._ids),
-            audio=self._guard.recancelled(end) if self._barge_in else end.audio,
+            audio=end.audio,
             sample_rate=16000,
             speech_start=end.speech_start,
             speech_end=end.speech_end,

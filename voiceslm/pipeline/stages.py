@@ -22,6 +22,7 @@ from voiceslm.engines.registry import EngineSet
 from voiceslm.engines.vad import VoiceActivity
 from voiceslm.engines.worker import EngineWorkers
 from voiceslm.pipeline.channels import DropOldestQueue
+from voiceslm.pipeline.echo_guard import EchoGuard
 from voiceslm.pipeline.events import AudioBlock, Cancel, Command, Event, PushToTalk, SetMuted, Utterance
 from voiceslm.pipeline.listener import Listener
 from voiceslm.pipeline.reply import Playback, Reply, ReplyContext, start_generation
@@ -99,6 +100,7 @@ class Stages:
             config=wiring.config,
         )
         ctx = self.ctx
+        guard = EchoGuard(wiring.config, wiring.output, wiring.playback)
         self.transcriber = Transcriber(
             engines=wiring.engines,
             stt=wiring.workers.stt,
@@ -111,6 +113,7 @@ class Stages:
             spawn=wiring.spawn,
             on_progress=self.progress.set,
             say=wiring.say,
+            recancel=guard.recancel,
             # A tool request has effects (a timer, a note): never guessed at a pause.
             may_speculate=lambda request: not (
                 request.kind == "assist" and wiring.assistant.is_tool(request.text, request.language)
@@ -126,6 +129,7 @@ class Stages:
             engines=wiring.engines,
             output=wiring.output,
             playback=wiring.playback,
+            guard=guard,
             speculator=self.transcriber,
             publish=wiring.publish,
             post=wiring.post,

@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 TranscriptHook = Callable[[TranscriptReady], Awaitable[str | None]]
 Spawn = Callable[[Coroutine[Any, Any, None], str], "asyncio.Task[None]"]
+Recancel = Callable[[np.ndarray, float, float], np.ndarray]
+"""A barge-in's audio, its speech's start and end: the audio with the reply's echo cancelled again
+(`EchoGuard.recancel`). Called in the speech recogniser's worker thread."""
 
 
 @dataclass
@@ -81,6 +84,7 @@ class Transcriber:
         on_progress: Callable[[], None],
         say: Callable[[str, str], Awaitable[int]],
         may_speculate: Callable[[Request], bool] = lambda request: True,
+        recancel: Recancel = lambda audio, speech_start, speech_end: audio,
     ) -> None:
         self._engines = engines
         self._stt = stt
@@ -94,6 +98,7 @@ class Transcriber:
         self._on_progress = on_progress
         self._say = say
         self._may_speculate = may_speculate
+        self._recancel = recancel
         self.hook: TranscriptHook | None = None
         """Sees each transcript first and returns the text to act on, or None to drop it."""
         self.busy = False
@@ -123,7 +128,7 @@ class Transcriber:
         self.drop_speculation()
         future: asyncio.Future[tuple[Transcript, float]] = asyncio.get_running_loop().create_future()
         speculation = _Speculation(pause.speech_start, pause.speech_end, threading.Event(), future)
-        speculation.task = self._spawn(self._run_speculation(speculation, pause.audio, barge_in), "speculate")
+        speculation.task = self._spawn(self._run_speculation(speculation, pause, barge_in), "speculate")
         self._speculation = speculation
         return future
 
@@ -132,9 +137,9 @@ class Transcriber:
             self._speculation.drop()
             self._speculation = None
 
-    async def _run_speculation(self, speculation: _Speculation, audio: np.ndarray, barge_in: bool) -> None:
+    async def _run_speculation(self, speculation: _Speculation, pause: TurnPause, barge_in: bool) -> None:
         try:
-            result = await self._run_stt(audio, barge_in)
+            result = await self._run_stt(pause.audio, (pause.speech_start, pause.speech_end) if barge_in else None)
         except (UserError, EngineError) as exc:
             # Handed to whoever adopts this work, which reports it.
             if not speculation.transcript.done():
@@ -155,20 +160,27 @@ class Transcriber:
 
     # Transcribing ------------------------------------------------------------------
 
-    async def _run_stt(self, audio: np.ndarray, barge_in: bool) -> tuple[Transcript, float]:
+    async def _run_stt(self, audio: np.ndarray, barge_in: tuple[float, float] | None) -> tuple[Transcript, float]:
         """(Transcript, seconds taken), engine lookup and decoding both in the worker thread.
 
-        A barge-in is decoded in Whisper's full window: the short one misheard
-        "stop" said over a reply (docs/quality.md)."""
+        A barge-in (`barge_in`: its speech's start and end) has the reply's echo cancelled
+        once more (`recancel`, in the same thread) and is decoded in Whisper's full window:
+        the short one misheard "stop" said over a reply (docs/quality.md)."""
         route = self._route()
         return await self._stt.call(self._decode, audio, route.stt_language, route.stt_candidates, barge_in)
 
     def _decode(
-        self, audio: np.ndarray, language: str | None, candidates: tuple[str, str] | None, full_window: bool
+        self,
+        audio: np.ndarray,
+        language: str | None,
+        candidates: tuple[str, str] | None,
+        barge_in: tuple[float, float] | None,
     ) -> tuple[Transcript, float]:
+        if barge_in is not None:
+            audio = self._recancel(audio, *barge_in)
         stt = self._engines.stt(language)
         started = time.perf_counter()
-        transcript = stt.transcribe(audio, language, languages=candidates, full_window=full_window)
+        transcript = stt.transcribe(audio, language, languages=candidates, full_window=barge_in is not None)
         return transcript, time.perf_counter() - started
 
     async def _transcribe(self, utterance: Utterance) -> None:
@@ -193,7 +205,8 @@ class Transcriber:
             if speculation is not None:
                 speculation.drop()
                 speculation = None
-            transcript, stt_seconds = await self._run_stt(utterance.audio, utterance.barge_in)
+            span = (utterance.speech_start, utterance.speech_end) if utterance.barge_in else None
+            transcript, stt_seconds = await self._run_stt(utterance.audio, span)
         now = time.monotonic()
         times = TurnTimes(utterance.speech_end, utterance.detected_at, utterance.duration_s)
         times.transcript_at = now

@@ -52,6 +52,7 @@ RED_TEAM_FILES = (
     "redteam_heldout11.tsv",
     "redteam_heldout12.tsv",
     "redteam_heldout13.tsv",
+    "redteam_heldout14.tsv",
 )
 EXTRA_FILES = (
     "policy_train.tsv",

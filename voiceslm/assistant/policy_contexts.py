@@ -58,7 +58,9 @@ HARMLESS_NAMES = re.compile(
     r"bomb\w*(?: \w+)? (?:de |di |da |alla |alle |al |a la |au |aux )?(?:chocolate|glacee|fumee|"
     r"chocolat|cioccolato|crema|creme|nata|"
     r"sementes|semillas|semi|graines|samen|calorias|calorie|calories|sabor|flores|fleurs|fiori|humo|fumaca|agua|"
-    r"acqua|eau|proof|shelter)|bombproof|poison (?:ivy|oak|control)|food poisoning)\b"
+    r"acqua|eau|proof|shelter)|bombproof|poison (?:ivy|oak|control)|food poisoning|"
+    # Praise: "this hot sauce is literally the bomb".
+    r"(?:is|s|are|was|were) (?:literally |totally |just |so |actually )?(?:the|da) bomb(?= what| and| so| lol|$))\b"
 )
 """Harmless things named after a bomb or a poison. A request naming one is answered unless the rest of it,
 with the name taken out, still asks for harm ("make a pipe bomb look like a bath bomb")."""

@@ -72,10 +72,14 @@ from voiceslm.assistant.policy_words_tech import (
     ATTACK,
     BREAK_IN,
     CHANGE_GRADES,
+    COURTED,
     DDOS,
+    FAKE_PROFILE,
+    FOR_MONEY,
     HACK,
     HIDE,
     LAUNCH,
+    MADE_UP,
     NO_CONSENT,
     NO_WARNING,
     NOT_THE_OWNER,
@@ -204,6 +208,8 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
         _all(INSURED_EVENT, INSURANCE),
         _near(words("scam", "defraud", "estafar", "betrugen", "arnaquer", "truffare", "enganar"),
               rf"(?:{PERSON}|{VICTIMS})"),
+        # A made-up profile to court someone for money: "un perfil falso en una app de citas para pedirles dinero".
+        _all(MADE_UP, FAKE_PROFILE, COURTED, FOR_MONEY),
         # Credit or benefits in someone else's name: "a credit card with my dead uncle's social security number".
         _all(IDENTITY, SOMEONE_ELSES, OPEN_IN_NAME),
         # Not the victim's own card: "someone cloned my credit card".

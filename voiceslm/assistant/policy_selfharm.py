@@ -34,6 +34,14 @@ SELF_HARM = re.compile(
     r"will sterben|mir wehtun|"
     r"me suicider|me tuer|mettre fin a mes jours|envie de mourir|veux mourir|me faire du mal|"
     r"suicidarmi|uccidermi|ammazzarmi|togliermi la vita|voglio morire|farmi del male|"
+    r"mi faccio (?:del )?male (?:apposta|da sol[oa]|di proposito|sulle braccia|sui polsi|sulle gambe)|"
+    r"me hago dano (?:a proposito|en los brazos|a mi mismo)|"
+    r"ritz(?:e|t) (?:mich|sich)|(?:everyone|everybody|they|all) (?:\w+ )?(?:would|d) be better off without me|"
+    r"(?:alle|jeder) (?:waren|ware) (?:\w+ ){0,2}ohne mich besser dran|estarian mejor sin mi|seraient mieux sans moi|"
+    r"starebbero meglio senza (?:di )?me|ficariam melhor sem mim|"
+    r"(?:no one|nobody) would (?:even )?miss me|nadie me echaria de menos|ninguem (?:ia|vai|iria) sentir (?:a )?minha "
+    r"falta|personne ne (?:me regretterait|remarquerait mon absence)|niemand wurde mich vermissen|"
+    r"nessuno sentirebbe la mia mancanza|"
     r"me matar|suicidar\w*|tirar a? ?minha (?:propria )?vida|quero morrer|me machucar|nao quero mais viver|"
     # Impersonal and spoken forms, and the ways people say it without the word.
     r"(?:cut|cutting|slit|slitting) (?:(?:your |my |one s |the )?wrists?|(?:your|my|one s) veins)|"
@@ -87,7 +95,7 @@ _MEDICINES = (
     r"paracetamol|acetaminophen|tylenol|ibuprofen\w*|aspirin\w*|pills|tablets|sleeping pills|insulin\w*|"
     r"pastillas|pildoras|tabletten|schlaftabletten|comprimes|cachets|pillole|compresse|comprimidos|remedios|"
     r"medikament\w*|medicament\w*|medicamentos?|farmaci|benzos?|xanax|valium|diazepam|tramadol|morphin\w*|"
-    r"codein\w*|antidepressants?"
+    r"codein\w*|antidepressants?|potasio|potassium|kalium|potassio|potassio"
 )
 _LETHAL = (
     r"lethal|deadly|fatal|kill (?:you|a person|someone|me)|todlich\w*|letal\w*|mortal\w*|mortel\w*|mortale|"
@@ -117,7 +125,7 @@ _DESPAIR = (
     r"(?:can t|cannot|can not) (?:take|stand|bear|do) (?:it|this) any ?more|i m done with (?:everything|it all|life)|"
     r"ya no (?:aguanto|puedo) mas|no aguanto mas|ich (?:halt\w*|ertrag\w*) (?:es|das) nicht mehr (?:aus)?|"
     r"ich kann nicht mehr|je n en peux plus|j en peux plus|non ce la faccio piu|non ne posso piu|"
-    r"(?:nao|ja nao) aguento mais|nao consigo mais"
+    r"(?:nao|ja nao) aguento mais|nao consigo mais|ya no aguanto$|i can t anymore$|je n en peux plus$"
 )
 _HIGH_PLACE = (
     r"(?:high|tall|highest|tallest) (?:\w+ )?(?:roof\w*|bridges?|buildings?|cliffs?|towers?|balcon\w*)|"
@@ -176,6 +184,24 @@ _FAREWELL = (
     r"(?:despedirme|decir adios)|dire (?:au revoir|adieu)|(?:salutarti|dirti addio|dire addio)|"
     r"(?:dizer adeus|me despedir|dizer tchau)|verabschied\w*"
 )
+_ONLY_ONE = (
+    r"(?:only one|only person) (?:\w+ ){0,3}(?:listen\w*|cared|understood)|(?:le seul|la seule) (?:\w+ ){0,2}"
+    r"(?:a m ecouter|qui m (?:a|ait) (?:ecoute|compris))|(?:el unico|la unica) (?:\w+ ){0,3}(?:escuch\w*|entend\w*)|"
+    r"(?:der|die) einzige (?:\w+ ){0,4}(?:zugehort|verstanden)|"
+    r"(?:l unico|l unica) (?:\w+ ){0,3}(?:ascoltat\w*|capit\w*)|"
+    r"(?:o unico|a unica) (?:\w+ ){0,3}(?:ouviu|escutou|entendeu)"
+)
+"""Thanks to the one who listened, said with a goodbye: "merci t'as été le seul à m'écouter"."""
+_GAVE_AWAY = (
+    r"(?:given|gave|giving) away (?:\w+ ){0,3}(?:stuff|things|belongings)|regal\w* (?:\w+ ){0,3}(?:mis )?cosas|"
+    r"verschenk\w* (?:\w+ ){0,3}sachen|donne (?:\w+ ){0,3}(?:mes )?affaires|regalat\w* (?:\w+ ){0,3}cose|"
+    r"(?:dei|doei|doando) (?:\w+ ){0,3}coisas"
+)
+_THE_DAY = (
+    r"tomorrow is the day(?! (?:of|for|we|i m|i move))|manana es el dia(?! de| del| en| que)|morgen ist es so weit|"
+    r"demain c est le jour(?! de| du| ou)|domani e il giorno(?! di| del| in)|amanha e o dia(?! de| do| em)|"
+    r"(?:just|only) wanted (?:someone|somebody) to know|solo queria que alguien lo supiera"
+)
 _TOGETHER = re.compile(
     "|".join(
         (
@@ -193,6 +219,12 @@ _TOGETHER = re.compile(
                    r"relaps\w*|(?:been|was|stayed) clean|clean for|(?:again|tonight) after"),
             all_of(r"bleed(?:ing)? out", r"wrists?|veins?|myself|kind of me"),
             all_of(_NEVER_FOUND, _FOR_LONG),
+            all_of(_ONLY_ONE, rf"{_FAREWELL}|goodbye|adios|tschuss|adieu|addio|adeus|au revoir"),
+            all_of(_GAVE_AWAY, _THE_DAY),
+            all_of(r"roof|bridge|ledge|dach|brucke|toit|pont|tetto|ponte|azotea|puente|terraco|predio|edificio|palazzo",
+                   r"(?:don t|do not) know if i (?:want to|wanna) (?:come|get) down|nao sei se quero descer|"
+                   r"no se si quiero bajar|weiss nicht ob ich (?:wieder )?runter\w* will|"
+                   r"(?:je )?(?:ne )?sais pas si je veux descendre|non so se voglio scendere"),
             all_of(_SETTLED, rf"{_FAREWELL}|goodbye|adios|tschuss|adieu|addio|adeus"),
             all_of(_SORTED, rf"{_FAREWELL}|goodbye|adios|tschuss|adieu|addio|adeus", _FOREVER),
         )

@@ -340,8 +340,11 @@ KNOW_WHERE = words(
     r"(?:wir wissen|ich weiss) (?:wo|auf welche schule) (?:\w+ ){0,4}(?:wohnt|parkt|arbeitet|gehen|geht)",
     r"(?:sappiamo|so) (?:dove|a che scuola) (?:\w+ ){0,3}(?:abita|vive|parcheggia|lavora|vanno)",
     r"(?:sabemos|sei) (?:onde|em que escola) (?:\w+ ){0,3}(?:mora|estaciona|trabalha|estudam|vao)",
+    r"(?:lo|la|los|las|te|le) (?:vamos a|voy a|van a) esperar (?:a la salida|fuera|afuera)", r"ti aspettiamo fuori",
+    r"we ll be waiting (?:for (?:you|him|her) )?(?:outside|after)", r"on t attend(?:ra)? (?:a la sortie|dehors)",
 )  # fmt: skip
-"""A veiled threat: "we know where he parks his car", "sabemos a qué colegio van sus hijos"."""
+"""A veiled threat: "we know where he parks his car", "sabemos a qué colegio van sus hijos", "lo vamos a esperar a
+la salida"."""
 IDENTITY = words(
     r"social secur\w* (?:number|card)", r"ssn", r"dni", r"identity", r"identite", r"identidad", r"identitat",
     r"identita", r"identidade", r"personalausweis", r"ausweis", r"cpf", r"rg", r"carte d identite", r"passport",

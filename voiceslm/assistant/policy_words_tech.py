@@ -126,7 +126,8 @@ ACTIVATION_LOCK = words(
     r"blocco (?:di )?attivazione", r"conta (?:do )?google", r"cuenta de google",
 )  # fmt: skip
 UNLOCK = words(
-    r"unlock\w*", r"bypass\w*", r"deverrouill\w*", r"remove", r"get (?:past|around)", r"desbloque\w*",
+    r"unlock\w*", r"(?:pull\w*|get\w*|extract\w*) (?:\w+ ){0,2}(?:messages|texts|data|photos|chats) (?:off|from)",
+    r"bypass\w*", r"deverrouill\w*", r"remove", r"get (?:past|around)", r"desbloque\w*",
     r"quit(?:ar|o|a)", r"saltar\w*",
     r"entsperr\w*", r"umgeh\w*", r"entfern\w*", r"debloqu\w*", r"contourn\w*", r"supprimer", r"sblocc\w*",
     r"aggirare", r"rimuovere", r"remover", r"burlar", r"tirar",
@@ -176,3 +177,22 @@ LAUNCH = words(
     r"crash", r"how (?:do|can) i (?:use|get)",
 )  # fmt: skip
 """Starting an attack that takes a site down (not "what is a DDoS", nor protection from one)."""
+FAKE_PROFILE = words(
+    r"(?:fake|false|made up) (?:\w+ ){0,2}(?:profiles?|accounts?)", r"(?:perfil|perfiles|cuenta) fals[oa]s?",
+    r"faux profils?", r"profils? (?:\w+ )?(?:faux|bidon)", r"(?:falsche?s?|fake) (?:\w+ )?(?:profil|konto)\w*",
+    r"fake ?profil\w*", r"profil[oi] fals[oi]", r"(?:perfil|conta) fals[oa]",
+)  # fmt: skip
+MADE_UP = words(
+    r"make", r"create", r"set up", r"build", r"hago", r"hacer", r"crear", r"creo", r"montar", r"monto", r"faire",
+    r"creer", r"cree", r"fais", r"erstell\w*", r"mach\w*", r"anleg\w*", r"fare", r"creare", r"faccio", r"fazer",
+    r"criar", r"crio", r"write", r"escrib\w*", r"ecri\w*", r"schreib\w*", r"scriv\w*", r"escrev\w*",
+)  # fmt: skip
+COURTED = words(
+    r"dating", r"citas", r"rencontres?", r"partnerborse\w*", r"incontri", r"namoro", r"enamor\w*", r"fall in love",
+    r"seduc\w*", r"seduire", r"innamor\w*", r"verlieb\w*", r"apaixon\w*", r"romance", r"lonely", r"widow\w*",
+)  # fmt: skip
+FOR_MONEY = words(
+    r"money", r"cash", r"gift cards?", r"dinero", r"plata", r"argent", r"geld", r"soldi", r"denaro", r"dinheiro",
+    r"grana", r"bitcoin\w*", r"transfer\w*", r"pay (?:me|for)",
+)  # fmt: skip
+"""A romance scam: a made-up profile to court someone for money ("un perfil falso ... para pedirles dinero")."""

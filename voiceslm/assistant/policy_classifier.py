@@ -53,6 +53,7 @@ RED_TEAM_FILES = (
     "redteam_heldout12.tsv",
     "redteam_heldout13.tsv",
     "redteam_heldout14.tsv",
+    "redteam_heldout15.tsv",
 )
 EXTRA_FILES = (
     "policy_train.tsv",
@@ -60,6 +61,7 @@ EXTRA_FILES = (
     "policy_train3.tsv",
     "policy_train4.tsv",
     "policy_train5.tsv",
+    "policy_train6.tsv",
 )
 """Labelled examples written for training alone, in no red-team split: always trained on, also when a split
 is left out."""

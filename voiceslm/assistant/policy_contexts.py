@@ -67,7 +67,7 @@ with the name taken out, still asks for harm ("make a pipe bomb look like a bath
 
 PROTECTIVE = re.compile(
     r"\b(?:recogni[sz]e|spot|detect|avoid|identify|protect|reconozco|reconocer|evitar|erkenne|erkennen|schutze|"
-    r"reconnaitre|eviter|riconoscere|proteggo|reconhecer|remove|my own)\b"
+    r"reconnaitre|eviter|riconoscere|proteggo|reconhecer|remove|my own|check (?:if|whether) someone)\b"
 )
 """Protection: "how do I spot a phishing mail", "how do I protect my own account". It excuses a request only
 when it comes before what the rules match: "make a pipe bomb and avoid getting caught" is no protection."""

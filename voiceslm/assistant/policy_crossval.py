@@ -1,6 +1,6 @@
 """Leave-one-set-out figures for the policy's learned layers: how they do on a set they never saw.
 
-For each packaged red-team split (tune, heldout, heldout2 to heldout14)
+For each packaged red-team split (tune, heldout, heldout2 to heldout15)
 the n-gram classifier and
 the sentence encoder's head are trained on every other split, policy_train*.tsv and the everyday
 sentences, then the left-out split is read by the rules alone, the rules with the n-gram layer, the rules

@@ -71,15 +71,19 @@ from voiceslm.assistant.policy_words_tech import (
     ACTIVATION_LOCK,
     ATTACK,
     BREAK_IN,
+    BUTANE_EXTRACT,
     CHANGE_GRADES,
     COURTED,
     DDOS,
     FAKE_PROFILE,
     FOR_MONEY,
+    FORGED_SIGNATURE,
+    FORMER_SYSTEMS,
     HACK,
     HIDE,
     LAUNCH,
     MADE_UP,
+    MALWARE_WRITTEN,
     NO_CONSENT,
     NO_WARNING,
     NOT_THE_OWNER,
@@ -87,6 +91,7 @@ from voiceslm.assistant.policy_words_tech import (
     PHONE,
     PLANT,
     PRIVATE,
+    PROTECTED_FROM_ME,
     SECRETLY,
     SPY,
     SPY_TOOL,
@@ -129,7 +134,7 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
     "drugs": (
         _near(MAKE, DRUG), _near(DRUG, MADE_AFTER), _near(r"turn\w*", rf"into{GAP}{DRUG}"),
-        _made_in_german(DRUG), _near(DRUG, DRUG_SOURCE), _all(MAKE, HASH, CANNABIS),
+        _made_in_german(DRUG), _near(DRUG, DRUG_SOURCE), _all(MAKE, HASH, CANNABIS), _all(*BUTANE_EXTRACT),
         _all(DRUG_COOK_PERSONA, rf"{MAKE}{GAP}(?:the |your |his |their )?(?:product|batch|stuff|blue|it)"),
         # "aus Codeinsaft was Stärkeres machen": a medicine made into a stronger drug.
         _all(rf"{MAKE}|turn\w*|get",
@@ -170,6 +175,7 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
         _all(UNLOCK, PHONE, SUSPECT),
         # Taking a site down: "come fare un attacco ddos al sito del mio comune".
         _near(LAUNCH, DDOS),
+        re.compile(MALWARE_WRITTEN), _all(*FORMER_SYSTEMS),
     ),
     "stalking": (
         _near(SPY, NAMED_PERSONS, both_orders=True),
@@ -179,7 +185,7 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
         _all(SPY_TOOL, PLANT, OTHER_PERSONS),
         # A tag hidden on a person: "an airtag in my girlfriend's backpack so her iphone shows no warning".
         _all(TRACKER, HIDE, THEIR_THINGS, rf"{OTHER_PERSONS}|{NAMED_PERSONS}|{NO_WARNING}"),
-        _all(WHERE_THEY_LIVE, WAIT_FOR),
+        _all(WHERE_THEY_LIVE, WAIT_FOR), _all(*PROTECTED_FROM_ME, WHERE_THEY_LIVE),
     ),
     "threats": (
         _near(WRITE, THREAT), _near(THREAT_TEXT, THREAT), _all(THREAT_TEXT, VIOLENT_INTENT),
@@ -206,10 +212,10 @@ HARM_RULES: dict[str, tuple[re.Pattern[str], ...]] = {
         _near(words(r"cash", r"cashing", r"deposit", r"encaisser", r"cobrar", r"einlosen", r"incassare", r"descontar",
                     r"depositar"), STOLEN_CHEQUE),
         _all(INSURED_EVENT, INSURANCE),
-        _near(words("scam", "defraud", "estafar", "betrugen", "arnaquer", "truffare", "enganar"),
+        _near(words(r"(?<!romance )scam", "defraud", "estafar", "betrugen", "arnaquer", "truffare", "enganar"),
               rf"(?:{PERSON}|{VICTIMS})"),
         # A made-up profile to court someone for money: "un perfil falso en una app de citas para pedirles dinero".
-        _all(MADE_UP, FAKE_PROFILE, COURTED, FOR_MONEY),
+        _all(MADE_UP, FAKE_PROFILE, COURTED, FOR_MONEY), re.compile(FORGED_SIGNATURE),
         # Credit or benefits in someone else's name: "a credit card with my dead uncle's social security number".
         _all(IDENTITY, SOMEONE_ELSES, OPEN_IN_NAME),
         # Not the victim's own card: "someone cloned my credit card".

@@ -35,7 +35,10 @@ SELF_HARM = re.compile(
     r"me suicider|me tuer|mettre fin a mes jours|envie de mourir|veux mourir|me faire du mal|"
     r"suicidarmi|uccidermi|ammazzarmi|togliermi la vita|voglio morire|farmi del male|"
     r"mi faccio (?:del )?male (?:apposta|da sol[oa]|di proposito|sulle braccia|sui polsi|sulle gambe)|"
-    r"me hago dano (?:a proposito|en los brazos|a mi mismo)|"
+    r"me hago dano (?:a proposito|en los brazos|a mi mismo)|(?:don t|do not) think i ll be (?:around|here) much longer|"
+    r"(?:me jeter|tirarme|lanzarme|mich|buttarmi|me jogar) (?:\w+ )?(?:sous un|bajo un|vor (?:einen|den)|"
+    r"sotto (?:un|il)|na frente do|na frente de um|debaixo de um) (?:train|tren|zug|treno|trem)|"
+    r"(?:throw(?:ing)? myself|jump(?:ing)?|step(?:ping)?) (?:in front of|under) (?:a|the) train|"
     r"ritz(?:e|t) (?:mich|sich)|(?:everyone|everybody|they|all) (?:\w+ )?(?:would|d) be better off without me|"
     r"(?:alle|jeder) (?:waren|ware) (?:\w+ ){0,2}ohne mich besser dran|estarian mejor sin mi|seraient mieux sans moi|"
     r"starebbero meglio senza (?:di )?me|ficariam melhor sem mim|"
@@ -79,7 +82,8 @@ SELF_HARM = re.compile(
     r"ponte|palazzo|tetto|predio|telhado) (?:\w+ ){0,6}(?:high enough|tall enough|(?:lo )?suficientemente alt[oa]|"
     r"alt[oa] (?:lo )?suficiente|hoch genug|assez haut|abbastanza alt[oa])|"
     r"(?:just|only) want (?:it|it all|everything) to (?:be over|end)(?! so| because| and)|"
-    r"won ?t need (?:\w+ ){0,3}(?:soon|much longer|where i m going)|brauch\w* (?:\w+ ){0,3}bald nicht mehr|"
+    r"won ?t need (?:\w+ ){0,3}(?:soon|much longer|where i m going|after this (?:weekend|week))|"
+    r"brauch\w* (?:\w+ ){0,3}bald nicht mehr|"
     r"pronto ya no (?:\w+ ){0,2}(?:necesit|hara falta)\w*|bientot plus besoin|presto non mi servir\w*|"
     r"em breve nao vou (?:mais )?precisar|"
     r"(?:paracetamol|acetaminophen|tylenol|pills|pastillas|tabletten|comprimes|pillole|comprimidos) (?:\w+ ){0,6}"
@@ -113,7 +117,9 @@ _STOP_EATING = (
 _EXHAUST = (
     r"car exhaust|exhaust fumes|car s gas|gaz (?:de la voiture|d echappement)|tubo de escape|gases del coche|"
     r"auspuff\w*|abgase?|gas di scarico|gas (?:da|de la|della) (?:macchina|auto)|escapamento|carbon monoxide|"
-    r"monoxyde de carbone|monoxido de carbono|kohlenmonoxid|monossido di carbonio|charcoal (?:grill|bbq) indoors"
+    r"monoxyde de carbone|monoxido de carbono|kohlenmonoxid|monossido di carbonio|charcoal (?:grill|bbq) indoors|"
+    r"garage (?:\w+ ){0,6}(?:motor lauft|engine (?:is )?running|motor encendido|moteur (?:qui )?tourne|motore acceso|"
+    r"motor ligado)"
 )
 _PAINLESSLY_GO = (
     r"(?:go|leave|die|fall asleep|slip away|partir|m en aller|mourir|s endormir|irse|irme|morir|dormirse|"
@@ -221,6 +227,9 @@ _TOGETHER = re.compile(
             all_of(_NEVER_FOUND, _FOR_LONG),
             all_of(_ONLY_ONE, rf"{_FAREWELL}|goodbye|adios|tschuss|adieu|addio|adeus|au revoir"),
             all_of(_GAVE_AWAY, _THE_DAY),
+            all_of(_MEDICINES, r"(?:il|elle) (?:n )?en peut plus|(?:he|she) can t take it any ?more|"
+                   r"(?:er|sie) kann nicht mehr|ya no (?:aguanta|puede) mas|non ce la fa piu|"
+                   r"(?:ele|ela) nao aguenta mais"),
             all_of(r"roof|bridge|ledge|dach|brucke|toit|pont|tetto|ponte|azotea|puente|terraco|predio|edificio|palazzo",
                    r"(?:don t|do not) know if i (?:want to|wanna) (?:come|get) down|nao sei se quero descer|"
                    r"no se si quiero bajar|weiss nicht ob ich (?:wieder )?runter\w* will|"

@@ -44,7 +44,8 @@ WEAPON = words(
     r"nitroglycerine?", r"land ?mines?", r"car bombs?", r"dinamita", r"dynamit", r"nitroglicerina", r"ordign\w*",
     r"artefacto explosivo", r"engin explosif",
     r"bombas?", r"explosivos?", r"granadas?", r"detonador",
-    r"\w*rohrbomben?", r"bomben?", r"\w*sprengstoff\w*", r"sprengsatz", r"molotow\w*", r"granaten?",
+    r"\w*rohrbomben?", r"bomben?", r"\w*sprengstoff\w*", r"sprengsatz\w*", r"\w*sprengladung\w*",
+    r"molotow\w*", r"granaten?",
     r"bombes?", r"explosifs?", r"detonateur",
     r"bombe", r"esplosiv[oi]", r"granata", r"detonatore",
 )  # fmt: skip
@@ -157,6 +158,7 @@ WRITE = words(
     r"escrever", r"cria", r"me de", r"me da",
     r"escribe(?:me|le|les)", r"redacta(?:me|le)", r"prepara(?:me|le)", r"manda(?:me|le)", r"envia(?:me|le)",
     r"scrivimi", r"scrivigli", r"scrivile", r"preparami", r"fammi", r"mandami", r"inviami", r"help me (?:write|draft)",
+    r"help me record", r"me ajuda a gravar", r"ayudame a grabar", r"aiutami a registrare", r"aide moi a enregistrer",
 )  # fmt: skip
 VIOLENT_INTENT = words(
     r"(?:i|we) (?:will|ll|am going to|m going to|re going to|gonna|shall) (?:\w+ )?(?:kill|hurt|burn|beat|shoot|stab|"
@@ -342,6 +344,8 @@ KNOW_WHERE = words(
     r"(?:sabemos|sei) (?:onde|em que escola) (?:\w+ ){0,3}(?:mora|estaciona|trabalha|estudam|vao)",
     r"(?:lo|la|los|las|te|le) (?:vamos a|voy a|van a) esperar (?:a la salida|fuera|afuera)", r"ti aspettiamo fuori",
     r"we ll be waiting (?:for (?:you|him|her) )?(?:outside|after)", r"on t attend(?:ra)? (?:a la sortie|dehors)",
+    r"(?:ihrem|seinem|deinem|ihren|seinen|deinen) (?:\w+ )?(?:hund|kind\w*|auto|katze|familie) (?:was|etwas) passiert",
+    r"something (?:might |will |could )?happens? to (?:her|his|your|their) (?:dog|kids?|children|car|family)",
 )  # fmt: skip
 """A veiled threat: "we know where he parks his car", "sabemos a qué colegio van sus hijos", "lo vamos a esperar a
 la salida"."""

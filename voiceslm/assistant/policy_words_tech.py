@@ -196,3 +196,34 @@ FOR_MONEY = words(
     r"grana", r"bitcoin\w*", r"transfer\w*", r"pay (?:me|for)",
 )  # fmt: skip
 """A romance scam: a made-up profile to court someone for money ("un perfil falso ... para pedirles dinero")."""
+MALWARE_WRITTEN = (
+    r"\b(?:write|code|build|make|program|schreib\w*|programmier\w*|bau\w*|escrib\w*|programa\w*|ecri\w*|code moi|"
+    r"scriv\w*|escrev\w*|cre\w*) (?:me |mir |moi |mi )?(?:a |an |eine?n? |un[ae]? |uma? )?(?:\w+ )?(?:ransomware|"
+    r"keylogger|trojaner|trojan(?:er)?|malware|computer ?virus|wurm|worm)\b"
+    r"(?! (?:scanner|removal|protection|report|essay))"
+)
+"""Malware written to order: "schreib mir eine ransomware", not "write an essay about ransomware"."""
+FORMER_SYSTEMS = (
+    r"\b(?:their|my old (?:job|company|employer|work)(?: s)?|former employer\w*|old job s)\b",
+    r"\b(?:vpn|network|servers?|systems?)\b",
+    r"\b(?:disabled|revoked|deactivated|removed|closed) (?:my )?(?:account|access)|backdoors?\b",
+)
+"""Getting back into a former employer's systems after the account was closed: "what backdoors usually get left"."""
+PROTECTED_FROM_ME = (
+    r"restraining order|protective order|protection order|medida protetiva|orden de alejamiento|kontaktverbot|"
+    r"annaherungsverbot|ordonnance de protection|ordine restrittivo|divieto di avvicinamento",
+    r"against me|contra mim|contra mi|gegen mich|contre moi|contro di me",
+)
+"""Someone protected by a court from the speaker: where they live now is not the speaker's to find."""
+FORGED_SIGNATURE = (
+    r"\b(?:forg\w*|fak\w*|falsif\w*|falsific\w*|falsch\w*|nachmach\w*|imit\w*) (?:\w+ ){0,2}"
+    r"(?:(?:his|her|their|\w+ s) signature|la firma d\w*|a assinatura d\w*|la signature d\w*)|"
+    r"unterschrift (?:von|meine\w*|seine\w*|ihre\w*|des|der) (?:\w+ ){0,2}(?:fals\w*|nachmach\w*)"
+)
+"""Someone else's signature forged: "forging his signature on the yearly proof of life form"."""
+BUTANE_EXTRACT = (
+    r"\bbutan\w*|\bbho\b",
+    r"\bthc\b|\bherbe\b|\bweed\b|\bgras\b|cannabis|marihuana|marijuana|\berba\b|maconha|\bwax\b|\bdabs?\b|"
+    r"hash oil|\bhasch\w*|\bol\b|\bhuile\b|\baceite\b|\bolio\b|\boleo\b",
+)
+"""Cannabis concentrate made with butane, a drug made and a blast risk: "extraire le thc avec du butane"."""

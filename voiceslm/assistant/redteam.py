@@ -30,7 +30,7 @@ _DECLINED = re.compile(r"(?i)\b(?:sorry|can't|cannot|can not|unable|lo siento|no
 COLUMNS = ("prompt", "language", "expected", "category", "split")
 PACKAGED = RED_TEAM_FILES
 """The packaged sets: the first (splits "tune" and "heldout", both tuned on since), then held-out sets
-(splits "heldout2" to "heldout14"), each written later and measured before the rules or the learned layers
+(splits "heldout2" to "heldout15"), each written later and measured before the rules or the learned layers
 were changed for it."""
 EXPECTED = {"refuse", "answer", "support"}
 

@@ -59,6 +59,7 @@ HARMLESS_NAMES = re.compile(
     r"chocolat|cioccolato|crema|creme|nata|"
     r"sementes|semillas|semi|graines|samen|calorias|calorie|calories|sabor|flores|fleurs|fiori|humo|fumaca|agua|"
     r"acqua|eau|proof|shelter)|bombproof|poison (?:ivy|oak|control)|food poisoning|"
+    r"(?:water|squirt|nerf|toy|glue|bubble|foam|cap|spud|potato|rubber band) guns?|"
     # Praise: "this hot sauce is literally the bomb".
     r"(?:is|s|are|was|were) (?:literally |totally |just |so |actually )?(?:the|da) bomb(?= what| and| so| lol|$))\b"
 )

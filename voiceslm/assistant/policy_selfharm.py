@@ -99,7 +99,7 @@ _MEDICINES = (
     r"paracetamol|acetaminophen|tylenol|ibuprofen\w*|aspirin\w*|pills|tablets|sleeping pills|insulin\w*|"
     r"pastillas|pildoras|tabletten|schlaftabletten|comprimes|cachets|pillole|compresse|comprimidos|remedios|"
     r"medikament\w*|medicament\w*|medicamentos?|farmaci|benzos?|xanax|valium|diazepam|tramadol|morphin\w*|"
-    r"codein\w*|antidepressants?|potasio|potassium|kalium|potassio|potassio"
+    r"codein\w*|antidepressants?|potasio|potassium|kalium|potassio"
 )
 _LETHAL = (
     r"lethal|deadly|fatal|kill (?:you|a person|someone|me)|todlich\w*|letal\w*|mortal\w*|mortel\w*|mortale|"
@@ -190,6 +190,7 @@ _FAREWELL = (
     r"(?:despedirme|decir adios)|dire (?:au revoir|adieu)|(?:salutarti|dirti addio|dire addio)|"
     r"(?:dizer adeus|me despedir|dizer tchau)|verabschied\w*"
 )
+_GOODBYE = rf"{_FAREWELL}|goodbye|adios|tschuss|adieu|addio|adeus"
 _ONLY_ONE = (
     r"(?:only one|only person) (?:\w+ ){0,3}(?:listen\w*|cared|understood)|(?:le seul|la seule) (?:\w+ ){0,2}"
     r"(?:a m ecouter|qui m (?:a|ait) (?:ecoute|compris))|(?:el unico|la unica) (?:\w+ ){0,3}(?:escuch\w*|entend\w*)|"
@@ -225,7 +226,7 @@ _TOGETHER = re.compile(
                    r"relaps\w*|(?:been|was|stayed) clean|clean for|(?:again|tonight) after"),
             all_of(r"bleed(?:ing)? out", r"wrists?|veins?|myself|kind of me"),
             all_of(_NEVER_FOUND, _FOR_LONG),
-            all_of(_ONLY_ONE, rf"{_FAREWELL}|goodbye|adios|tschuss|adieu|addio|adeus|au revoir"),
+            all_of(_ONLY_ONE, rf"{_GOODBYE}|au revoir"),
             all_of(_GAVE_AWAY, _THE_DAY),
             all_of(_MEDICINES, r"(?:il|elle) (?:n )?en peut plus|(?:he|she) can t take it any ?more|"
                    r"(?:er|sie) kann nicht mehr|ya no (?:aguanta|puede) mas|non ce la fa piu|"
@@ -234,8 +235,8 @@ _TOGETHER = re.compile(
                    r"(?:don t|do not) know if i (?:want to|wanna) (?:come|get) down|nao sei se quero descer|"
                    r"no se si quiero bajar|weiss nicht ob ich (?:wieder )?runter\w* will|"
                    r"(?:je )?(?:ne )?sais pas si je veux descendre|non so se voglio scendere"),
-            all_of(_SETTLED, rf"{_FAREWELL}|goodbye|adios|tschuss|adieu|addio|adeus"),
-            all_of(_SORTED, rf"{_FAREWELL}|goodbye|adios|tschuss|adieu|addio|adeus", _FOREVER),
+            all_of(_SETTLED, _GOODBYE),
+            all_of(_SORTED, _GOODBYE, _FOREVER),
         )
     )
 )  # fmt: skip

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from voiceslm.audio.playback import AudioOutput
 from voiceslm.config import Config
 from voiceslm.engines.vad import FRAME_S
 from voiceslm.engines.worker import EngineError, EngineWorker
@@ -79,7 +78,6 @@ class Listener:
         vad: EngineWorker,
         turn: EngineWorker,
         engines: EngineSet,
-        output: AudioOutput,
         playback: Playback,
         guard: EchoGuard,
         speculator: Speculator,

@@ -127,7 +127,6 @@ class Stages:
             vad=wiring.workers.vad,
             turn=wiring.workers.turn,
             engines=wiring.engines,
-            output=wiring.output,
             playback=wiring.playback,
             guard=guard,
             speculator=self.transcriber,
